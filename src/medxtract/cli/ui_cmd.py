@@ -1,1 +1,103 @@
-"""Commands: placeholder until filled in."""
+"""`medxtract ui`: start the Streamlit review UI, optionally with the service beside it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from medxtract.cli.app import app
+from medxtract.config import Settings
+
+APP_FILE = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+
+
+def streamlit_command(port: int, host: str) -> list[str]:
+    # Headless: never try to open a browser on a server; no usage telemetry.
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        "--server.port", str(port),
+        "--server.address", host,
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+def service_command(port: int, host: str) -> list[str]:
+    # The same interpreter, so the child serves this very install of medxtract.
+    code = "import sys; from medxtract.cli.app import main; sys.argv[0] = 'medxtract'; main()"
+    return [sys.executable, "-c", code, "serve", "--host", host, "--port", str(port)]
+
+
+def service_env(env: dict[str, str], settings: Settings) -> tuple[dict[str, str], str]:
+    """Env for a child service plus the key the UI must send.
+
+    Auth stays on: with no key configured a random one is made for this pair of processes.
+    """
+    env = dict(env)
+    if settings.auth == "off":
+        return env, settings.api_key
+    keys = [k.strip() for k in settings.api_keys.split(",") if k.strip()]
+    key = settings.api_key or (keys[0] if keys else secrets.token_urlsafe(24))
+    if key not in keys:
+        env["MEDXTRACT_API_KEYS"] = ",".join([*keys, key])
+    return env, key
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"medxtract serve exited with status {proc.returncode}")
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"medxtract serve did not answer {url}/healthz in {timeout_s:.0f}s")
+
+
+@app.command("ui")
+def ui(
+    port: int = typer.Option(8501, help="Port for the UI"),
+    host: str = typer.Option("127.0.0.1", help="Address the UI listens on"),
+    api_url: str | None = typer.Option(None, help="Service URL (default: MEDXTRACT_API_URL)"),
+    with_service: bool = typer.Option(
+        False, "--with-service", help="Also start `medxtract serve` and point the UI at it"
+    ),
+    service_port: int = typer.Option(8000, help="Port for the service with --with-service"),
+) -> None:
+    """Start the review UI (Streamlit) that talks to the medxtract service."""
+    settings = Settings()
+    env = dict(os.environ)
+    service: subprocess.Popen[bytes] | None = None
+    try:
+        if with_service:
+            env, key = service_env(env, settings)
+            api_url = f"http://127.0.0.1:{service_port}"
+            service = subprocess.Popen(service_command(service_port, "127.0.0.1"), env=env)
+            wait_healthy(api_url, service)
+            env["MEDXTRACT_API_KEY"] = key
+            typer.echo(f"service: {api_url}  (docs at {api_url}/docs)")
+        if api_url:
+            env["MEDXTRACT_API_URL"] = api_url
+        typer.echo(f"review UI: http://{host}:{port}")
+        rc = subprocess.call(streamlit_command(port, host), env=env)
+        raise typer.Exit(rc)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if service is not None and service.poll() is None:
+            service.terminate()
+            try:
+                service.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                service.kill()

@@ -1,0 +1,1 @@
+"""One module per page; each exposes `render(client)` and plain helper functions."""

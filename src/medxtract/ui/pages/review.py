@@ -1,0 +1,260 @@
+"""Review screen: the page image with every field's box beside typed editors.
+
+Edits live in session_state under per-document keys, and a copy is kept as a draft
+whenever approval fails, so nothing a reviewer typed is lost to a network error.
+Keyboard: Tab walks the fields in order, Enter in a text field or Ctrl+Enter anywhere
+approves, and the next least-confident document opens straight away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from medxtract.ui import common
+from medxtract.ui.boxes import boxes_on_page, draw_boxes
+from medxtract.ui.client import ApiClient, ApiError, ApiUnreachable
+from medxtract.ui.fields import (
+    DATE_FIELDS,
+    IMMUNE_VALUES,
+    MEDICINE_COLUMNS,
+    Editor,
+    editor_for,
+    from_widget,
+    label,
+    parse_iso_date,
+    to_widget,
+)
+from medxtract.ui.pages.queue import next_document
+
+DRAFTS = "review_drafts"  # doc id -> {field: API value} kept after a failed approve
+APPROVE_SHORTCUT = "Ctrl+Enter"
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def wkey(doc_id: str, name: str) -> str:
+    return f"edit:{doc_id}:{name}"
+
+
+def field_label(name: str, field: dict[str, Any], needs_review: bool) -> str:
+    conf = field.get("confidence")
+    pct = f" — {conf:.0%}" if isinstance(conf, int | float) else ""
+    return f"⚠ {label(name)}{pct}" if needs_review else f"{label(name)}{pct}"
+
+
+def validate(edited: dict[str, Any]) -> list[str]:
+    """Problems that must be fixed before approval (kept small: the service validates too)."""
+    problems = []
+    for name, value in edited.items():
+        if name in DATE_FIELDS and isinstance(value, str) and not parse_iso_date(value):
+            problems.append(f"{label(name)}: '{value}' is not a date (use YYYY-MM-DD).")
+    return problems
+
+
+def approve(
+    client: ApiClient, doc_id: str, edited: dict[str, Any], reviewer: str
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Store the reviewed values; on failure keep them as a draft and say why."""
+    try:
+        res = client.approve(doc_id, edited, reviewer)
+    except ApiUnreachable as exc:
+        st.session_state.setdefault(DRAFTS, {})[doc_id] = edited
+        return None, common.unreachable_message(exc)
+    except ApiError as exc:
+        st.session_state.setdefault(DRAFTS, {})[doc_id] = edited
+        return None, common.api_error_message(exc)
+    st.session_state.get(DRAFTS, {}).pop(doc_id, None)
+    return res, None
+
+
+def forget_document(doc_id: str) -> None:
+    """Drop this document's widget state so a later visit starts from the server's values."""
+    for k in [k for k in st.session_state if str(k).startswith(f"edit:{doc_id}:")]:
+        del st.session_state[k]
+
+
+def render(client: ApiClient) -> None:
+    doc_id = st.session_state.get(common.REVIEW_DOC) or st.query_params.get("doc")
+    if not doc_id:
+        doc_id = next_document(client)
+        if doc_id is None:
+            st.title("Review")
+            st.info("The review queue is empty.")
+            return
+    st.session_state[common.REVIEW_DOC] = doc_id
+    doc = client.document(doc_id)
+    result = doc.get("result") or {}
+    status = doc.get("status")
+    st.title(f"Review · {doc.get('document_type') or 'unknown'}")
+    st.caption(
+        f"Document `{doc_id}` · received {str(doc.get('received_at') or '')[:16]} · "
+        f"{doc.get('pages') or '?'} page(s) · type confidence "
+        f"{(doc.get('type_confidence') or 0):.0%} · status **{status}**"
+    )
+    if status != "pending_review" or not result:
+        _not_reviewable(client, doc_id, status)
+        return
+    fields: dict[str, dict[str, Any]] = result.get("fields") or {}
+    needs = set(result.get("needs_review") or [])
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        _page_view(client, doc_id, int(doc.get("pages") or result.get("pages") or 1), fields, needs)
+    with right:
+        _editor_form(client, doc_id, fields, needs)
+        _reject_form(client, doc_id)
+
+
+def _not_reviewable(client: ApiClient, doc_id: str, status: str | None) -> None:
+    if status == "processing":
+        st.info("This document is still being extracted.")
+        st.button("Refresh", key="review-refresh")
+    else:
+        st.info(f"This document is {status}; nothing to review.")
+    if st.button("Next document", type="primary", key="review-next"):
+        _open_next(client, doc_id)
+
+
+def _page_view(
+    client: ApiClient, doc_id: str, pages: int, fields: dict[str, dict], needs: set[str]
+) -> None:
+    names = list(fields)
+    focus = st.selectbox(
+        "Highlight field", [None, *names], key=f"focus:{doc_id}",
+        format_func=lambda n: "—" if n is None else label(n),
+    )
+    page = 1
+    if pages > 1:
+        default = (fields.get(focus) or {}).get("page") or 1 if focus else 1
+        page = st.segmented_control(
+            "Page", list(range(1, pages + 1)), default=default, key=f"page:{doc_id}:{focus}",
+        ) or default
+    try:
+        png = _page_png(client.base_url, client.api_key, doc_id, page)
+    except ApiError as exc:
+        st.warning(f"Page image unavailable: {common.api_error_message(exc)}")
+        return
+    boxes = boxes_on_page(fields, page, needs)
+    st.image(draw_boxes(png, boxes, focus), width="stretch")
+    st.caption("Blue: extracted · orange: needs review · red: highlighted field")
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _page_png(base_url: str, api_key: str, doc_id: str, page: int) -> bytes:
+    # Page images never change for a document id, so they are cached across reruns.
+    return ApiClient(base_url, api_key).page_image(doc_id, page)
+
+
+def _editor_form(
+    client: ApiClient, doc_id: str, fields: dict[str, dict], needs: set[str]
+) -> None:
+    draft = st.session_state.get(DRAFTS, {}).get(doc_id, {})
+    if needs:
+        st.markdown(f"**{len(needs)} field(s) need review**, marked ⚠.")
+    values: dict[str, tuple[Editor, Any]] = {}
+    with st.form(f"review-form:{doc_id}", border=False, enter_to_submit=True):
+        for name, f in fields.items():
+            current = draft.get(name, f.get("value"))
+            editor = editor_for(name, f.get("value"))
+            values[name] = (editor, _editor(doc_id, name, f, editor, current, name in needs))
+        approved = st.form_submit_button(
+            f"Approve ({APPROVE_SHORTCUT})", type="primary", shortcut=APPROVE_SHORTCUT,
+            key=f"approve:{doc_id}",
+        )
+    if not approved:
+        return
+    edited = {name: from_widget(ed, v) for name, (ed, v) in values.items()}
+    problems = validate(edited)
+    if problems:
+        st.session_state.setdefault(DRAFTS, {})[doc_id] = edited
+        st.error("Not approved: " + " ".join(problems))
+        return
+    res, error = approve(client, doc_id, edited, common.reviewer())
+    if error:
+        st.error(f"Approve failed; your edits are kept. {error}")
+        return
+    n = len((res or {}).get("corrections") or [])
+    common.flash(
+        "success", f"Approved document {doc_id[:8]} as record {(res or {}).get('record_id')} "
+        f"with {n} correction(s)."
+    )
+    forget_document(doc_id)
+    _open_next(client, doc_id)
+
+
+def _editor(
+    doc_id: str, name: str, f: dict[str, Any], editor: Editor, current: Any, review: bool
+) -> Any:
+    key = wkey(doc_id, name)
+    text = field_label(name, f, review)
+    help_ = _help(f)
+    if editor is Editor.TABLE:
+        # data_editor keeps only deltas in its key, so the base rows must stay fixed while
+        # the widget lives; rebuild them (from the draft) only when the widget state is gone.
+        base_key = f"base:{key}"
+        if key not in st.session_state or base_key not in st.session_state:
+            st.session_state[base_key] = to_widget(editor, current) or []
+        return st.data_editor(
+            _frame(st.session_state[base_key]), key=key, num_rows="dynamic", hide_index=True,
+            column_config={c: st.column_config.TextColumn(c.capitalize()) for c in
+                           MEDICINE_COLUMNS},
+        )
+    if key not in st.session_state:
+        st.session_state[key] = to_widget(editor, current)
+    if editor is Editor.DATE:
+        return st.date_input(text, key=key, help=help_, min_value=MIN_DATE, max_value=MAX_DATE,
+                             format="YYYY-MM-DD")
+    if editor is Editor.BOOL:
+        return st.radio(text, [True, False, None], key=key, help=help_, horizontal=True,
+                        format_func=lambda v: {True: "Yes", False: "No", None: "—"}[v])
+    if editor is Editor.IMMUNE:
+        return st.radio(text, [*IMMUNE_VALUES, None], key=key, help=help_, horizontal=True,
+                        format_func=lambda v: v or "—")
+    if editor is Editor.INT:
+        return st.number_input(text, key=key, help=help_, min_value=0, step=1)
+    return st.text_input(text, key=key, help=help_)
+
+
+def _frame(rows: list[dict[str, str]]) -> Any:
+    import pandas as pd  # streamlit depends on pandas; imported late to keep startup light
+
+    return pd.DataFrame(rows, columns=list(MEDICINE_COLUMNS)).astype("string")
+
+
+def _help(f: dict[str, Any]) -> str | None:
+    parts = []
+    if f.get("raw"):
+        parts.append(f"Read as: {f['raw']}")
+    if f.get("flags"):
+        parts.append("Flags: " + ", ".join(map(str, f["flags"])))
+    if f.get("page"):
+        parts.append(f"Page {f['page']}")
+    return " · ".join(parts) or None
+
+
+def _reject_form(client: ApiClient, doc_id: str) -> None:
+    with st.expander("Reject this document"), st.form(f"reject:{doc_id}", border=False):
+        reason = st.text_input("Reason", key=f"reject-reason:{doc_id}")
+        if st.form_submit_button("Reject"):
+            if not reason.strip():
+                st.error("Give a reason for rejecting.")
+                return
+            try:
+                client.reject(doc_id, reason.strip(), common.reviewer())
+            except (ApiUnreachable, ApiError) as exc:
+                common.show_error(exc)
+                return
+            common.flash("warning", f"Rejected document {doc_id[:8]}.")
+            forget_document(doc_id)
+            _open_next(client, doc_id)
+
+
+def _open_next(client: ApiClient, doc_id: str) -> None:
+    nxt = next_document(client, skip=doc_id)
+    if nxt is None:
+        st.session_state.pop(common.REVIEW_DOC, None)
+    else:
+        st.session_state[common.REVIEW_DOC] = nxt
+    st.query_params.pop("doc", None)
+    st.rerun()
