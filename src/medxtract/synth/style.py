@@ -1,0 +1,137 @@
+"""Per-document look (page size, fonts, sizes, spacing, margins) and drawing helpers.
+
+Every form picks a fresh Style so extraction rules cannot lean on one exact layout.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+FAMILIES = {
+    "Helvetica": ("Helvetica", "Helvetica-Bold"),
+    "Times": ("Times-Roman", "Times-Bold"),
+    "Courier": ("Courier", "Courier-Bold"),
+}
+
+
+@dataclass
+class Style:
+    page: tuple[float, float]
+    regular: str
+    bold: str
+    label_font: str  # labels are bold on some forms, plain on others
+    heading_font: str
+    value_size: float
+    label_size: float
+    heading_size: float
+    leading: float  # multiple of the font size between stacked lines
+    margin_left: float
+    margin_top: float
+    col2_frac: float  # where the right column starts, as a fraction of the page width
+    label_gray: float  # 0 = black; real forms often print labels grey
+
+    @property
+    def width(self) -> float:
+        return self.page[0]
+
+    @property
+    def height(self) -> float:
+        return self.page[1]
+
+    @property
+    def col2_x(self) -> float:
+        return self.width * self.col2_frac
+
+    def line(self, size: float | None = None) -> float:
+        return (size or self.value_size) * self.leading
+
+
+def random_style(rng: random.Random) -> Style:
+    family = rng.choice(("Helvetica", "Helvetica", "Times", "Courier"))
+    regular, bold = FAMILIES[family]
+    value = rng.uniform(10, 14)
+    if family == "Courier":
+        value = min(value, 12)  # Courier is wide; keep long lines on the page
+    return Style(
+        page=rng.choice((LETTER, A4)),
+        regular=regular,
+        bold=bold,
+        label_font=rng.choice((bold, bold, regular)),
+        heading_font=bold,
+        value_size=value,
+        label_size=value + rng.uniform(-1, 1),
+        heading_size=value + rng.uniform(3, 9),
+        leading=rng.uniform(1.25, 1.6),
+        margin_left=rng.uniform(45, 85),
+        margin_top=rng.uniform(45, 85),
+        col2_frac=rng.uniform(0.5, 0.58),
+        label_gray=rng.choice((0.0, 0.0, 0.25, 0.4)),
+    )
+
+
+class Pen:
+    """A reportlab canvas plus the document style, with a few form-drawing shortcuts."""
+
+    def __init__(self, style: Style) -> None:
+        self.style = style
+        self.buf = io.BytesIO()
+        # invariant=1 drops timestamps and random IDs so a seed gives identical bytes.
+        self.c = Canvas(self.buf, pagesize=style.page, invariant=1)
+
+    def text(self, x: float, y: float, s: str, font: str | None = None, size: float | None = None,
+             gray: float = 0.0, align: str = "left") -> float:
+        """Draw one line; returns its width."""
+        font = font or self.style.regular
+        size = size or self.style.value_size
+        self.c.setFillGray(gray)
+        self.c.setFont(font, size)
+        w = stringWidth(s, font, size)
+        if align == "center":
+            x -= w / 2
+        elif align == "right":
+            x -= w
+        self.c.drawString(x, y, s)
+        self.c.setFillGray(0)
+        return w
+
+    def label(self, x: float, y: float, s: str) -> float:
+        st = self.style
+        return self.text(x, y, s, st.label_font, st.label_size, st.label_gray)
+
+    def value(self, x: float, y: float, s: str) -> float:
+        return self.text(x, y, s)
+
+    def rule(self, x1: float, y: float, x2: float, width: float = 0.8, gray: float = 0.2) -> None:
+        self.c.setStrokeGray(gray)
+        self.c.setLineWidth(width)
+        self.c.line(x1, y, x2, y)
+
+    def width_of(self, s: str, font: str | None = None, size: float | None = None) -> float:
+        return stringWidth(s, font or self.style.regular, size or self.style.value_size)
+
+    def wrap(self, s: str, max_width: float) -> list[str]:
+        """Greedy word wrap in the value font."""
+        lines: list[str] = []
+        cur = ""
+        for word in s.split():
+            trial = f"{cur} {word}".strip()
+            if cur and self.width_of(trial) > max_width:
+                lines.append(cur)
+                cur = word
+            else:
+                cur = trial
+        return [*lines, cur] if cur else lines
+
+    def new_page(self) -> None:
+        self.c.showPage()
+
+    def finish(self) -> bytes:
+        self.c.showPage()
+        self.c.save()
+        return self.buf.getvalue()
