@@ -38,8 +38,8 @@ def generate_one(kind: str, variant: str, rng: random.Random) -> tuple[bytes, di
         dpi = rng.choice((200, 240, 300))
         pages = [degrade.scan(p, nrng) for p in writer.rasterise(pdf_bytes, dpi)]
     else:
-        # Photos: long side about 1800-3000 px whatever the page size.
-        dpi = rng.uniform(1800, 2900) / (max(_page_size(pdf_bytes)) / 72.0)
+        # Photos: long side about 1800-3000 px (page plus the table around it).
+        dpi = rng.uniform(1650, 2600) / (max(_page_size(pdf_bytes)) / 72.0)
         pages = [degrade.photo(p, nrng) for p in writer.rasterise(pdf_bytes, dpi)]
     return writer.image_pdf(pages, dpi, rng.randint(60, 85)), truth
 

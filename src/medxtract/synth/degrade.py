@@ -41,7 +41,9 @@ def photo(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     # Put the page on a background and warp it: rotation up to 4 degrees + keystone.
     h, w = g.shape
     pad = int(max(h, w) * rng.uniform(0.03, 0.07))
-    bg = rng.uniform(60, 150) * np.array([1.0, rng.uniform(0.8, 1.0), rng.uniform(0.6, 0.95)])
+    # A table or desk: grey to brown, never a saturated colour.
+    g_ratio = rng.uniform(0.82, 1.0)
+    bg = rng.uniform(60, 150) * np.array([1.0, g_ratio, g_ratio * rng.uniform(0.75, 1.0)])
     big = np.empty((h + 2 * pad, w + 2 * pad, 3), np.float32)
     big[:] = bg.astype(np.float32)
     big[pad:pad + h, pad:pad + w] = img

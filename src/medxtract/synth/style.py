@@ -55,9 +55,9 @@ class Style:
 def random_style(rng: random.Random) -> Style:
     family = rng.choice(("Helvetica", "Helvetica", "Times", "Courier"))
     regular, bold = FAMILIES[family]
-    value = rng.uniform(10, 14)
+    value = rng.uniform(11, 14)
     if family == "Courier":
-        value = min(value, 12)  # Courier is wide; keep long lines on the page
+        value = min(value, 12.5)  # Courier is wide; keep long lines on the page
     return Style(
         page=rng.choice((LETTER, A4)),
         regular=regular,
