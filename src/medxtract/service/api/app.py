@@ -1,0 +1,121 @@
+"""The FastAPI application: `create_app()` (what `medxtract serve` runs)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from medxtract import __version__
+from medxtract.service import metrics, problems
+from medxtract.service.api.routers import compat, documents, health, jobs, records
+from medxtract.service.settings import ServiceSettings, get_settings
+
+log = logging.getLogger("medxtract.service")
+
+
+class BodyLimit:
+    """Refuse a request body over the limit before reading it (Content-Length), or as soon as
+    the streamed bytes pass it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            return await self._refuse(scope, send)
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise StarletteHTTPException(413, "The upload is larger than the limit.")
+            return msg
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        from starlette.requests import Request
+
+        resp = problems.problem(413, "input_too_large",
+                                f"The request is larger than the limit of {self.limit} bytes.",
+                                Request(scope))
+        await resp(scope, None, send)  # type: ignore[arg-type]
+
+
+class Timing:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        t0 = time.perf_counter()
+        status = {"code": 500}
+
+        async def _send(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                status["code"] = msg["status"]
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, _send)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            metrics.HTTP_LATENCY.labels(scope["method"], path, str(status["code"])).observe(
+                time.perf_counter() - t0
+            )
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    explicit = settings is not None
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from medxtract.service.jobs.dispatch import make_dispatcher
+
+        if settings.migrate_on_start:
+            from medxtract.service.migrate import upgrade
+
+            upgrade(settings.database_url)
+        settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        metrics.watch_database(settings.database_url)
+        app.state.dispatcher = make_dispatcher(settings)
+        log.info("medxtract service ready (jobs: %s, auth: %s)",
+                 "celery" if settings.broker_url else "local pool", settings.auth)
+        try:
+            yield
+        finally:
+            app.state.dispatcher.close()
+
+    app = FastAPI(
+        title="medxtract",
+        version=__version__,
+        description="Extract, review and store medical documents. All /v1 routes need an "
+        "`X-API-Key` header unless the operator runs with `MEDXTRACT_AUTH=off`.",
+        lifespan=lifespan,
+        responses=problems.PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    if explicit:
+        app.dependency_overrides[get_settings] = lambda: settings
+    problems.install(app)
+    for r in (documents.router, jobs.router, records.router, compat.router, health.router):
+        app.include_router(r)
+    # multipart overhead on top of the file limit
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
+    app.add_middleware(Timing)
+    return app

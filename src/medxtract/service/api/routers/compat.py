@@ -1,0 +1,135 @@
+"""The student project's endpoints, kept for its users.
+
+`POST /extract_from_doc` extracts synchronously and answers the field values;
+`POST /patient_details` and `POST /prescription` store a verified record from form
+fields named like the fields (the old names `phone_number` and
+`hepatitis_b_vaccination` are accepted too). They need the API key like /v1 does.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from medxtract.errors import UnknownDocumentTypeError
+from medxtract.service import engine as mx_engine
+from medxtract.service import intake
+from medxtract.service import records as rec
+from medxtract.service.api.deps import ApiKeyDep, SessionDep, SettingsDep
+from medxtract.service.api.routers.documents import read_limited
+from medxtract.service.storage import EXTENSIONS
+
+router = APIRouter(tags=["compatibility"])
+
+_S = Annotated[str | None, Field(max_length=5000)]
+
+
+class PatientDetailsForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    record_date: _S = None
+    patient_name: _S = None
+    birth_date: _S = None
+    phone: _S = None
+    phone_number: _S = None
+    address: _S = None
+    weight: _S = None
+    height: _S = None
+    emergency_contact_name: _S = None
+    emergency_contact_address: _S = None
+    emergency_contact_home_phone: _S = None
+    emergency_contact_work_phone: _S = None
+    chicken_pox: _S = None
+    measles: _S = None
+    hepatitis_b_vaccinated: _S = None
+    hepatitis_b_vaccination: _S = None
+    medical_problems: _S = None
+    has_insurance: _S = None
+    insurance_company: _S = None
+    policy_number: _S = None
+    insurance_address: _S = None
+    insurance_expiry: _S = None
+    allergies: _S = None
+    regular_medications: _S = None
+
+
+class PrescriptionForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prescriber_name: _S = None
+    prescriber_address: _S = None
+    prescriber_phone: _S = None
+    patient_name: _S = None
+    date: _S = None
+    patient_address: _S = None
+    medicines: _S = Field(None, description="JSON list of {name, strength}, or one per line")
+    directions: _S = None
+    refills: _S = None
+
+
+class StoredPublic(BaseModel):
+    record_id: str
+    document_type: str
+    status: str = "stored"
+
+
+ALIASES = {"phone_number": "phone", "hepatitis_b_vaccination": "hepatitis_b_vaccinated"}
+
+
+def _medicines(text: str) -> Any:
+    text = text.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+    return [part.strip() for part in text.replace(";", "\n").splitlines() if part.strip()]
+
+
+def _store(session, settings, doc_type: str, form: BaseModel) -> StoredPublic:
+    values: dict[str, Any] = {}
+    for name, value in form.model_dump(exclude_none=True).items():
+        values[ALIASES.get(name, name)] = value
+    if isinstance(values.get("medicines"), str):
+        values["medicines"] = _medicines(values["medicines"])
+    allowed = set(mx_engine.spec_fields(doc_type, settings))
+    record = rec.store_compat(session, doc_type, values, allowed)
+    session.commit()
+    return StoredPublic(record_id=record.id, document_type=doc_type)
+
+
+@router.post("/patient_details", response_model=StoredPublic)
+def post_patient_details(form: Annotated[PatientDetailsForm, Form()], session: SessionDep,
+                         settings: SettingsDep, _key: ApiKeyDep):
+    return _store(session, settings, "patient_details", form)
+
+
+@router.post("/prescription", response_model=StoredPublic)
+def post_prescription(form: Annotated[PrescriptionForm, Form()], session: SessionDep,
+                      settings: SettingsDep, _key: ApiKeyDep):
+    return _store(session, settings, "prescription", form)
+
+
+@router.post("/extract_from_doc", response_model=dict[str, Any])
+def extract_from_doc(
+    settings: SettingsDep,
+    _key: ApiKeyDep,
+    file: Annotated[UploadFile, File()],
+    file_format: Annotated[str, Form(max_length=64)],
+):
+    if file_format not in mx_engine.spec_names(settings):
+        raise UnknownDocumentTypeError(
+            "file_format must be one of: " + ", ".join(mx_engine.spec_names(settings)) + "."
+        )
+    data = read_limited(file, settings.max_upload_bytes)
+    info = intake.inspect(data, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+    with tempfile.TemporaryDirectory(prefix="mx-") as tmp:
+        path = Path(tmp) / f"upload{EXTENSIONS[info.media_type]}"
+        path.write_bytes(data)
+        result = mx_engine.extract(path, file_format, settings)
+    return {name: f.get("value") for name, f in (result.get("fields") or {}).items()}

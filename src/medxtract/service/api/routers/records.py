@@ -1,0 +1,82 @@
+"""Verified records: list (JSON or CSV), one with its audit trail, FHIR export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from medxtract.service import fhir
+from medxtract.service import records as rec
+from medxtract.service.api.deps import ApiKeyDep, SessionDep
+from medxtract.service.models import FieldCorrection, Record
+from medxtract.service.problems import ApiProblem
+from medxtract.service.schemas import CorrectionPublic, RecordDetailPublic, RecordPublic
+
+router = APIRouter(prefix="/v1", tags=["records"])
+
+
+def _public(r: Record) -> RecordPublic:
+    return RecordPublic.model_validate(r)
+
+
+@router.get(
+    "/records",
+    response_model=list[RecordPublic],
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON list, or CSV"}},
+)
+def list_records(
+    session: SessionDep,
+    _key: ApiKeyDep,
+    document_type: Annotated[str | None, Query(max_length=64)] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Patient name contains")] = None,
+    format: Literal["json", "csv"] = "json",
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+):
+    stmt = rec.records_query(document_type, date_from, date_to, q).limit(limit).offset(offset)
+    rows = [_public(r) for r in session.execute(stmt).scalars().all()]
+    if format == "csv":
+        data = rec.to_csv([r.model_dump(mode="json") for r in rows])
+        return Response(data, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="records.csv"'})
+    return rows
+
+
+def _get(session, record_id: str) -> Record:
+    r = session.get(Record, record_id)
+    if r is None:
+        raise ApiProblem(404, "not_found", "No such record.")
+    return r
+
+
+@router.get("/records/{record_id}", response_model=RecordDetailPublic)
+def get_record(record_id: str, session: SessionDep, _key: ApiKeyDep):
+    r = _get(session, record_id)
+    corrections = session.execute(
+        select(FieldCorrection)
+        .where(FieldCorrection.record_id == r.id)
+        .order_by(FieldCorrection.id)
+    ).scalars().all()
+    return RecordDetailPublic(
+        **_public(r).model_dump(),
+        corrections=[CorrectionPublic.model_validate(c) for c in corrections],
+    )
+
+
+@router.get(
+    "/records/{record_id}/fhir",
+    responses={200: {"content": {"application/fhir+json": {}},
+                     "description": "FHIR R4 Bundle (collection)"}},
+)
+def get_record_fhir(record_id: str, session: SessionDep, _key: ApiKeyDep):
+    import json
+
+    r = _get(session, record_id)
+    bundle = fhir.bundle_for(_public(r).model_dump())
+    return Response(json.dumps(bundle), media_type="application/fhir+json")

@@ -1,0 +1,143 @@
+"""Celery application: Redis broker, JSON, tasks take ids, acks late.
+
+`medxtract worker` runs `make_celery(settings).worker_main(...)`. A task whose worker
+process dies is requeued by Celery (acks_late + reject_on_worker_lost, or Redis
+redelivery after the visibility timeout); the job's database lease decides who runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery import Celery, signals
+from celery.exceptions import SoftTimeLimitExceeded
+
+from medxtract.service.settings import ServiceSettings, get_settings
+
+log = logging.getLogger(__name__)
+RUN_JOB = "medxtract.run_job"
+WEBHOOK = "medxtract.webhook"
+
+
+def make_celery(settings: ServiceSettings) -> Celery:
+    app = Celery("medxtract", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=settings.celery_queue,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+    )
+    app.conf.medxtract_settings = settings.model_dump()
+
+    def _settings() -> ServiceSettings:
+        return ServiceSettings(**app.conf.medxtract_settings)
+
+    @app.task(
+        name=RUN_JOB,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=settings.job_max_retries,
+    )
+    def run_job_task(self, job_id: str) -> str:
+        from medxtract.service import webhooks
+        from medxtract.service.jobs.runner import TransientJobError, _finish_failed, run_job
+
+        s = _settings()
+        token = None
+        try:
+            from medxtract.service.jobs.runner import worker_token
+
+            token = worker_token()
+            out = run_job(s, job_id, token=token)
+        except TransientJobError as exc:
+            # Transient (database, network): back off and try again.
+            raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
+        except SoftTimeLimitExceeded:
+            _finish_failed(s, job_id, token, "timeout", "The job ran past its time limit.")
+            return "failed"
+        if out.status == "busy":
+            # Another worker holds a live lease (or a dead one's lease has not run out yet).
+            raise self.retry(countdown=out.retry_in, max_retries=None)
+        if out.job and out.job.get("callback_url"):
+            app.send_task(WEBHOOK, args=[webhooks.payload(out.job), out.job["callback_url"]],
+                          queue=s.celery_queue)
+        return out.status
+
+    @app.task(name=WEBHOOK, bind=True, max_retries=settings.webhook_retries, acks_late=True)
+    def webhook_task(self, body: dict, url: str) -> bool:
+        from medxtract.service import webhooks
+
+        s = _settings()
+        if webhooks.deliver_once(url, body, s.webhook_secret, s.webhook_timeout_s):
+            return True
+        if self.request.retries >= self.max_retries:
+            log.warning("webhook for job %s not delivered", body.get("job_id"))
+            return False
+        raise self.retry(countdown=2 ** (self.request.retries + 1))
+
+    return app
+
+
+def dispatch(app: Celery, settings: ServiceSettings, job_id: str, pages: int) -> None:
+    limit = max(1, pages) * settings.page_time_limit_s + 30
+    app.send_task(
+        RUN_JOB,
+        args=[job_id],
+        queue=settings.celery_queue,
+        soft_time_limit=limit,
+        time_limit=limit + 30,
+    )
+
+
+def start_reaper(app: Celery, settings: ServiceSettings) -> threading.Event:
+    """Requeue jobs whose worker died (lease expired) every `reaper_interval_s`."""
+    from medxtract.service.jobs.runner import requeue_expired
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(settings.reaper_interval_s):
+            try:
+                for job_id, pages in requeue_expired(settings):
+                    dispatch(app, settings, job_id, pages)
+            except Exception:  # noqa: BLE001 - keep reaping
+                log.exception("reaper pass failed")
+
+    threading.Thread(target=loop, daemon=True, name="medxtract-reaper").start()
+    return stop
+
+
+@signals.worker_process_init.connect
+def _after_fork(**_kw) -> None:
+    from medxtract.service.db import dispose_all
+
+    dispose_all()
+
+
+_default: Celery | None = None
+
+
+def default_app() -> Celery:
+    """For `celery -A medxtract.service.jobs.celery_app:celery worker`."""
+    global _default
+    if _default is None:
+        _default = make_celery(get_settings())
+    return _default
+
+
+def __getattr__(name: str):
+    if name in ("celery", "app"):
+        return default_app()
+    raise AttributeError(name)

@@ -1,0 +1,148 @@
+"""Accepting an upload: checks, de-duplication by SHA-256, storage, job, dispatch."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from medxtract.errors import UnknownDocumentTypeError
+from medxtract.service import engine as mx_engine
+from medxtract.service import intake, metrics
+from medxtract.service.db import utcnow
+from medxtract.service.jobs.runner import run_job
+from medxtract.service.models import (
+    DONE,
+    FAILED,
+    PROCESSING,
+    QUEUED,
+    Document,
+    Extraction,
+    Job,
+)
+from medxtract.service.problems import ApiProblem
+from medxtract.service.settings import ServiceSettings
+from medxtract.service.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Accepted:
+    document_id: str
+    job_id: str
+    status: str
+    duplicate: bool
+    result: dict[str, Any] | None = None
+    ran: bool = False
+
+
+def check_type(document_type: str, settings: ServiceSettings) -> str:
+    names = mx_engine.valid_types(settings=settings)
+    if document_type not in names:
+        raise UnknownDocumentTypeError(
+            f"Unknown document type; expected one of: {', '.join(sorted(names))}."
+        )
+    return document_type
+
+
+def check_callback(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+        raise ApiProblem(422, "invalid_callback_url", "callback_url must be an http(s) URL.")
+    return url
+
+
+def _latest_job(session: Session, document_id: str) -> Job | None:
+    return session.execute(
+        select(Job).where(Job.document_id == document_id).order_by(Job.created_at.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _result(session: Session, document_id: str) -> dict[str, Any] | None:
+    ex = session.execute(
+        select(Extraction).where(Extraction.document_id == document_id)
+    ).scalar_one_or_none()
+    return ex.result if ex else None
+
+
+def accept(
+    session: Session,
+    settings: ServiceSettings,
+    dispatcher: Any,
+    data: bytes,
+    *,
+    document_type: str = "auto",
+    callback_url: str | None = None,
+    wait: bool = False,
+) -> Accepted:
+    check_type(document_type, settings)
+    callback_url = check_callback(callback_url)
+    info = intake.inspect(data, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+    sha = hashlib.sha256(data).hexdigest()
+    storage = Storage(settings.storage_dir)
+
+    existing = session.execute(select(Document).where(Document.sha256 == sha)).scalar_one_or_none()
+    if existing is not None and existing.status != FAILED:
+        return _duplicate(session, existing, wait)
+
+    if existing is not None:  # failed before: try again with this copy of the file
+        doc = existing
+        doc.status, doc.requested_type, doc.updated_at = PROCESSING, document_type, utcnow()
+    else:
+        doc = Document(sha256=sha, media_type=info.media_type, size_bytes=len(data),
+                       pages=info.pages, requested_type=document_type, status=PROCESSING)
+        session.add(doc)
+        session.flush()
+    path = storage.save_upload(doc.id, info.media_type, data)
+    doc.storage_path = str(path)
+    job = Job(document_id=doc.id, status=QUEUED, callback_url=callback_url)
+    session.add(job)
+    try:
+        session.commit()
+    except IntegrityError:  # the same file arrived twice at once: the other one won
+        session.rollback()
+        storage.delete_upload(path)
+        existing = session.execute(select(Document).where(Document.sha256 == sha)).scalar_one()
+        return _duplicate(session, existing, wait)
+    metrics.UPLOADS.labels(outcome="accepted").inc()
+    doc_id, job_id, pages = doc.id, job.id, info.pages
+    log.info("document %s received (%s, %d pages), job %s", doc_id, info.media_type, pages, job_id)
+
+    if wait and pages <= settings.wait_max_pages:
+        out = run_job(settings, job_id)
+        session.expire_all()
+        if out.job and out.job.get("callback_url"):
+            from medxtract.service import webhooks
+
+            webhooks.deliver_in_background(out.job, settings)
+        job = session.get(Job, job_id)
+        return Accepted(doc_id, job_id, job.status, False, _result(session, doc_id), ran=True)
+
+    try:
+        dispatcher.submit(job_id, pages)
+    except Exception:  # noqa: BLE001 - broker down: say so, don't leave a job nobody runs
+        log.exception("job %s: could not be queued", job_id)
+        job = session.get(Job, job_id)
+        job.status, job.error_code = FAILED, "queue_unavailable"
+        job.error = "The job queue is not reachable; upload again later."
+        session.get(Document, doc_id).status = FAILED
+        session.commit()
+        raise ApiProblem(503, "queue_unavailable", "The job queue is not reachable.") from None
+    return Accepted(doc_id, job_id, QUEUED, False)
+
+
+def _duplicate(session: Session, doc: Document, wait: bool) -> Accepted:
+    metrics.UPLOADS.labels(outcome="duplicate").inc()
+    job = _latest_job(session, doc.id)
+    status = job.status if job else DONE
+    result = _result(session, doc.id) if wait and status == DONE else None
+    return Accepted(doc.id, job.id if job else "", status, True, result)
