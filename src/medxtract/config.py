@@ -20,7 +20,7 @@ class Settings(BaseSettings):
         "MDY", description="How to read an ambiguous numeric date such as 5/11/2022"
     )
     review_threshold: float = Field(0.80, description="Fields below this confidence need review")
-    type_threshold: float = Field(0.35, description="Below this type score a document is 'unknown'")
+    type_threshold: float = Field(0.5, description="Below this type score a document is 'unknown'")
     max_pages: int = Field(50, description="Refuse documents with more pages")
     max_pixels: int = Field(60_000_000, description="Refuse page images with more pixels")
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Refuse larger inputs")

@@ -54,6 +54,7 @@ class Page(BaseModel):
     rotation: int = Field(0, description="Degrees the page was turned to read upright")
     skew: float = Field(0.0, description="Degrees of deskew applied")
     lines: list[Line] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict, exclude=True, repr=False)
 
     @property
     def words(self) -> list[Word]:
@@ -76,7 +77,7 @@ class Document(BaseModel):
         return {
             "pages": [
                 {
-                    **page.model_dump(exclude={"lines"}),
+                    **page.model_dump(exclude={"lines", "timings"}),
                     "lines": [
                         {
                             "text": line.text,

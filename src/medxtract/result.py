@@ -22,6 +22,15 @@ class FieldResult(BaseModel):
     )
 
 
+class PageInfo(BaseModel):
+    number: int
+    width: int
+    height: int
+    source: str = Field(description="'text_layer', 'ocr' or 'mixed'")
+    rotation: int = 0
+    skew: float = 0.0
+
+
 class ExtractionResult(BaseModel):
     source: str = Field(description="File name or '<bytes>'")
     sha256: str
@@ -32,6 +41,7 @@ class ExtractionResult(BaseModel):
     needs_review: list[str] = Field(
         default_factory=list, description="Fields below the review threshold or failing checks"
     )
+    page_info: list[PageInfo] = Field(default_factory=list, description="How each page was read")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage")
     document: Document | None = Field(None, exclude=True, description="Words, kept in memory only")
 

@@ -1,0 +1,72 @@
+"""Many documents at once: pages fan out to a process pool, one Tesseract per process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from medxtract.config import Settings
+from medxtract.document import Page
+from medxtract.errors import MedxtractError
+from medxtract.ingest import SourceDocument
+from medxtract.pipeline import extract, read_bytes
+from medxtract.read_page import read_page
+from medxtract.result import ExtractionResult
+
+_open_docs: dict[str, SourceDocument] = {}
+
+
+def _init_worker() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _read_page_task(path: str, index: int, settings: Settings) -> Page:
+    # Each worker keeps the last document it opened: its other pages usually come next.
+    doc = _open_docs.get(path)
+    if doc is None:
+        _open_docs.clear()
+        doc = _open_docs[path] = SourceDocument(read_bytes(path)[0], settings)
+    return read_page(doc.load_page(index), settings)
+
+
+@dataclass
+class Outcome:
+    path: Path
+    result: ExtractionResult | None = None
+    error: MedxtractError | Exception | None = None
+
+
+def extract_many(paths: list[Path], doc_type: str, settings: Settings, workers: int) -> Iterator[Outcome]:
+    """Yield one outcome per path, in order; a failing document never stops the others."""
+    if workers <= 1:
+        for path in paths:
+            yield _guarded(path, lambda p=path: extract(p, doc_type, settings=settings))
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+        pending: dict[Path, list[Future[Page]]] = {}
+        for path in paths:
+            try:
+                count = SourceDocument(read_bytes(path)[0], settings).page_count
+            except Exception:  # reported when its turn comes, by extract() itself
+                continue
+            pending[path] = [pool.submit(_read_page_task, str(path), i, settings) for i in range(count)]
+        for path in paths:
+            futures = pending.get(path, [])
+            yield _guarded(
+                path,
+                lambda p=path, fs=futures: extract(
+                    p, doc_type, settings=settings, page_reader=lambda _doc, _s: [f.result() for f in fs]
+                ),
+            )
+
+
+def _guarded(path: Path, run) -> Outcome:
+    try:
+        return Outcome(path=path, result=run())
+    except MedxtractError as exc:
+        return Outcome(path=path, error=exc)
+    except Exception as exc:  # noqa: BLE001 - one bad document must not end the batch
+        return Outcome(path=path, error=exc)

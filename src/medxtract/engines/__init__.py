@@ -1,0 +1,27 @@
+"""OCR engines behind one protocol, so another engine can plug in later."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from medxtract.document import Line
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def recognize(self, image: np.ndarray) -> list[Line]:
+        """Read a greyscale uint8 image; words carry boxes relative to the image (0..1)."""
+        ...
+
+    def detect_orientation(self, image: np.ndarray) -> tuple[int, float]:
+        """Clockwise degrees (0/90/180/270) the page must turn to read upright, and confidence."""
+        ...
+
+
+def get_engine(lang: str = "eng") -> OcrEngine:
+    from medxtract.engines.tesseract import TesseractEngine
+
+    return TesseractEngine.shared(lang)

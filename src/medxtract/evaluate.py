@@ -1,0 +1,139 @@
+"""Compare predictions with truth files, by the rules in samples/README.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+EMPTY = {"", "n/a", "na", "none", "-"}
+DATE_FIELDS = {"date", "record_date", "birth_date", "insurance_expiry"}
+NUMBER_FIELDS = {"refills", "weight", "height"}
+DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in EMPTY)
+
+
+def _text(value: Any) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[.,;:]", "", str(value).casefold())).strip()
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return {"yes": True, "true": True, "no": False, "false": False}.get(str(value).strip().lower())
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _medicine_key(item: Any) -> tuple[str, str] | None:
+    if not isinstance(item, dict):
+        return None
+    return (str(item.get("name", "")).casefold().strip(),
+            re.sub(r"\s+", "", str(item.get("strength", "")).casefold()))
+
+
+def values_equal(name: str, predicted: Any, truth: Any) -> bool:
+    """One truth value (a list of strings in the truth means: any one of them)."""
+    if isinstance(truth, list) and all(isinstance(t, str) for t in truth) and truth:
+        return any(values_equal(name, predicted, t) for t in truth)
+    if _is_empty(truth) or _is_empty(predicted):
+        return _is_empty(truth) and _is_empty(predicted)
+    if isinstance(truth, bool):
+        return _bool(predicted) is truth
+    if name in DATE_FIELDS:
+        return _date(predicted) is not None and _date(predicted) == _date(truth)
+    if "phone" in name:
+        return re.sub(r"\D", "", str(predicted)) == re.sub(r"\D", "", str(truth))
+    if name in NUMBER_FIELDS:
+        return _number(predicted) is not None and _number(predicted) == _number(truth)
+    if name == "medicines":
+        if not isinstance(predicted, list) or len(predicted) != len(truth):
+            return False
+        return sorted(map(str, map(_medicine_key, predicted))) == sorted(map(str, map(_medicine_key, truth)))
+    return _text(predicted) == _text(truth)
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+
+    def add(self, ok: bool) -> None:
+        self.right += ok
+        self.total += 1
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+@dataclass
+class EvalReport:
+    per_field: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    per_type: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    core: Tally = field(default_factory=Tally)
+    overall: Tally = field(default_factory=Tally)
+    type_detection: Tally = field(default_factory=Tally)
+    misses: list[tuple[str, str, Any, Any]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_document(self, source: str, truth: dict, predicted_type: str,
+                     predicted: dict[str, Any], core_fields: set[str]) -> None:
+        doc_type = truth["document_type"]
+        self.type_detection.add(predicted_type == doc_type)
+        for name, expected in truth["fields"].items():
+            ok = predicted_type == doc_type and values_equal(name, predicted.get(name), expected)
+            self.per_field[(doc_type, name)].add(ok)
+            self.per_type[doc_type].add(ok)
+            self.overall.add(ok)
+            if name in core_fields:
+                self.core.add(ok)
+            if not ok:
+                self.misses.append((source, name, predicted.get(name), expected))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall.accuracy,
+            "core": self.core.accuracy,
+            "type_detection": self.type_detection.accuracy,
+            "per_type": {k: v.accuracy for k, v in self.per_type.items()},
+            "per_field": {f"{t}.{n}": v.accuracy for (t, n), v in sorted(self.per_field.items())},
+            "fields_right": self.overall.right,
+            "fields_total": self.overall.total,
+            "failures": [{"source": s, "error": e} for s, e in self.failures],
+        }
+
+
+def truth_pairs(folder: Path) -> list[tuple[Path, Path]]:
+    """(document, truth) pairs: NAME.truth.json beside NAME.pdf (or an image)."""
+    pairs = []
+    for truth in sorted(folder.rglob("*.truth.json")):
+        stem = truth.name[: -len(".truth.json")]
+        doc = next((truth.with_name(stem + s) for s in DOCUMENT_SUFFIXES
+                    if truth.with_name(stem + s).is_file()), None)
+        if doc is not None:
+            pairs.append((doc, truth))
+    return pairs
+
+
+def load_truth(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,233 @@
+"""Ingest: bytes in, pages out, each either text-layer words or an image to OCR.
+
+Decides per page whether the born-digital text layer can be trusted, and extracts a
+scanned page's embedded image at its native resolution instead of re-rendering it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, ImageOps, ImageSequence
+
+from medxtract.config import Settings
+from medxtract.document import Line, Word
+from medxtract.errors import (
+    CorruptInputError,
+    EmptyInputError,
+    EncryptedInputError,
+    InputTooLargeError,
+    InvalidImageError,
+    UnsupportedInputError,
+)
+from medxtract.sniff import sniff
+
+# A text layer with fewer characters than this is a scanner's stray OCR or a stamp.
+MIN_TEXT_CHARS = 40
+# An image covering this share of the page means the content is (also) in pixels.
+IMAGE_COVER = 0.5
+
+Image.MAX_IMAGE_PIXELS = None  # we check sizes ourselves, with a clear error
+
+
+@dataclass
+class RawPage:
+    number: int
+    image: np.ndarray | None = None  # greyscale uint8, when the page must be OCR'd
+    text_lines: list[Line] = field(default_factory=list)
+    source: str = "ocr"  # text_layer | ocr | mixed
+    size: tuple[int, int] = (0, 0)  # pixels at the render resolution, for text-layer pages
+
+
+class SourceDocument:
+    """An opened input; pages are loaded one at a time so workers can share the work."""
+
+    def __init__(self, data: bytes, settings: Settings) -> None:
+        self.settings = settings
+        if not data:
+            raise EmptyInputError("the file is empty (0 bytes)")
+        if len(data) > settings.max_upload_bytes:
+            raise InputTooLargeError(
+                f"the file is {len(data) / 1e6:.1f} MB; the limit is "
+                f"{settings.max_upload_bytes / 1e6:.0f} MB"
+            )
+        self.kind = sniff(data)
+        if self.kind is None:
+            raise UnsupportedInputError(
+                "not a PDF or image (PNG, JPEG, TIFF, BMP, WebP): content not recognised"
+            )
+        self._data = data
+        self._pdf: pdfium.PdfDocument | None = None
+        self._frames: list[Image.Image] = []
+        if self.kind == "pdf":
+            self._open_pdf()
+        else:
+            self._open_image()
+        if self.page_count == 0:
+            raise EmptyInputError("the document has no pages")
+        if self.page_count > settings.max_pages:
+            raise InputTooLargeError(
+                f"the document has {self.page_count} pages; the limit is {settings.max_pages}"
+            )
+
+    # --- opening ---
+    def _open_pdf(self) -> None:
+        try:
+            self._pdf = pdfium.PdfDocument(self._data)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise EncryptedInputError("the PDF is encrypted (password protected)") from exc
+            raise CorruptInputError(f"the PDF cannot be read ({exc})") from exc
+        self.page_count = len(self._pdf)
+
+    def _open_image(self) -> None:
+        try:
+            img = Image.open(io.BytesIO(self._data))
+            self._check_pixels(img.width, img.height)
+            self._frames = [ImageOps.exif_transpose(f.copy()) for f in ImageSequence.Iterator(img)]
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise InvalidImageError(f"the image cannot be decoded ({exc})") from exc
+        self.page_count = len(self._frames)
+
+    def _check_pixels(self, w: int, h: int) -> None:
+        if w <= 0 or h <= 0:
+            raise InvalidImageError(f"the image is {w}x{h} pixels: nothing to read")
+        if w * h > self.settings.max_pixels:
+            raise InputTooLargeError(
+                f"a page image is {w}x{h} = {w * h / 1e6:.0f} Mpx; the limit is "
+                f"{self.settings.max_pixels / 1e6:.0f} Mpx"
+            )
+
+    # --- pages ---
+    def load_page(self, index: int) -> RawPage:
+        if self._pdf is None:
+            return RawPage(number=index + 1, image=_grey(self._frames[index]))
+        return self._load_pdf_page(index)
+
+    def _load_pdf_page(self, index: int) -> RawPage:
+        try:
+            page = self._pdf[index]
+        except pdfium.PdfiumError as exc:
+            raise CorruptInputError(f"page {index + 1} cannot be read ({exc})") from exc
+        pw, ph = page.get_size()
+        if pw <= 0 or ph <= 0:
+            raise CorruptInputError(f"page {index + 1} has no size")
+        images = [o for o in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)]
+        cover = max((_area(o.get_bounds(), pw, ph) for o in images), default=0.0)
+        lines = _text_layer_lines(page, pw, ph)
+        n_chars = sum(len(line.text) for line in lines)
+        if n_chars >= MIN_TEXT_CHARS and cover < IMAGE_COVER:
+            size = (round(pw * self.settings.dpi / 72), round(ph * self.settings.dpi / 72))
+            return RawPage(number=index + 1, text_lines=lines, source="text_layer", size=size)
+        image = self._page_image(page, images, cover, pw, ph)
+        if n_chars:  # a typed overlay on a photo: OCR it and merge the layer in
+            return RawPage(number=index + 1, image=image, text_lines=lines, source="mixed")
+        return RawPage(number=index + 1, image=image)
+
+    def render(self, index: int) -> np.ndarray:
+        """The page as pixels whatever its source (the review UI shows text-layer pages too)."""
+        if self._pdf is None:
+            return _grey(self._frames[index])
+        page = self._pdf[index]
+        pw, ph = page.get_size()
+        return self._page_image(page, [], 0.0, pw, ph)
+
+    def _page_image(self, page, images, cover: float, pw: float, ph: float) -> np.ndarray:
+        if len(images) == 1 and cover > 0.9 and page.get_rotation() == 0:
+            obj = images[0]
+            w, h = obj.get_px_size()
+            self._check_pixels(w, h)
+            try:
+                return _grey(obj.get_bitmap(render=False).to_pil())
+            except (pdfium.PdfiumError, OSError, ValueError):
+                pass  # odd colour spaces or masks: fall back to rendering the page
+        scale = self.settings.dpi / 72
+        self._check_pixels(int(pw * scale), int(ph * scale))
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        return _grey(bitmap.to_pil())
+
+
+def _area(bounds: tuple[float, float, float, float], pw: float, ph: float) -> float:
+    left, bottom, right, top = bounds
+    w = max(0.0, min(right, pw) - max(left, 0.0))
+    h = max(0.0, min(top, ph) - max(bottom, 0.0))
+    return (w * h) / (pw * ph)
+
+
+def _grey(img: Image.Image) -> np.ndarray:
+    if img.mode not in ("L", "RGB"):
+        img = img.convert("RGB")
+    if img.mode == "RGB":
+        img = img.convert("L")
+    return np.asarray(img, dtype=np.uint8)
+
+
+def _text_layer_lines(page: pdfium.PdfPage, pw: float, ph: float) -> list[Line]:
+    """Words from the text layer, via pdfium's text runs (few calls, so it stays fast)."""
+    textpage = page.get_textpage()
+    runs: list[tuple[str, float, float, float, float]] = []
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        text = textpage.get_text_bounded(left, bottom, right, top).strip()
+        if text:
+            runs.append((text, left, ph - top, right, ph - bottom))
+    return _runs_to_lines(runs, pw, ph)
+
+
+def _runs_to_lines(runs, pw: float, ph: float) -> list[Line]:
+    """Split runs into words (boxes by character share) and group them into lines by baseline."""
+    words: list[Word] = []
+    for text, x0, y0, x1, y1 in runs:
+        n = max(len(text), 1)
+        pos = 0
+        for token in text.split():
+            start = text.index(token, pos)
+            pos = start + len(token)
+            wx0 = x0 + (x1 - x0) * start / n
+            wx1 = x0 + (x1 - x0) * pos / n
+            words.append(
+                Word(
+                    text=token,
+                    confidence=1.0,
+                    bbox=(wx0 / pw, y0 / ph, wx1 / pw, y1 / ph),
+                    source="text_layer",
+                )
+            )
+    return group_lines(words)
+
+
+def group_lines(words: list[Word]) -> list[Line]:
+    """Words whose vertical centres fall within half a line height share a line."""
+    words = sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0]))
+    lines: list[list[Word]] = []
+    for w in words:
+        cy = (w.bbox[1] + w.bbox[3]) / 2
+        hgt = w.bbox[3] - w.bbox[1]
+        if lines:
+            last = lines[-1]
+            lcy = sum((x.bbox[1] + x.bbox[3]) / 2 for x in last) / len(last)
+            if abs(cy - lcy) < 0.5 * max(hgt, last[0].bbox[3] - last[0].bbox[1]):
+                last.append(w)
+                continue
+        lines.append([w])
+    out = []
+    for ws in lines:
+        ws.sort(key=lambda w: w.bbox[0])
+        out.extend(_split_on_gaps(ws))
+    return out
+
+
+def _split_on_gaps(words: list[Word]) -> list[Line]:
+    """A wide horizontal gap separates two columns: make them two lines, as OCR does."""
+    parts: list[list[Word]] = [[words[0]]]
+    for prev, w in zip(words, words[1:], strict=False):
+        height = max(prev.bbox[3] - prev.bbox[1], 1e-6)
+        if w.bbox[0] - prev.bbox[2] > 4 * height:
+            parts.append([w])
+        else:
+            parts[-1].append(w)
+    return [Line(words=p) for p in parts]

@@ -1,0 +1,197 @@
+"""Typed, normalised values from the text a rule found. Each returns (value, flags)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from dateutil import parser as dateparser
+from rapidfuzz import fuzz, process
+
+from medxtract.lexicon import drug_names
+from medxtract.specs.schema import FieldSpec
+
+EMPTY = {"", "n/a", "na", "none", "nil", "-", "--", "n.a", "n/a.", "not applicable"}
+Normaliser = Callable[[list[str], FieldSpec, str], tuple[Any, list[str]]]
+
+# Characters OCR confuses with digits, applied only inside number-like tokens.
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+
+
+def is_empty(text: str) -> bool:
+    return text.strip().strip(".:;,_").strip().lower() in EMPTY
+
+
+def clean_text(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.strip(" _|:;").strip()
+
+
+def _digits_fixed(token: str) -> str:
+    return token.translate(_DIGIT_FIX) if sum(c.isdigit() for c in token) >= len(token) / 2 else token
+
+
+def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    text = clean_text(spec.join.join(clean_text(line) for line in lines))
+    return (None, []) if is_empty(text) else (text, [])
+
+
+def to_address(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    parts = [clean_text(line).strip(",. ") for line in lines]
+    parts = [p for p in parts if p and not is_empty(p)]
+    return (", ".join(parts), []) if parts else (None, [])
+
+
+def to_date(lines: list[str], _spec: FieldSpec, order: str) -> tuple[Any, list[str]]:
+    text = clean_text(" ".join(lines))
+    if is_empty(text):
+        return None, []
+    text = re.sub(r"[0-9OoIl|]{1,4}(?=[/.-])|(?<=[/.-])[0-9OoIl|]{1,4}", lambda m: _digits_fixed(m.group()), text)
+    m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b", text)
+    flags: list[str] = []
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        dayfirst = order == "DMY"
+        if a > 12 and b <= 12:
+            dayfirst = True
+        elif b > 12 and a <= 12:
+            dayfirst = False
+        elif a != b:
+            flags.append("ambiguous_date")
+        text = m.group(0)
+    else:
+        dayfirst = order == "DMY"
+    try:
+        parsed = dateparser.parse(text, dayfirst=dayfirst, fuzzy=True, default=_NO_DEFAULT)
+    except (ValueError, OverflowError):
+        return None, ["invalid"]
+    if not (1900 <= parsed.year <= 2100):
+        return None, ["invalid"]
+    return parsed.date().isoformat(), flags
+
+
+# Year 1 as the default exposes a date with no year, which we then reject.
+_NO_DEFAULT = datetime(1, 1, 1)
+
+
+def to_phone(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    text = clean_text(" ".join(lines))
+    if is_empty(text):
+        return None, []
+    m = re.search(r"\+?[\dOoIl|()\s.-]{7,}", text)
+    if not m:
+        return None, ["invalid"]
+    digits = re.sub(r"\D", "", _digits_fixed(re.sub(r"[()\s.-]", "", m.group())))
+    if len(digits) == 10:
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}", []
+    if 7 <= len(digits) <= 15:
+        return digits, []
+    return None, ["invalid"]
+
+
+def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    text = clean_text(" ".join(lines))
+    if is_empty(text):
+        return None, []
+    m = re.search(r"\d+", " ".join(_digits_fixed(t) for t in re.split(r"[\s_]+", text)))
+    return (int(m.group()), []) if m else (None, ["invalid"])
+
+
+def to_number(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    text = clean_text(" ".join(lines))
+    if is_empty(text):
+        return None, []
+    m = re.search(r"\d+(?:[.,]\d+)?", " ".join(_digits_fixed(t) for t in text.split()))
+    if not m:
+        return None, ["invalid"]
+    value = float(m.group().replace(",", "."))
+    return (int(value) if value.is_integer() else value), []
+
+
+def to_bool(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    text = clean_text(" ".join(lines)).lower()
+    if is_empty(text):
+        return None, []
+    word = re.sub(r"[^a-z]", "", text.split()[0]) if text.split() else ""
+    if word in ("yes", "y", "true", "yea", "yas", "ves", "yes."):
+        return True, []
+    if word in ("no", "n", "false", "nc", "na0"):
+        return False, []
+    best = process.extractOne(word, ["yes", "no"], scorer=fuzz.ratio)
+    if best and best[1] >= 66:
+        return best[0] == "yes", ["corrected"]
+    return None, ["invalid"]
+
+
+def to_choice(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    text = clean_text(" ".join(lines)).upper()
+    if is_empty(text):
+        return None, []
+    best = process.extractOne(text, spec.choices, scorer=fuzz.ratio, processor=str.upper)
+    if best and best[1] >= 75:
+        return best[0], []
+    return None, ["invalid"]
+
+
+def to_identifier(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    text = clean_text(" ".join(lines))
+    if is_empty(text):
+        return None, []
+    token = max(text.split(), key=len)
+    return _digits_fixed(token).upper(), []
+
+
+_STRENGTH = re.compile(
+    r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>mg|mcg|µg|ug|g|gm|gram|grams|ml|mL|l|iu|IU|units?|%|mq|rng|mgs)\b",
+    re.IGNORECASE,
+)
+_UNIT_FIX = {"mq": "mg", "rng": "mg", "mgs": "mg", "ug": "mcg", "µg": "mcg", "ml": "ml"}
+
+
+def to_medicines(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
+    items, flags = [], []
+    for line in lines:
+        line = clean_text(line)
+        m = _STRENGTH.search(line)
+        if not m:
+            continue
+        name = clean_text(re.sub(r"^[^A-Za-z]+", "", line[: m.start()])).strip(",-")
+        if not name:
+            continue
+        fixed = correct_drug(name)
+        if fixed != name:
+            flags.append("corrected")
+        unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
+        items.append({"name": fixed, "strength": f"{m.group('num').replace(',', '.')} {unit}"})
+    return (items or None), flags
+
+
+def correct_drug(name: str) -> str:
+    """Snap an OCR near-miss to the lexicon; a name not close to any stays as read."""
+    best = process.extractOne(name, drug_names(), scorer=fuzz.ratio, processor=str.lower)
+    if best and best[1] >= 84 and abs(len(best[0]) - len(name)) <= 2:
+        return best[0]
+    return name
+
+
+NORMALISERS: dict[str, Normaliser] = {
+    "text": to_text,
+    "name": to_text,
+    "address": to_address,
+    "date": to_date,
+    "phone": to_phone,
+    "int": to_int,
+    "number": to_number,
+    "bool": to_bool,
+    "choice": to_choice,
+    "identifier": to_identifier,
+    "medicines": to_medicines,
+}
+
+
+def normalise(lines: list[str], spec: FieldSpec, date_order: str) -> tuple[Any, list[str]]:
+    return NORMALISERS[spec.type](lines, spec, date_order)
+
+

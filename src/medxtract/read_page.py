@@ -1,0 +1,131 @@
+"""Page stages: one raw page in, one `Page` of words out (clean-up, OCR, merge).
+
+Each stage takes and returns a `PageWork`, so the orchestrator runs them in a row and a
+worker process can run the whole list for any one page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from medxtract import preprocess
+from medxtract.config import Settings
+from medxtract.document import Page, Word
+from medxtract.engines import OcrEngine, get_engine
+from medxtract.ingest import RawPage, group_lines
+
+# Below this mean word confidence a page may be sideways or upside down: ask OSD.
+ORIENTATION_RETRY_CONF = 0.6
+
+
+@dataclass
+class PageWork:
+    raw: RawPage
+    settings: Settings
+    image: np.ndarray | None = None
+    words: list[Word] = field(default_factory=list)
+    rotation: int = 0
+    skew: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> OcrEngine:
+        return get_engine(self.settings.ocr_lang)
+
+
+Stage = Callable[[PageWork], PageWork]
+
+
+def clean_image(work: PageWork) -> PageWork:
+    if work.raw.image is None:
+        return work
+    image = preprocess.rescale(work.raw.image)
+    image = preprocess.flatten_illumination(image)
+    if work.raw.source != "mixed":  # keep a mixed page's geometry aligned with its text layer
+        work.skew = preprocess.estimate_skew(image)
+        image = preprocess.rotate(image, work.skew)
+    work.image = image
+    return work
+
+
+def ocr(work: PageWork) -> PageWork:
+    if work.image is None:
+        return work
+    words = _words(work.engine, work.image)
+    if _mean_conf(words) < ORIENTATION_RETRY_CONF and work.raw.source != "mixed":
+        degrees, conf = work.engine.detect_orientation(work.image)
+        if degrees and conf > 1.0:
+            turned = preprocess.turn(work.image, degrees)
+            retry = _words(work.engine, turned)
+            if _mean_conf(retry) > _mean_conf(words):
+                work.image, words, work.rotation = turned, retry, degrees
+    work.words = words
+    return work
+
+
+def merge_text_layer(work: PageWork) -> PageWork:
+    """Add text-layer words that OCR did not see (a typed overlay); OCR keeps the rest."""
+    layer = [w for line in work.raw.text_lines for w in line.words]
+    if work.image is None:
+        work.words = layer
+        return work
+    work.words += [w for w in layer if not any(_overlaps(w.bbox, o.bbox) for o in work.words)]
+    return work
+
+
+PAGE_STAGES: list[Stage] = [clean_image, ocr, merge_text_layer]
+
+
+def read_page(raw: RawPage, settings: Settings) -> Page:
+    work = PageWork(raw=raw, settings=settings)
+    for stage in PAGE_STAGES:
+        start = time.perf_counter()
+        work = stage(work)
+        work.timings[stage.__name__] = (time.perf_counter() - start) * 1000
+    h, w = work.image.shape[:2] if work.image is not None else raw.size[::-1]
+    page = Page(
+        number=raw.number,
+        width=w,
+        height=h,
+        source=raw.source,  # type: ignore[arg-type]
+        rotation=work.rotation,
+        skew=work.skew,
+        lines=group_lines(work.words),
+        timings=work.timings,
+    )
+    return page
+
+
+def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np.ndarray | None:
+    """The image exactly as OCR saw it, for drawing boxes on (the review UI)."""
+    if raw.image is None:
+        return None
+    image = preprocess.flatten_illumination(preprocess.rescale(raw.image))
+    if raw.source != "mixed":
+        image = preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
+    return preprocess.turn(image, rotation)
+
+
+def _words(engine: OcrEngine, image: np.ndarray) -> list[Word]:
+    return [w for line in engine.recognize(image) for w in line.words if _is_text(w)]
+
+
+def _is_text(word: Word) -> bool:
+    # Tesseract reads specks, shadows and rule lines as short low-confidence junk; drop it.
+    if word.confidence < 0.25 and len(word.text) <= 2:
+        return False
+    return word.confidence > 0.2 or any(c.isalnum() for c in word.text)
+
+
+def _mean_conf(words: list[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words) if words else 0.0
+
+
+def _overlaps(a, b) -> bool:
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    return ix > 0 and iy > 0 and ix * iy > 0.3 * (a[2] - a[0]) * (a[3] - a[1])

@@ -1,0 +1,6 @@
+"""Document types as data: YAML specs validated into pydantic models at load time."""
+
+from medxtract.specs.loader import load_spec_file, load_specs
+from medxtract.specs.schema import DocumentSpec, FieldSpec
+
+__all__ = ["DocumentSpec", "FieldSpec", "load_spec_file", "load_specs"]
