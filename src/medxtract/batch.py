@@ -39,7 +39,9 @@ class Outcome:
     error: MedxtractError | Exception | None = None
 
 
-def extract_many(paths: list[Path], doc_type: str, settings: Settings, workers: int) -> Iterator[Outcome]:
+def extract_many(
+    paths: list[Path], doc_type: str, settings: Settings, workers: int
+) -> Iterator[Outcome]:
     """Yield one outcome per path, in order; a failing document never stops the others."""
     if workers <= 1:
         for path in paths:
@@ -52,13 +54,18 @@ def extract_many(paths: list[Path], doc_type: str, settings: Settings, workers: 
                 count = SourceDocument(read_bytes(path)[0], settings).page_count
             except Exception:  # reported when its turn comes, by extract() itself
                 continue
-            pending[path] = [pool.submit(_read_page_task, str(path), i, settings) for i in range(count)]
+            pending[path] = [
+                pool.submit(_read_page_task, str(path), i, settings) for i in range(count)
+            ]
         for path in paths:
             futures = pending.get(path, [])
             yield _guarded(
                 path,
                 lambda p=path, fs=futures: extract(
-                    p, doc_type, settings=settings, page_reader=lambda _doc, _s: [f.result() for f in fs]
+                    p,
+                    doc_type,
+                    settings=settings,
+                    page_reader=lambda _doc, _s: [f.result() for f in fs],
                 ),
             )
 

@@ -47,8 +47,10 @@ def _number(value: Any) -> float | None:
 def _medicine_key(item: Any) -> tuple[str, str] | None:
     if not isinstance(item, dict):
         return None
-    return (str(item.get("name", "")).casefold().strip(),
-            re.sub(r"\s+", "", str(item.get("strength", "")).casefold()))
+    return (
+        str(item.get("name", "")).casefold().strip(),
+        re.sub(r"\s+", "", str(item.get("strength", "")).casefold()),
+    )
 
 
 def values_equal(name: str, predicted: Any, truth: Any) -> bool:
@@ -68,7 +70,9 @@ def values_equal(name: str, predicted: Any, truth: Any) -> bool:
     if name == "medicines":
         if not isinstance(predicted, list) or len(predicted) != len(truth):
             return False
-        return sorted(map(str, map(_medicine_key, predicted))) == sorted(map(str, map(_medicine_key, truth)))
+        return sorted(map(str, map(_medicine_key, predicted))) == sorted(
+            map(str, map(_medicine_key, truth))
+        )
     return _text(predicted) == _text(truth)
 
 
@@ -96,8 +100,14 @@ class EvalReport:
     misses: list[tuple[str, str, Any, Any]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
 
-    def add_document(self, source: str, truth: dict, predicted_type: str,
-                     predicted: dict[str, Any], core_fields: set[str]) -> None:
+    def add_document(
+        self,
+        source: str,
+        truth: dict,
+        predicted_type: str,
+        predicted: dict[str, Any],
+        core_fields: set[str],
+    ) -> None:
         doc_type = truth["document_type"]
         self.type_detection.add(predicted_type == doc_type)
         for name, expected in truth["fields"].items():
@@ -128,8 +138,14 @@ def truth_pairs(folder: Path) -> list[tuple[Path, Path]]:
     pairs = []
     for truth in sorted(folder.rglob("*.truth.json")):
         stem = truth.name[: -len(".truth.json")]
-        doc = next((truth.with_name(stem + s) for s in DOCUMENT_SUFFIXES
-                    if truth.with_name(stem + s).is_file()), None)
+        doc = next(
+            (
+                truth.with_name(stem + s)
+                for s in DOCUMENT_SUFFIXES
+                if truth.with_name(stem + s).is_file()
+            ),
+            None,
+        )
         if doc is not None:
             pairs.append((doc, truth))
     return pairs

@@ -33,8 +33,11 @@ def _field(views: list[PageView], fspec: FieldSpec, settings: Settings) -> Field
         return FieldResult(confidence=0.0, flags=[] if fspec.optional else ["label_not_found"])
     if not found.lines:
         # The label is there with nothing by it: a blank on the form.
-        return FieldResult(confidence=0.9 * found.label_score, page=found.page,
-                           flags=[] if fspec.optional else ["missing"])
+        return FieldResult(
+            confidence=0.9 * found.label_score,
+            page=found.page,
+            flags=[] if fspec.optional else ["missing"],
+        )
     words: list[Word] = [w for line in found.lines for w in line]
     texts = [" ".join(w.text for w in line) for line in found.lines]
     value, flags = normalise(texts, fspec, settings.date_order)

@@ -17,7 +17,9 @@ EMPTY = {"", "n/a", "na", "none", "nil", "-", "--", "n.a", "n/a.", "not applicab
 Normaliser = Callable[[list[str], FieldSpec, str], tuple[Any, list[str]]]
 
 # Characters OCR confuses with digits, applied only inside number-like tokens.
-_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+_DIGIT_FIX = str.maketrans(
+    {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"}
+)
 
 
 def is_empty(text: str) -> bool:
@@ -30,7 +32,9 @@ def clean_text(text: str) -> str:
 
 
 def _digits_fixed(token: str) -> str:
-    return token.translate(_DIGIT_FIX) if sum(c.isdigit() for c in token) >= len(token) / 2 else token
+    return (
+        token.translate(_DIGIT_FIX) if sum(c.isdigit() for c in token) >= len(token) / 2 else token
+    )
 
 
 def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
@@ -48,7 +52,11 @@ def to_date(lines: list[str], _spec: FieldSpec, order: str) -> tuple[Any, list[s
     text = clean_text(" ".join(lines))
     if is_empty(text):
         return None, []
-    text = re.sub(r"[0-9OoIl|]{1,4}(?=[/.-])|(?<=[/.-])[0-9OoIl|]{1,4}", lambda m: _digits_fixed(m.group()), text)
+    text = re.sub(
+        r"[0-9OoIl|]{1,4}(?=[/.-])|(?<=[/.-])[0-9OoIl|]{1,4}",
+        lambda m: _digits_fixed(m.group()),
+        text,
+    )
     m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b", text)
     flags: list[str] = []
     if m:
@@ -193,5 +201,3 @@ NORMALISERS: dict[str, Normaliser] = {
 
 def normalise(lines: list[str], spec: FieldSpec, date_order: str) -> tuple[Any, list[str]]:
     return NORMALISERS[spec.type](lines, spec, date_order)
-
-

@@ -31,8 +31,12 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(f"{v.get('name', '')} {v.get('strength', '')}".strip() if isinstance(v, dict)
-                         else str(v) for v in value)
+        return "; ".join(
+            f"{v.get('name', '')} {v.get('strength', '')}".strip()
+            if isinstance(v, dict)
+            else str(v)
+            for v in value
+        )
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
@@ -46,19 +50,38 @@ def render(outcomes: list[Outcome], fmt: Format) -> str:
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     field_names: list[str] = []
     for o in outcomes:
-        for name in (o.result.fields if o.result else {}):
+        for name in o.result.fields if o.result else {}:
             if name not in field_names:
                 field_names.append(name)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["source", "sha256", "document_type", "type_confidence", "pages",
-                     "needs_review", "error", *field_names])
+    writer.writerow(
+        [
+            "source",
+            "sha256",
+            "document_type",
+            "type_confidence",
+            "pages",
+            "needs_review",
+            "error",
+            *field_names,
+        ]
+    )
     for o in outcomes:
         r = o.result
         if r is None:
             writer.writerow([str(o.path), "", "", "", "", "", outcome_dict(o)["error"]["message"]])
             continue
-        writer.writerow([r.source, r.sha256, r.document_type, r.type_confidence, r.pages,
-                         " ".join(r.needs_review), "",
-                         *(cell(r.fields[n].value) if n in r.fields else "" for n in field_names)])
+        writer.writerow(
+            [
+                r.source,
+                r.sha256,
+                r.document_type,
+                r.type_confidence,
+                r.pages,
+                " ".join(r.needs_review),
+                "",
+                *(cell(r.fields[n].value) if n in r.fields else "" for n in field_names),
+            ]
+        )
     return buf.getvalue()

@@ -81,8 +81,14 @@ def extract(
         fields=fields,
         needs_review=needs_review(fields, settings.review_threshold),
         page_info=[
-            PageInfo(number=p.number, width=p.width, height=p.height, source=p.source,
-                     rotation=p.rotation, skew=p.skew)
+            PageInfo(
+                number=p.number,
+                width=p.width,
+                height=p.height,
+                source=p.source,
+                rotation=p.rotation,
+                skew=p.skew,
+            )
             for p in document.pages
         ],
         timings=timings,

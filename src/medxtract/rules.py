@@ -44,7 +44,11 @@ class PageView:
         self.page = page
         w, h = max(page.width, 1), max(page.height, 1)
         self.segs = [
-            _Seg(i, line.words, (line.bbox[0] * w, line.bbox[1] * h, line.bbox[2] * w, line.bbox[3] * h))
+            _Seg(
+                i,
+                line.words,
+                (line.bbox[0] * w, line.bbox[1] * h, line.bbox[2] * w, line.bbox[3] * h),
+            )
             for i, line in enumerate(page.lines)
         ]
         self.order = _reading_order(self.segs)
@@ -89,7 +93,12 @@ def _height(box: Box) -> float:
 
 
 def _px(word: Word, page: Page) -> Box:
-    return (word.bbox[0] * page.width, word.bbox[1] * page.height, word.bbox[2] * page.width, word.bbox[3] * page.height)
+    return (
+        word.bbox[0] * page.width,
+        word.bbox[1] * page.height,
+        word.bbox[2] * page.width,
+        word.bbox[3] * page.height,
+    )
 
 
 def right_of(view: PageView, hit: LabelHit) -> list[list[Word]]:

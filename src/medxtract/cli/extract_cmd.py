@@ -23,7 +23,9 @@ from medxtract.output import outcome_dict, render
 err = Console(stderr=True)
 
 TypeOpt = Annotated[str, typer.Option("--type", "-t", help="Document type, or 'auto'")]
-WorkersOpt = Annotated[int, typer.Option("--workers", "-w", min=1, help="Processes (one Tesseract each)")]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", "-w", min=1, help="Processes (one Tesseract each)")
+]
 SpecsOpt = Annotated[Path | None, typer.Option("--specs", help="Extra folder of YAML type specs")]
 
 
@@ -34,14 +36,24 @@ def _settings(specs: Path | None):
 
 def _run_batch(paths: list[Path], doc_type: str, settings, workers: int) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, disable=len(paths) < 2, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=len(paths) < 2,
+        transient=True,
+    ) as bar:
         task = bar.add_task("extracting", total=len(paths))
         for outcome in extract_many(paths, doc_type, settings, workers):
             outcomes.append(outcome)
             if outcome.error is not None:
-                err.print(f"[red]error[/red] {outcome.path}: {outcome_dict(outcome)['error']['message']}",
-                          highlight=False, soft_wrap=True)
+                err.print(
+                    f"[red]error[/red] {outcome.path}: {outcome_dict(outcome)['error']['message']}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             bar.advance(task)
     return outcomes
 
@@ -58,7 +70,9 @@ def extract(
     paths: Annotated[list[str], typer.Argument(help="Files, folders or globs")],
     doc_type: TypeOpt = "auto",
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | jsonl | csv")] = "json",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here, not stdout")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here, not stdout")
+    ] = None,
     workers: WorkersOpt = 1,
     specs: SpecsOpt = None,
 ) -> None:
@@ -87,8 +101,11 @@ def extract(
     pages = sum(o.result.pages for o in outcomes if o.result)
     failed = sum(o.error is not None for o in outcomes)
     review = sum(bool(o.result.needs_review) for o in outcomes if o.result)
-    err.print(f"{len(outcomes)} documents, {pages} pages, {failed} failed, {review} need review "
-              f"in {seconds:.1f}s ({pages / seconds if seconds else 0:.2f} pages/s)", highlight=False)
+    err.print(
+        f"{len(outcomes)} documents, {pages} pages, {failed} failed, {review} need review "
+        f"in {seconds:.1f}s ({pages / seconds if seconds else 0:.2f} pages/s)",
+        highlight=False,
+    )
     raise typer.Exit(_batch_exit_code(outcomes))
 
 
@@ -121,8 +138,9 @@ def evaluate(
             continue
         spec = all_specs.get(truth["document_type"])
         core = set(spec.core) if spec else set()
-        report.add_document(str(outcome.path), truth, outcome.result.document_type,
-                            outcome.result.values(), core)
+        report.add_document(
+            str(outcome.path), truth, outcome.result.document_type, outcome.result.values(), core
+        )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -144,7 +162,9 @@ def _print_report(report, show_misses: bool) -> None:
         out.print(f"{doc_type}: {tally.right}/{tally.total} fields = {tally.accuracy:.1%}")
     out.print(f"type detection: {report.type_detection.right}/{report.type_detection.total}")
     out.print(f"core fields: {report.core.right}/{report.core.total} = {report.core.accuracy:.1%}")
-    out.print(f"all fields: {report.overall.right}/{report.overall.total} = {report.overall.accuracy:.1%}")
+    out.print(
+        f"all fields: {report.overall.right}/{report.overall.total} = {report.overall.accuracy:.1%}"
+    )
     if show_misses:
         for source, name, got, want in report.misses:
             out.print(f"  miss {source} {name}: got {got!r}, truth {want!r}", highlight=False)

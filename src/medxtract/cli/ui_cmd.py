@@ -25,6 +25,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "--server.address", host,
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button for reviewers
     ]  # fmt: skip
 
 

@@ -44,10 +44,14 @@ class TesseractEngine:
     def __init__(self, lang: str = "eng", datapath: Path | None = None) -> None:
         path = tessdata_path(datapath)
         try:
-            self._api = tesserocr.PyTessBaseAPI(path=path, lang=lang, psm=PSM.AUTO, oem=OEM.LSTM_ONLY)
+            self._api = tesserocr.PyTessBaseAPI(
+                path=path, lang=lang, psm=PSM.AUTO, oem=OEM.LSTM_ONLY
+            )
             self._osd = tesserocr.PyTessBaseAPI(path=path, lang="osd", psm=PSM.OSD_ONLY)
         except RuntimeError as exc:
-            raise OcrEngineError(f"cannot load Tesseract models '{lang}' from {path}: {exc}") from exc
+            raise OcrEngineError(
+                f"cannot load Tesseract models '{lang}' from {path}: {exc}"
+            ) from exc
         # Forms are mostly sparse print; keep inter-word spaces so values stay readable.
         self._api.SetVariable("preserve_interword_spaces", "0")
         self._lock = threading.Lock()

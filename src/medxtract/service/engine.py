@@ -51,10 +51,8 @@ KNOWN_FIELDS: dict[str, tuple[str, ...]] = {
 def _load_specs(settings: Any) -> Any:
     from medxtract import specs  # the engine's spec loader
 
-    try:
-        return specs.load_specs(settings=settings)
-    except TypeError:
-        return specs.load_specs()
+    extra = getattr(settings, "specs_dir", None) if settings is not None else None
+    return specs.load_specs(extra) if extra else specs.load_specs()
 
 
 def spec_names(settings: Any = None) -> tuple[str, ...]:

@@ -8,8 +8,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FieldType = Literal[
-    "text", "name", "address", "date", "phone", "int", "number", "bool", "choice",
-    "identifier", "medicines",
+    "text",
+    "name",
+    "address",
+    "date",
+    "phone",
+    "int",
+    "number",
+    "bool",
+    "choice",
+    "identifier",
+    "medicines",
 ]
 RuleKind = Literal["right_of", "below", "right_or_below", "between", "pattern"]
 

@@ -50,7 +50,19 @@ def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
     st = random_style(rng)
     pen = Pen(st)
     f: dict[str, Any] = {}
-    x1, x2 = st.margin_left, st.col2_x
+    # Left-column values are drawn first so the right column can start clear of them.
+    last = rng.choice(people.LAST)
+    f["patient_name"] = people.person_name(rng, last)
+    f["phone"] = people.phone(rng)
+    addr = people.address_lines(rng)
+    f["address"] = ", ".join(addr)
+    same_last = rng.random() < 0.6
+    f["emergency_contact_name"] = people.person_name(rng, last if same_last else None)
+    has = rng.random() < 0.85
+    comp = people.company(rng) if has else rng.choice(("", "N/A"))
+    left = [f["patient_name"], f["phone"], *addr, f["emergency_contact_name"], comp]
+    x1 = st.margin_left
+    x2 = max(st.col2_x, x1 + max(pen.width_of(v) for v in left) + rng.uniform(20, 40))
     right = st.width - st.margin_left * rng.uniform(0.6, 1.0)
     gap = st.line()  # one value line
 
@@ -72,11 +84,6 @@ def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
     y -= st.heading_size * rng.uniform(1.3, 1.9)
     top = y
 
-    last = rng.choice(people.LAST)
-    f["patient_name"] = people.person_name(rng, last)
-    f["phone"] = people.phone(rng)
-    addr = people.address_lines(rng)
-    f["address"] = ", ".join(addr)
     pen.label(x1, y, "Patient Information")
     y -= st.line(st.label_size)
     pen.value(x1, y, f["patient_name"])
@@ -99,8 +106,6 @@ def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
 
     # In Case of Emergency: name / home phone left, address / work phone right.
     y = _section(pen, rng, y, "In Case of Emergency", right)
-    same_last = rng.random() < 0.6
-    f["emergency_contact_name"] = people.person_name(rng, last if same_last else None)
     em_addr = addr if same_last and rng.random() < 0.5 else people.address_lines(rng)
     f["emergency_contact_address"] = ", ".join(em_addr)
     home = people.phone(rng) if rng.random() < 0.7 else None
@@ -135,16 +140,13 @@ def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
     y = st.height - st.margin_top * rng.uniform(0.6, 1.2)
     pen.rule(x1 - 10, y, right, width=1.0)  # the section rule that runs over from page 1
     y -= gap * rng.uniform(1.6, 2.4)
-    has = rng.random() < 0.85
     f["has_insurance"] = has
     if has:
-        comp = people.company(rng)
         ins_addr = people.address_lines(rng, country_p=0.3)
         policy = "".join(str(rng.randint(0, 9)) for _ in range(rng.choice((8, 10, 10, 12))))
         exp_text, exp_truth = printed_date(rng, 2019, 2027)
     else:  # no insurance: the insurance boxes stay blank or say N/A
-        na = rng.choice(("", "N/A"))
-        comp, ins_addr, policy, exp_text, exp_truth = na, [], na, na, None
+        ins_addr, policy, exp_text, exp_truth = [], comp, comp, None
     f["insurance_company"] = comp if has else None
     f["insurance_address"] = ", ".join(ins_addr) or None
     f["policy_number"] = policy if has else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from medxtract.ui import common
-from medxtract.ui.pages import queue, records, review, upload
+from medxtract.ui.views import queue, records, review, upload
 
 
 def sidebar() -> None:

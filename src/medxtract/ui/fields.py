@@ -7,7 +7,6 @@ stays a thin layout.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from enum import StrEnum
 from typing import Any
 
@@ -102,7 +101,7 @@ def from_widget(editor: Editor, value: Any) -> Any:
     if editor is Editor.DATE:
         return value.isoformat() if isinstance(value, dt.date) else None
     if editor is Editor.INT:
-        return None if value is None or _is_nan(value) else int(value)
+        return None if _is_missing(value) else int(value)
     if editor is Editor.TABLE:
         return rows_from_table(value)
     if editor is Editor.TEXT:
@@ -136,10 +135,14 @@ def same(a: Any, b: Any) -> bool:
 
 
 def _cell(v: Any) -> str:
-    if v is None or _is_nan(v):
-        return ""
-    return str(v).strip()
+    return "" if _is_missing(v) else str(v).strip()
 
 
-def _is_nan(v: Any) -> bool:
-    return isinstance(v, float) and math.isnan(v)
+def _is_missing(v: Any) -> bool:
+    """None, NaN or pandas' NA (what data_editor puts in new, untouched cells)."""
+    if v is None:
+        return True
+    try:
+        return bool(v != v)
+    except TypeError:  # pd.NA refuses to be a bool
+        return True

@@ -27,9 +27,10 @@ from medxtract.ui.fields import (
     parse_iso_date,
     to_widget,
 )
-from medxtract.ui.pages.queue import next_document
+from medxtract.ui.views.queue import next_document
 
 DRAFTS = "review_drafts"  # doc id -> {field: API value} kept after a failed approve
+DOC_CACHE = "review_doc_cache"  # doc id -> last document fetched, to ride out API outages
 APPROVE_SHORTCUT = "Ctrl+Enter"
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
@@ -69,10 +70,28 @@ def approve(
     return res, None
 
 
+def load_document(client: ApiClient, doc_id: str) -> dict[str, Any]:
+    """Fetch the document; if the API just went away, keep showing the last copy so the
+    reviewer's open edits stay on screen (approving will say it failed, and keep them)."""
+    cache = st.session_state.setdefault(DOC_CACHE, {})
+    try:
+        doc = client.document(doc_id)
+    except ApiUnreachable as exc:
+        if doc_id not in cache:
+            raise
+        st.error(common.unreachable_message(exc), icon="🔌")
+        return cache[doc_id]
+    cache.clear()  # one document is enough to bridge an outage
+    cache[doc_id] = doc
+    return doc
+
+
 def forget_document(doc_id: str) -> None:
     """Drop this document's widget state so a later visit starts from the server's values."""
-    for k in [k for k in st.session_state if str(k).startswith(f"edit:{doc_id}:")]:
+    prefixes = (f"edit:{doc_id}:", f"base:edit:{doc_id}:")
+    for k in [k for k in st.session_state if str(k).startswith(prefixes)]:
         del st.session_state[k]
+    st.session_state.get(DOC_CACHE, {}).pop(doc_id, None)
 
 
 def render(client: ApiClient) -> None:
@@ -84,7 +103,7 @@ def render(client: ApiClient) -> None:
             st.info("The review queue is empty.")
             return
     st.session_state[common.REVIEW_DOC] = doc_id
-    doc = client.document(doc_id)
+    doc = load_document(client, doc_id)
     result = doc.get("result") or {}
     status = doc.get("status")
     st.title(f"Review · {doc.get('document_type') or 'unknown'}")
@@ -134,6 +153,9 @@ def _page_view(
         png = _page_png(client.base_url, client.api_key, doc_id, page)
     except ApiError as exc:
         st.warning(f"Page image unavailable: {common.api_error_message(exc)}")
+        return
+    except ApiUnreachable:
+        st.warning("Page image unavailable while the API cannot be reached.")
         return
     boxes = boxes_on_page(fields, page, needs)
     st.image(draw_boxes(png, boxes, focus), width="stretch")

@@ -66,6 +66,7 @@ def overall_progress(rows: list[JobRow]) -> float:
 
 def render(client: ApiClient) -> None:
     st.title("Upload documents")
+    client.health()  # say plainly that the API is down before anyone picks files
     with st.form("upload", clear_on_submit=True, border=False):
         files = st.file_uploader(
             "PDFs or images", type=FILE_TYPES, accept_multiple_files=True, key="upload_files"
