@@ -81,10 +81,13 @@ class SourceDocument:
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
                 raise EncryptedInputError("the PDF is encrypted (password protected)") from exc
-            raise CorruptInputError(f"the PDF cannot be read ({exc})") from exc
+            raise CorruptInputError(f"the PDF is damaged or truncated ({exc})") from exc
         self.page_count = len(self._pdf)
 
     def _open_image(self) -> None:
+        if self.kind == "png" and len(self._data) >= 24:
+            # PIL refuses a 0x0 PNG with a vague message; read the header ourselves.
+            self._check_pixels(int.from_bytes(self._data[16:20]), int.from_bytes(self._data[20:24]))
         try:
             img = Image.open(io.BytesIO(self._data))
             self._check_pixels(img.width, img.height)
