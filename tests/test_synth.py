@@ -16,18 +16,38 @@ from medxtract.synth.layout_patient_details import FIELDS as PD_FIELDS
 DATE = (str, list)
 OPT_STR = (str, type(None))
 PRESCRIPTION_TYPES = {
-    "prescriber_name": str, "prescriber_address": str, "prescriber_phone": str,
-    "patient_name": str, "date": DATE, "patient_address": str, "medicines": list,
-    "directions": str, "refills": int,
+    "prescriber_name": str,
+    "prescriber_address": str,
+    "prescriber_phone": str,
+    "patient_name": str,
+    "date": DATE,
+    "patient_address": str,
+    "medicines": list,
+    "directions": str,
+    "refills": int,
 }
 PD_TYPES = {
-    "record_date": DATE, "patient_name": str, "birth_date": DATE, "phone": str, "address": str,
-    "weight": str, "height": str, "emergency_contact_name": str,
-    "emergency_contact_address": str, "emergency_contact_home_phone": OPT_STR,
-    "emergency_contact_work_phone": OPT_STR, "chicken_pox": str, "measles": str,
-    "hepatitis_b_vaccinated": bool, "medical_problems": OPT_STR, "has_insurance": bool,
-    "insurance_company": OPT_STR, "policy_number": OPT_STR, "insurance_address": OPT_STR,
-    "insurance_expiry": (str, list, type(None)), "allergies": OPT_STR,
+    "record_date": DATE,
+    "patient_name": str,
+    "birth_date": DATE,
+    "phone": str,
+    "address": str,
+    "weight": str,
+    "height": str,
+    "emergency_contact_name": str,
+    "emergency_contact_address": str,
+    "emergency_contact_home_phone": OPT_STR,
+    "emergency_contact_work_phone": OPT_STR,
+    "chicken_pox": str,
+    "measles": str,
+    "hepatitis_b_vaccinated": bool,
+    "medical_problems": OPT_STR,
+    "has_insurance": bool,
+    "insurance_company": OPT_STR,
+    "policy_number": OPT_STR,
+    "insurance_address": OPT_STR,
+    "insurance_expiry": (str, list, type(None)),
+    "allergies": OPT_STR,
     "regular_medications": OPT_STR,
 }
 TYPES = {"prescription": PRESCRIPTION_TYPES, "patient_details": PD_TYPES}
@@ -64,8 +84,10 @@ def test_generate_is_deterministic(tmp_path) -> None:
     first = generate(tmp_path / "a", 2, **kw)
     second = generate(tmp_path / "b", 2, **kw)
     assert [p.name for p in first] == [
-        "prescription-clean-0000.pdf", "prescription-clean-0001.pdf",
-        "prescription-scan-0000.pdf", "prescription-scan-0001.pdf",
+        "prescription-clean-0000.pdf",
+        "prescription-clean-0001.pdf",
+        "prescription-scan-0000.pdf",
+        "prescription-scan-0001.pdf",
     ]
     for p, q in zip(first, second, strict=True):
         truth_p = p.with_name(p.stem + ".truth.json")
@@ -125,8 +147,10 @@ def test_ambiguous_numeric_dates_list_both_readings() -> None:
     assert date_truth(dt.date(2020, 4, 4), "dmy") == "2020-04-04"  # same either way
     assert date_truth(dt.date(2022, 11, 5), "d_month_y") == "2022-11-05"
     # Generated documents do produce list truths.
-    dates = [generate_one("prescription", "clean", random.Random(s))[1]["fields"]["date"]
-             for s in range(60)]
+    dates = [
+        generate_one("prescription", "clean", random.Random(s))[1]["fields"]["date"]
+        for s in range(60)
+    ]
     assert any(isinstance(d, list) and len(d) == 2 for d in dates)
     assert any(isinstance(d, str) for d in dates)
 
@@ -136,5 +160,6 @@ def test_cli_command_writes_documents(tmp_path) -> None:
 
     synth(tmp_path, count=1, seed=0, kind=["prescription"], variant=["clean"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "prescription-clean-0000.pdf", "prescription-clean-0000.truth.json",
+        "prescription-clean-0000.pdf",
+        "prescription-clean-0000.truth.json",
     ]

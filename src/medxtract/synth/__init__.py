@@ -64,8 +64,9 @@ def generate(
                 # other kinds/variants/counts were asked for.
                 rng = random.Random(f"{seed}:{kind}:{variant}:{i}")
                 pdf_bytes, truth = generate_one(kind, variant, rng)
-                paths.append(writer.write_pair(out_dir, f"{kind}-{variant}-{i:04d}", pdf_bytes,
-                                               truth))
+                paths.append(
+                    writer.write_pair(out_dir, f"{kind}-{variant}-{i:04d}", pdf_bytes, truth)
+                )
     return paths
 
 

@@ -27,8 +27,22 @@ _SPECIAL = {
     "Paracetamol": ["500 mg", "1 gram"],
     "Metformin": ["500 mg", "850 mg", "1000 mg"],
 }
-_GENERIC = ["5 mg", "10 mg", "20 mg", "25 mg", "40 mg", "50 mg", "100 mg", "200 mg", "250 mg",
-            "500 mg", "0.5 mg", "2.5 mg", "75 mg", "150 mg"]
+_GENERIC = [
+    "5 mg",
+    "10 mg",
+    "20 mg",
+    "25 mg",
+    "40 mg",
+    "50 mg",
+    "100 mg",
+    "200 mg",
+    "250 mg",
+    "500 mg",
+    "0.5 mg",
+    "2.5 mg",
+    "75 mg",
+    "150 mg",
+]
 
 _DIRECTIONS = [
     "Take {n} tablet by mouth {freq} for {dur}",
@@ -42,20 +56,71 @@ _DIRECTIONS = [
     "Apply a thin layer to the affected area {freq}",
     "{drug} - {n} tablet {freq} before meals",
 ]
-_FREQ = ["once daily", "twice daily", "three times a day", "every morning", "everyday",
-         "every 8 hours", "every 12 hours", "at night"]
-_DUR = ["7 days", "10 days", "2 weeks", "2.5 weeks", "1 month", "3 months", "three months",
-        "30 days", "6 weeks"]
+_FREQ = [
+    "once daily",
+    "twice daily",
+    "three times a day",
+    "every morning",
+    "everyday",
+    "every 8 hours",
+    "every 12 hours",
+    "at night",
+]
+_DUR = [
+    "7 days",
+    "10 days",
+    "2 weeks",
+    "2.5 weeks",
+    "1 month",
+    "3 months",
+    "three months",
+    "30 days",
+    "6 weeks",
+]
 _WORDS = ["one", "two", "three"]
 
-PROBLEMS = ["Migraine", "Asthma", "Seizures", "Headaches", "Type 2 diabetes", "Hypertension",
-            "Asthma, seasonal headaches", "High cholesterol", "Hypothyroidism", "Arthritis",
-            "Chronic back pain", "Anxiety", "Eczema", "Sleep apnea"]
-ALLERGIES = ["Peanuts", "Penicillin", "Shellfish", "Latex", "Pollen", "Dust mites",
-             "Sulfa drugs", "Bee stings", "Eggs", "Penicillin, peanuts", "Cats"]
-REGULAR_MEDS = ["Triptans", "Metformin", "Lisinopril", "Inhaler as needed", "Levothyroxine",
-                "Vitamin D", "Atorvastatin", "Ibuprofen as needed", "Metformin and Lisinopril",
-                "Birth control pill", "Sertraline"]
+PROBLEMS = [
+    "Migraine",
+    "Asthma",
+    "Seizures",
+    "Headaches",
+    "Type 2 diabetes",
+    "Hypertension",
+    "Asthma, seasonal headaches",
+    "High cholesterol",
+    "Hypothyroidism",
+    "Arthritis",
+    "Chronic back pain",
+    "Anxiety",
+    "Eczema",
+    "Sleep apnea",
+]
+ALLERGIES = [
+    "Peanuts",
+    "Penicillin",
+    "Shellfish",
+    "Latex",
+    "Pollen",
+    "Dust mites",
+    "Sulfa drugs",
+    "Bee stings",
+    "Eggs",
+    "Penicillin, peanuts",
+    "Cats",
+]
+REGULAR_MEDS = [
+    "Triptans",
+    "Metformin",
+    "Lisinopril",
+    "Inhaler as needed",
+    "Levothyroxine",
+    "Vitamin D",
+    "Atorvastatin",
+    "Ibuprofen as needed",
+    "Metformin and Lisinopril",
+    "Birth control pill",
+    "Sertraline",
+]
 
 
 @cache
@@ -74,6 +139,11 @@ def medicines(rng: random.Random, count: int) -> list[dict[str, str]]:
 
 def direction(rng: random.Random, drug: str) -> str:
     return rng.choice(_DIRECTIONS).format(
-        drug=drug, n=rng.randint(1, 2), nw=rng.choice(_WORDS), freq=rng.choice(_FREQ),
-        dur=rng.choice(_DUR), step=rng.choice(["5 mg", "10 mg", "2.5 mg"]), k=rng.randint(2, 7),
+        drug=drug,
+        n=rng.randint(1, 2),
+        nw=rng.choice(_WORDS),
+        freq=rng.choice(_FREQ),
+        dur=rng.choice(_DUR),
+        step=rng.choice(["5 mg", "10 mg", "2.5 mg"]),
+        k=rng.randint(2, 7),
     )

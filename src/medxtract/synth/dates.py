@@ -6,8 +6,18 @@ import datetime as dt
 import random
 
 MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 
 # Printed styles. "dmy"/"mdy" are the purely numeric ones where a reader cannot always

@@ -22,8 +22,14 @@ def scan(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = img.shape
     angle = _sign(rng) * rng.uniform(0.5, 2.5)
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=float(paper))
+    img = cv2.warpAffine(
+        img,
+        m,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=float(paper),
+    )
     img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 0.9))
     img += rng.normal(0, rng.uniform(3, 8), img.shape).astype(np.float32)
     return np.clip(img, 0, 255).astype(np.uint8)
@@ -46,7 +52,7 @@ def photo(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     bg = rng.uniform(60, 150) * np.array([1.0, g_ratio, g_ratio * rng.uniform(0.75, 1.0)])
     big = np.empty((h + 2 * pad, w + 2 * pad, 3), np.float32)
     big[:] = bg.astype(np.float32)
-    big[pad:pad + h, pad:pad + w] = img
+    big[pad : pad + h, pad : pad + w] = img
     H, W = big.shape[:2]
     src = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
     jitter = rng.uniform(-0.025, 0.025, (4, 2)) * np.float32([w, h])
@@ -55,8 +61,14 @@ def photo(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     centre = np.float32([W / 2, H / 2])
     dst = (src - centre) @ np.float32([[c, s], [-s, c]]) + centre + jitter
     m = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
-    big = cv2.warpPerspective(big, m, (W, H), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=tuple(bg.tolist()))
+    big = cv2.warpPerspective(
+        big,
+        m,
+        (W, H),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=tuple(bg.tolist()),
+    )
 
     big *= _illumination(H, W, rng)[..., None]
     big = cv2.GaussianBlur(big, (0, 0), rng.uniform(0.6, 1.2))
@@ -71,7 +83,7 @@ def _illumination(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     """Multiplicative light field: a linear fall-off plus, often, one soft shadow."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     theta = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(theta) * xx / w + np.sin(theta) * yy / h)
+    ramp = np.cos(theta) * xx / w + np.sin(theta) * yy / h
     ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
     field = 1.0 - rng.uniform(0.1, 0.3) * ramp
     if rng.random() < 0.6:
@@ -80,8 +92,16 @@ def _illumination(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
         cx, cy = rng.uniform(0, small.shape[1]), rng.uniform(small.shape[0] * 0.3, small.shape[0])
         sh, sw = small.shape
         axes = (int(sw * rng.uniform(0.2, 0.5)), int(sh * rng.uniform(0.2, 0.45)))
-        cv2.ellipse(small, (int(cx), int(cy)), axes, rng.uniform(0, 180), 0, 360,
-                    float(rng.uniform(0.6, 0.78)), -1)
+        cv2.ellipse(
+            small,
+            (int(cx), int(cy)),
+            axes,
+            rng.uniform(0, 180),
+            0,
+            360,
+            float(rng.uniform(0.6, 0.78)),
+            -1,
+        )
         small = cv2.GaussianBlur(small, (0, 0), max(small.shape) * rng.uniform(0.03, 0.07))
         field *= cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return field.astype(np.float32)

@@ -14,11 +14,28 @@ from medxtract.synth.dates import DATE_FORMATS, printed_date
 from medxtract.synth.style import Pen, random_style
 
 FIELDS = (
-    "record_date", "patient_name", "birth_date", "phone", "address", "weight", "height",
-    "emergency_contact_name", "emergency_contact_address", "emergency_contact_home_phone",
-    "emergency_contact_work_phone", "chicken_pox", "measles", "hepatitis_b_vaccinated",
-    "medical_problems", "has_insurance", "insurance_company", "policy_number",
-    "insurance_address", "insurance_expiry", "allergies", "regular_medications",
+    "record_date",
+    "patient_name",
+    "birth_date",
+    "phone",
+    "address",
+    "weight",
+    "height",
+    "emergency_contact_name",
+    "emergency_contact_address",
+    "emergency_contact_home_phone",
+    "emergency_contact_work_phone",
+    "chicken_pox",
+    "measles",
+    "hepatitis_b_vaccinated",
+    "medical_problems",
+    "has_insurance",
+    "insurance_company",
+    "policy_number",
+    "insurance_address",
+    "insurance_expiry",
+    "allergies",
+    "regular_medications",
 )
 BIRTH_LABELS = ("Birth Date", "Date of Birth", "DOB")
 WEIGHT_LABELS = ("Weight:", "Weight (kg):")
@@ -30,12 +47,16 @@ EXPIRY_LABELS = ("Expiry Date:", "Expiration Date:", "Valid Until:")
 COMPANY_LABELS = ("Name of Insurance Company:", "Insurance Company:")
 HAS_INSURANCE_Q = ("Do you have medical insurance?", "Do you have health insurance?")
 ALLERGY_Q = ("List any allergies:", "Allergies:")
-MEDICATION_Q = ("List any medication taken regularly:", "Current medications:",
-                "Regular medications:")
-PROBLEMS_Q = ("List any Medical Problems (asthma, seizures, headaches):",
-              "List any medical problems (asthma, seizures, headaches):")
-HEP_B_Q = ("Have you had the Hepatitis B vaccination?",
-           "Have you had the Hepatitis B vaccine?")
+MEDICATION_Q = (
+    "List any medication taken regularly:",
+    "Current medications:",
+    "Regular medications:",
+)
+PROBLEMS_Q = (
+    "List any Medical Problems (asthma, seizures, headaches):",
+    "List any medical problems (asthma, seizures, headaches):",
+)
+HEP_B_Q = ("Have you had the Hepatitis B vaccination?", "Have you had the Hepatitis B vaccine?")
 
 
 def _optional(rng: random.Random, choices: list[str]) -> tuple[str, str | None]:
@@ -79,8 +100,9 @@ def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
     rec_text, f["record_date"] = printed_date(rng, 2018, 2025)
     pen.text(right, y, rec_text, st.bold, st.value_size * 0.9, align="right")
     y -= st.heading_size * rng.uniform(1.6, 2.4)
-    pen.text(x1 - rng.uniform(0, 10), y, "Patient Medical Record", st.heading_font,
-             st.heading_size + 2)
+    pen.text(
+        x1 - rng.uniform(0, 10), y, "Patient Medical Record", st.heading_font, st.heading_size + 2
+    )
     y -= st.heading_size * rng.uniform(1.3, 1.9)
     top = y
 

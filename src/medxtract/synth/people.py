@@ -32,29 +32,41 @@ STREETS = _split(
     "Ash Dr|Wheeler Ridge Dr|Bollinger Rd|Oak St|Maple Ave|Cedar Ln|Elm St|Pine Ct|"
     "Lakeview Blvd|Sunset Blvd|Hillcrest Rd|Park Ave|Main St|Washington St|River Rd|"
     "Mill Creek Way|Chestnut St|Highland Ave|Forest Hills Dr|Meadow Ln|Church St|"
-    "Broadway|Lincoln Ave|Spring Garden St|Harbor View Ter|Willow Way|Birch Pl"
-, "|")
+    "Broadway|Lincoln Ave|Spring Garden St|Harbor View Ter|Willow Way|Birch Pl",
+    "|",
+)
 
 # (city, state name, state abbreviation, zip prefix) so zips look plausible for the city.
 CITIES = [
-    ("New York City", "New York", "NY", "100"), ("Buffalo", "New York", "NY", "142"),
-    ("Jersey City", "New Jersey", "NJ", "073"), ("Newark", "New Jersey", "NJ", "071"),
-    ("Austin", "Texas", "TX", "787"), ("Houston", "Texas", "TX", "770"),
-    ("Chicago", "Illinois", "IL", "606"), ("Springfield", "Illinois", "IL", "627"),
-    ("Boston", "Massachusetts", "MA", "021"), ("Seattle", "Washington", "WA", "981"),
-    ("Portland", "Oregon", "OR", "972"), ("Denver", "Colorado", "CO", "802"),
-    ("Phoenix", "Arizona", "AZ", "850"), ("Miami", "Florida", "FL", "331"),
-    ("Atlanta", "Georgia", "GA", "303"), ("San Diego", "California", "CA", "921"),
-    ("Sacramento", "California", "CA", "958"), ("Columbus", "Ohio", "OH", "432"),
-    ("Nashville", "Tennessee", "TN", "372"), ("Madison", "Wisconsin", "WI", "537"),
+    ("New York City", "New York", "NY", "100"),
+    ("Buffalo", "New York", "NY", "142"),
+    ("Jersey City", "New Jersey", "NJ", "073"),
+    ("Newark", "New Jersey", "NJ", "071"),
+    ("Austin", "Texas", "TX", "787"),
+    ("Houston", "Texas", "TX", "770"),
+    ("Chicago", "Illinois", "IL", "606"),
+    ("Springfield", "Illinois", "IL", "627"),
+    ("Boston", "Massachusetts", "MA", "021"),
+    ("Seattle", "Washington", "WA", "981"),
+    ("Portland", "Oregon", "OR", "972"),
+    ("Denver", "Colorado", "CO", "802"),
+    ("Phoenix", "Arizona", "AZ", "850"),
+    ("Miami", "Florida", "FL", "331"),
+    ("Atlanta", "Georgia", "GA", "303"),
+    ("San Diego", "California", "CA", "921"),
+    ("Sacramento", "California", "CA", "958"),
+    ("Columbus", "Ohio", "OH", "432"),
+    ("Nashville", "Tennessee", "TN", "372"),
+    ("Madison", "Wisconsin", "WI", "537"),
 ]
 
 COMPANIES = _split(
     "Random Insurance Company|BlueRiver Health Insurance|Keystone Mutual Health|"
     "Evergreen Medical Assurance|Summit Care Insurance|Harborline Health Plans|"
     "Northstar Health Insurance Co|Liberty Shield Medical|Pioneer Health Group|"
-    "Granite State Health Partners|United Meadow Insurance"
-, "|")
+    "Granite State Health Partners|United Meadow Insurance",
+    "|",
+)
 
 
 def person_name(rng: random.Random, last: str | None = None) -> str:

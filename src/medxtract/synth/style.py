@@ -84,8 +84,16 @@ class Pen:
         # invariant=1 drops timestamps and random IDs so a seed gives identical bytes.
         self.c = Canvas(self.buf, pagesize=style.page, invariant=1)
 
-    def text(self, x: float, y: float, s: str, font: str | None = None, size: float | None = None,
-             gray: float = 0.0, align: str = "left") -> float:
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        font: str | None = None,
+        size: float | None = None,
+        gray: float = 0.0,
+        align: str = "left",
+    ) -> float:
         """Draw one line; returns its width."""
         font = font or self.style.regular
         size = size or self.style.value_size

@@ -33,8 +33,16 @@ def image_pdf(pages: list[np.ndarray], dpi: float, quality: int) -> bytes:
     """One full-page JPEG per page, no text layer (what a scanner or phone app saves)."""
     images = [Image.fromarray(p) for p in pages]
     buf = io.BytesIO()
-    images[0].save(buf, "PDF", resolution=float(dpi), quality=int(quality), save_all=True,
-                   append_images=images[1:], creationDate=_FIXED_TIME, modDate=_FIXED_TIME)
+    images[0].save(
+        buf,
+        "PDF",
+        resolution=float(dpi),
+        quality=int(quality),
+        save_all=True,
+        append_images=images[1:],
+        creationDate=_FIXED_TIME,
+        modDate=_FIXED_TIME,
+    )
     return buf.getvalue()
 
 
