@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -80,6 +81,9 @@ def ui(
     settings = Settings()
     env = dict(os.environ)
     service: subprocess.Popen[bytes] | None = None
+    ui_proc: subprocess.Popen[bytes] | None = None
+    # SIGTERM (from a test harness or systemd) must also stop the children, not orphan them.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if with_service:
             env, key = service_env(env, settings)
@@ -91,14 +95,24 @@ def ui(
         if api_url:
             env["MEDXTRACT_API_URL"] = api_url
         typer.echo(f"review UI: http://{host}:{port}")
-        rc = subprocess.call(streamlit_command(port, host), env=env)
-        raise typer.Exit(rc)
+        ui_proc = subprocess.Popen(streamlit_command(port, host), env=env)
+        raise typer.Exit(ui_proc.wait())
     except KeyboardInterrupt:
         pass
     finally:
-        if service is not None and service.poll() is None:
-            service.terminate()
-            try:
-                service.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                service.kill()
+        for proc in (ui_proc, service):
+            _stop(proc)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -45,9 +45,9 @@ def api_error_message(exc: ApiError) -> str:
 
 def show_error(exc: Exception) -> None:
     if isinstance(exc, ApiUnreachable):
-        st.error(unreachable_message(exc), icon="🔌")
+        st.error(unreachable_message(exc), icon=":material/cloud_off:")
     elif isinstance(exc, ApiError):
-        st.error(api_error_message(exc), icon="⚠️")
+        st.error(api_error_message(exc), icon=":material/error:")
     else:
         raise exc
 

@@ -79,7 +79,7 @@ def load_document(client: ApiClient, doc_id: str) -> dict[str, Any]:
     except ApiUnreachable as exc:
         if doc_id not in cache:
             raise
-        st.error(common.unreachable_message(exc), icon="🔌")
+        st.error(common.unreachable_message(exc), icon=":material/cloud_off:")
         return cache[doc_id]
     cache.clear()  # one document is enough to bridge an outage
     cache[doc_id] = doc
@@ -181,7 +181,7 @@ def _editor_form(
             editor = editor_for(name, f.get("value"))
             values[name] = (editor, _editor(doc_id, name, f, editor, current, name in needs))
         approved = st.form_submit_button(
-            f"Approve ({APPROVE_SHORTCUT})", type="primary", shortcut=APPROVE_SHORTCUT,
+            "Approve and next", type="primary", shortcut=APPROVE_SHORTCUT,
             key=f"approve:{doc_id}",
         )
     if not approved:
@@ -214,6 +214,7 @@ def _editor(
     if editor is Editor.TABLE:
         # data_editor keeps only deltas in its key, so the base rows must stay fixed while
         # the widget lives; rebuild them (from the draft) only when the widget state is gone.
+        st.markdown(text, help=help_)  # data_editor has no label of its own
         base_key = f"base:{key}"
         if key not in st.session_state or base_key not in st.session_state:
             st.session_state[base_key] = to_widget(editor, current) or []
