@@ -36,21 +36,52 @@ def flatten_illumination(image: np.ndarray) -> np.ndarray:
     return cv2.normalize(flat, None, 0, 255, cv2.NORM_MINMAX)
 
 
-def estimate_skew(image: np.ndarray) -> float:
-    """Angle (degrees) that makes text rows horizontal, by maximising row-profile sharpness."""
+def _ink(image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
     scale = 800 / max(h, w)
     small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)))
-    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    return cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+
+
+def _profile_score(ink: np.ndarray, angle: float) -> float:
+    """How sharply ink rows alternate with blank rows: high when text lines are horizontal."""
+    centre = (ink.shape[1] / 2, ink.shape[0] / 2)
+    m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    rotated = cv2.warpAffine(ink, m, (ink.shape[1], ink.shape[0]), flags=cv2.INTER_NEAREST)
+    profile = rotated.sum(axis=1, dtype=np.float64)
+    return float(np.square(np.diff(profile)).sum())
+
+
+def is_sideways(image: np.ndarray) -> bool:
+    """Text lines run vertically: smearing ink along columns makes more line-like blobs than
+    smearing along rows. Page edges and dark backgrounds are too big to count as text."""
+    h, w = image.shape[:2]
+    scale = 1000 / max(h, w)
+    small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)))
+    ink = cv2.adaptiveThreshold(
+        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
+    )
+
+    def line_blobs(kernel: tuple[int, int], along_x: bool) -> int:
+        merged = cv2.dilate(ink, np.ones(kernel, np.uint8))
+        _, _, stats, _ = cv2.connectedComponentsWithStats(merged)
+        bw, bh = stats[1:, 2], stats[1:, 3]
+        long, short = (bw, bh) if along_x else (bh, bw)
+        return int(((long > 4 * short) & (short < 30) & (short > 3) & (long < 600)).sum())
+
+    rows = line_blobs((1, 9), along_x=True)
+    cols = line_blobs((9, 1), along_x=False)
+    return cols > 2 * max(rows, 3)
+
+
+def estimate_skew(image: np.ndarray) -> float:
+    """Angle (degrees) that makes text rows horizontal, by maximising row-profile sharpness."""
+    ink = _ink(image)
     if ink.mean() < 0.5:
         return 0.0
-    centre = (ink.shape[1] / 2, ink.shape[0] / 2)
 
     def score(angle: float) -> float:
-        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
-        rotated = cv2.warpAffine(ink, m, (ink.shape[1], ink.shape[0]), flags=cv2.INTER_NEAREST)
-        profile = rotated.sum(axis=1, dtype=np.float64)
-        return float(np.square(np.diff(profile)).sum())
+        return _profile_score(ink, angle)
 
     coarse = max(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 0.01, 0.5), key=score)
     fine = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=score)

@@ -46,6 +46,9 @@ def clean_image(work: PageWork) -> PageWork:
     image = preprocess.rescale(work.raw.image)
     image = preprocess.flatten_illumination(image)
     if work.raw.source != "mixed":  # keep a mixed page's geometry aligned with its text layer
+        if preprocess.is_sideways(image):
+            work.rotation = 90
+            image = preprocess.turn(image, 90)
         work.skew = preprocess.estimate_skew(image)
         image = preprocess.rotate(image, work.skew)
     work.image = image
@@ -57,12 +60,12 @@ def ocr(work: PageWork) -> PageWork:
         return work
     words = _words(work.engine, work.image)
     if _mean_conf(words) < ORIENTATION_RETRY_CONF and work.raw.source != "mixed":
-        degrees, conf = work.engine.detect_orientation(work.image)
-        if degrees and conf > 1.0:
-            turned = preprocess.turn(work.image, degrees)
-            retry = _words(work.engine, turned)
-            if _mean_conf(retry) > _mean_conf(words):
-                work.image, words, work.rotation = turned, retry, degrees
+        # Upside down (or turned the other way): text reads badly; try the page the other way.
+        turned = preprocess.turn(work.image, 180)
+        retry = _words(work.engine, turned)
+        if _mean_conf(retry) > _mean_conf(words):
+            work.image, words = turned, retry
+            work.rotation = (work.rotation + 180) % 360
     work.words = words
     return work
 
@@ -106,8 +109,9 @@ def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np
         return None
     image = preprocess.flatten_illumination(preprocess.rescale(raw.image))
     if raw.source != "mixed":
+        image = preprocess.turn(image, rotation)
         image = preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
-    return preprocess.turn(image, rotation)
+    return image
 
 
 def _words(engine: OcrEngine, image: np.ndarray) -> list[Word]:
@@ -118,7 +122,10 @@ def _is_text(word: Word) -> bool:
     # Tesseract reads specks, shadows and rule lines as short low-confidence junk; drop it.
     if word.confidence < 0.25 and len(word.text) <= 2:
         return False
-    return word.confidence > 0.2 or any(c.isalnum() for c in word.text)
+    if not any(c.isalnum() for c in word.text):
+        x0, y0, x1, y1 = word.bbox
+        return word.confidence > 0.5 and len(word.text) <= 2 and (x1 - x0) < 3 * (y1 - y0)
+    return word.confidence > 0.2
 
 
 def _mean_conf(words: list[Word]) -> float:

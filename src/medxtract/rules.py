@@ -88,6 +88,10 @@ def _reading_order(segs: list[_Seg]) -> list[_Seg]:
     return [seg for row in rows for seg in sorted(row, key=lambda s: s.box[0])]
 
 
+def _has_text(seg: _Seg) -> bool:
+    return any(c.isalnum() for w in seg.words for c in w.text)
+
+
 def _height(box: Box) -> float:
     return box[3] - box[1]
 
@@ -138,13 +142,17 @@ def below(view: PageView, hit: LabelHit, spec: FieldSpec) -> list[list[Word]]:
         return seg.box[0] < hit.bbox[2] + 0.2 * width and seg.box[2] > hit.bbox[0] - 0.2 * width
 
     candidates = sorted(
-        (s for s in view.segs if s.index != hit.line and s.box[1] >= top and in_column(s)),
+        (
+            s
+            for s in view.segs
+            if s.index != hit.line and s.box[1] >= top and in_column(s) and _has_text(s)
+        ),
         key=lambda s: (s.box[1], s.box[0]),
     )
     block: list[_Seg] = []
     ref = hit.bbox[1] if spec.from_label_top else hit.bbox[3]
     for seg in candidates:
-        limit = 3.0 * h if not block else 1.6 * max(_height(block[-1].box), h * 0.6)
+        limit = 3.0 * h if not block else 2.5 * max(_height(block[-1].box), h * 0.6)
         if seg.box[1] - ref > limit or view.starts_with_label(seg):
             break
         block.append(seg)

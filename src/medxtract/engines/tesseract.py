@@ -45,7 +45,7 @@ class TesseractEngine:
         path = tessdata_path(datapath)
         try:
             self._api = tesserocr.PyTessBaseAPI(
-                path=path, lang=lang, psm=PSM.AUTO, oem=OEM.LSTM_ONLY
+                path=path, lang=lang, psm=PSM.SPARSE_TEXT, oem=OEM.LSTM_ONLY
             )
             self._osd = tesserocr.PyTessBaseAPI(path=path, lang="osd", psm=PSM.OSD_ONLY)
         except RuntimeError as exc:
