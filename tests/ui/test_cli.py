@@ -1,0 +1,39 @@
+"""`medxtract ui`: the commands it runs and the key it hands a child service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from medxtract.cli.app import _register, app
+from medxtract.cli.ui_cmd import APP_FILE, service_command, service_env, streamlit_command
+from medxtract.config import Settings
+
+
+def test_streamlit_command_runs_the_app_file_headless() -> None:
+    cmd = streamlit_command(8601, "0.0.0.0")
+    assert Path(APP_FILE).is_file() and str(APP_FILE) in cmd
+    assert cmd[cmd.index("--server.port") + 1] == "8601"
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+
+
+def test_service_command_is_serve() -> None:
+    cmd = service_command(8123, "127.0.0.1")
+    assert cmd[-5:] == ["serve", "--host", "127.0.0.1", "--port", "8123"]
+
+
+def test_with_service_keeps_auth_on_with_a_fresh_key() -> None:
+    env, key = service_env({}, Settings(_env_file=None, api_keys="", api_key=""))
+    assert key and env["MEDXTRACT_API_KEYS"] == key
+    env, key = service_env({}, Settings(_env_file=None, api_keys="a,b", api_key=""))
+    assert key == "a" and "MEDXTRACT_API_KEYS" not in env
+    env, key = service_env({}, Settings(_env_file=None, auth="off", api_key=""))
+    assert key == "" and "MEDXTRACT_API_KEYS" not in env
+
+
+def test_help_lists_the_options() -> None:
+    _register()
+    out = CliRunner().invoke(app, ["ui", "--help"])
+    assert out.exit_code == 0
+    assert "--with-service" in out.output and "--port" in out.output
