@@ -62,7 +62,7 @@ def _create_db(backend: str, tmp: Path) -> str:
         conn = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username or "root",
                                password=u.password or "", autocommit=True)
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
         conn.close()
         return f"{MARIADB_URL}/{name}"
     _need(POSTGRES_URL, 5432, "PostgreSQL")
