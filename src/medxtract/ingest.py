@@ -229,7 +229,7 @@ def _split_on_gaps(words: list[Word]) -> list[Line]:
     parts: list[list[Word]] = [[words[0]]]
     for prev, w in zip(words, words[1:], strict=False):
         height = max(prev.bbox[3] - prev.bbox[1], 1e-6)
-        if w.bbox[0] - prev.bbox[2] > 4 * height:
+        if w.bbox[0] - prev.bbox[2] > 6 * height:
             parts.append([w])
         else:
             parts[-1].append(w)

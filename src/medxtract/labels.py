@@ -43,12 +43,14 @@ def find_labels(page: Page, labels: list[str]) -> list[LabelHit]:
     claimed: set[tuple[int, int]] = set()
     hits: list[LabelHit] = []
     tokens = [[norm(w.text) for w in line.words] for line in page.lines]
-    for label in sorted(labels, key=lambda s: len(norm(s)), reverse=True):
+    # Exact matches claim their words before fuzzy ones ("Policy #" before "Policy No").
+    by_length = sorted(labels, key=lambda s: len(norm(s)), reverse=True)
+    for exact, label in [(e, lab) for e in (True, False) for lab in by_length]:
         target = norm(label)
         if not target:
             continue
         n = len(label.split())
-        threshold = min_score(label)
+        threshold = 100.0 if exact else min_score(label)
         for li, toks in enumerate(tokens):
             best: tuple[float, int, int] | None = None
             for size in {max(1, n - 1), n, n + 1}:

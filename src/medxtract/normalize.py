@@ -39,6 +39,8 @@ def _digits_fixed(token: str) -> str:
 
 def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
     text = clean_text(spec.join.join(clean_text(line) for line in lines))
+    # A lone bar between words is OCR's reading of a thin "1" ("take | tablet").
+    text = re.sub(r"(?<=\s)\|(?=\s)", "1", text)
     return (None, []) if is_empty(text) else (text, [])
 
 

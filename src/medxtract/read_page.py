@@ -120,12 +120,14 @@ def _words(engine: OcrEngine, image: np.ndarray) -> list[Word]:
 
 def _is_text(word: Word) -> bool:
     # Tesseract reads specks, shadows and rule lines as short low-confidence junk; drop it.
+    if word.confidence < 0.6 and len(word.text) == 1 and not word.text.isdigit():
+        return False
     if word.confidence < 0.25 and len(word.text) <= 2:
         return False
     if not any(c.isalnum() for c in word.text):
-        x0, y0, x1, y1 = word.bbox
-        return word.confidence > 0.5 and len(word.text) <= 2 and (x1 - x0) < 3 * (y1 - y0)
-    return word.confidence > 0.2
+        # Keep real punctuation such as a dash; drop rule lines read as '=' or '—'.
+        return word.confidence > 0.5 and len(word.text) <= 2 and (word.bbox[2] - word.bbox[0]) < 0.03
+    return word.confidence > 0.1
 
 
 def _mean_conf(words: list[Word]) -> float:
