@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,9 +76,9 @@ def service_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def ui_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("ui-service")
+@contextmanager
+def running_service(tmp: Path) -> Iterator[Service]:
+    """`medxtract serve` on a free port with its own database, stopped on exit."""
     port = free_port()
     log = tmp / "serve.log"
     with log.open("wb") as out:
@@ -91,6 +92,12 @@ def ui_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield Service(url, API_KEY)
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def ui_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with running_service(tmp_path_factory.mktemp("ui-service")) as service:
+        yield service
 
 
 @pytest.fixture()
