@@ -66,14 +66,15 @@ def find_labels(page: Page, labels: list[str]) -> list[LabelHit]:
             if best is None:
                 continue
             score, start, end = best
-            claimed.update((li, k) for k in range(start, end))
             words = page.lines[li].words[start:end]
+            strong = start == 0 or words[-1].text.rstrip().endswith(":")
+            if strong:  # a weak hit leaves its words to a longer, fuzzier label
+                claimed.update((li, k) for k in range(start, end))
             bbox = (
                 min(w.bbox[0] for w in words) * page.width,
                 min(w.bbox[1] for w in words) * page.height,
                 max(w.bbox[2] for w in words) * page.width,
                 max(w.bbox[3] for w in words) * page.height,
             )
-            strong = start == 0 or words[-1].text.rstrip().endswith(":")
             hits.append(LabelHit(label, li, start, end, bbox, score / 100, strong))
     return hits
