@@ -32,11 +32,13 @@ def test_boxes_on_page_filters_page_and_missing_boxes() -> None:
 def test_colours_mark_review_and_selection() -> None:
     img = draw_boxes(_png(), boxes_on_page(FIELDS, 1, ["b"]), selected="a")
     assert img.size == (400, 500)
-    # Left edge of each box, half way down it: red for selected, orange for review.
-    assert _near(img.getpixel((40, 60)), SELECTED)
-    assert _near(img.getpixel((200, 275)), REVIEW)
+    # Just outside the left edge of each box (outlines are padded so text stays readable),
+    # half way down it: red for selected, orange for review, blue otherwise.
+    assert _near(img.getpixel((37, 60)), SELECTED)
+    assert _near(img.getpixel((197, 275)), REVIEW)
     plain = draw_boxes(_png(), boxes_on_page(FIELDS, 1, []))
-    assert _near(plain.getpixel((40, 60)), NORMAL, tol=60)
+    assert _near(plain.getpixel((37, 60)), NORMAL, tol=60)
+    assert plain.getpixel((80, 75)) == (255, 255, 255)  # inside a plain box: untouched
 
 
 def _near(px: tuple[int, ...], rgb: tuple[int, int, int], tol: int = 40) -> bool:

@@ -80,7 +80,13 @@ def test_upload_review_approve_find_record(stack: tuple[Service, str], generated
             # Review: page image with boxes beside the fields.
             name_box = page.get_by_role("textbox", name=re.compile("Patient name"))
             expect(name_box).to_be_visible()
-            expect(page.locator("[data-testid=stImage] img").first).to_be_visible()
+            image = page.locator("[data-testid=stImage] img").first
+            expect(image).to_be_visible()
+            # Highlight the field about to be corrected: its box turns red on the page.
+            before = image.get_attribute("src")
+            page.get_by_role("combobox", name="Highlight field").click()
+            page.get_by_role("option", name="Patient name").click()
+            expect(image).not_to_have_attribute("src", before or "")
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from medxtract.cli.app import _register, app
@@ -37,3 +38,36 @@ def test_help_lists_the_options() -> None:
     out = CliRunner().invoke(app, ["ui", "--help"])
     assert out.exit_code == 0
     assert "--with-service" in out.output and "--port" in out.output
+
+
+def test_with_service_starts_both_and_stops_both(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import requests
+
+    from .conftest import free_port, service_env, stop, wait_http
+
+    ui_port, api_port = free_port(), free_port()
+    code = "import sys; from medxtract.cli.app import main; sys.argv[0] = 'medxtract'; main()"
+    env = service_env(tmp_path)
+    del env["MEDXTRACT_API_KEYS"]  # no key configured: `ui --with-service` must make one
+    log = tmp_path / "ui.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, "ui", "--with-service", "--port", str(ui_port),
+             "--service-port", str(api_port)],
+            env=env, cwd=tmp_path, stdout=out, stderr=out,
+        )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{ui_port}/_stcore/health", proc, 120, log)
+        api = f"http://127.0.0.1:{api_port}"
+        assert requests.get(f"{api}/healthz", timeout=5).ok
+        assert requests.get(f"{api}/v1/review-queue", timeout=5).status_code == 401  # auth on
+    finally:
+        stop(proc)
+    assert proc.returncode is not None
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{api_port}/healthz", timeout=5)
+    assert os.path.exists(tmp_path / "ui.db")

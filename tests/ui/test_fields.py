@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from medxtract.ui.fields import Editor, changed, editor_for, from_widget, rows_from_table, to_widget
+from medxtract.ui.fields import Editor, editor_for, from_widget, rows_from_table, to_widget
 
 
 def test_editor_by_name_and_type() -> None:
@@ -42,8 +42,3 @@ def test_medicine_table_drops_blank_rows_and_pandas_na() -> None:
         {"name": "Ibuprofen", "strength": None}
     ]
 
-
-def test_changed_ignores_blank_vs_none_and_equal_tables() -> None:
-    original = {"a": None, "b": "x", "medicines": [{"name": "A", "strength": "1 mg"}]}
-    edited = {"a": "", "b": "y", "medicines": [{"name": "A", "strength": "1 mg"}]}
-    assert changed(original, edited) == ["b"]

@@ -38,14 +38,15 @@ def draw_boxes(png: bytes, boxes: Iterable[Box], selected: str | None = None) ->
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     width = max(2, round(min(w, h) / 400))
+    pad = 2 * width  # boxes hug the text; draw just outside it so the text stays readable
     # Selected last so it is drawn on top of overlapping boxes.
     for box in sorted(boxes, key=lambda b: (b.field == selected, b.needs_review)):
         x0, y0, x1, y1 = _clamp(box.bbox)
-        rect = (x0 * w, y0 * h, x1 * w, y1 * h)
+        rect = (x0 * w - pad, y0 * h - pad, x1 * w + pad, y1 * h + pad)
         if box.field == selected:
-            draw.rectangle(rect, fill=(*SELECTED, 50), outline=(*SELECTED, 255), width=width * 2)
+            draw.rectangle(rect, fill=(*SELECTED, 30), outline=(*SELECTED, 255), width=width * 2)
         elif box.needs_review:
-            draw.rectangle(rect, fill=(*REVIEW, 40), outline=(*REVIEW, 255), width=width)
+            draw.rectangle(rect, fill=(*REVIEW, 30), outline=(*REVIEW, 255), width=width)
         else:
             draw.rectangle(rect, outline=(*NORMAL, 200), width=width)
     return Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")

@@ -121,19 +121,6 @@ def rows_from_table(value: Any) -> list[dict[str, str | None]]:
     return out
 
 
-def changed(original: dict[str, Any], edited: dict[str, Any]) -> list[str]:
-    """Names of fields whose reviewed value differs from the extracted one."""
-    return [name for name, value in edited.items() if not same(original.get(name), value)]
-
-
-def same(a: Any, b: Any) -> bool:
-    if isinstance(a, list) or isinstance(b, list):
-        return rows_from_table(table_rows(a)) == rows_from_table(table_rows(b))
-    if a in ("", None) and b in ("", None):
-        return True
-    return a == b
-
-
 def _cell(v: Any) -> str:
     return "" if _is_missing(v) else str(v).strip()
 
