@@ -152,7 +152,7 @@ def below(view: PageView, hit: LabelHit, spec: FieldSpec) -> list[list[Word]]:
     block: list[_Seg] = []
     ref = hit.bbox[1] if spec.from_label_top else hit.bbox[3]
     for seg in candidates:
-        limit = 3.0 * h if not block else 2.5 * max(_height(block[-1].box), h * 0.6)
+        limit = 4.0 * h if not block else 2.5 * max(_height(block[-1].box), h * 0.6)
         if seg.box[1] - ref > limit or view.starts_with_label(seg):
             break
         block.append(seg)

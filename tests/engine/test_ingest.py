@@ -1,0 +1,107 @@
+"""Inputs: born-digital, images, multi-page TIFF, and every kind of bad input."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from reportlab.lib import pdfencrypt
+from reportlab.pdfgen import canvas
+
+import medxtract
+from medxtract.config import Settings
+from medxtract.errors import (
+    CorruptInputError,
+    EmptyInputError,
+    EncryptedInputError,
+    InputTooLargeError,
+    InvalidImageError,
+    UnknownDocumentTypeError,
+    UnsupportedInputError,
+)
+from medxtract.ingest import SourceDocument
+
+
+def pdf_bytes(text_lines: list[str], encrypt: bool = False) -> bytes:
+    buf = io.BytesIO()
+    enc = pdfencrypt.StandardEncryption("secret", canPrint=0) if encrypt else None
+    c = canvas.Canvas(buf, encrypt=enc)
+    for i, line in enumerate(text_lines):
+        c.drawString(72, 760 - 18 * i, line)
+    c.save()
+    return buf.getvalue()
+
+
+def png_header(w: int, h: int) -> bytes:
+    def chunk(t: bytes, d: bytes) -> bytes:
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"", EmptyInputError),
+        (b"hello, I am a text file renamed .pdf\n", UnsupportedInputError),
+        (b"%PDF-1.7\n1 0 obj\n<<", CorruptInputError),
+        (png_header(0, 0), InvalidImageError),
+        (png_header(100_000, 100_000), InputTooLargeError),
+    ],
+)
+def test_bad_inputs_raise_our_errors(data, error):
+    with pytest.raises(error) as exc:
+        medxtract.extract(data)
+    assert "\n" not in str(exc.value)
+
+
+def test_encrypted_pdf():
+    with pytest.raises(EncryptedInputError, match="encrypted"):
+        medxtract.extract(pdf_bytes(["secret"], encrypt=True))
+
+
+def test_truncated_real_pdf(seed_dir: Path):
+    data = (seed_dir / "pre_2.pdf").read_bytes()[:20000]
+    with pytest.raises(CorruptInputError):
+        medxtract.extract(data)
+
+
+def test_limits_on_size_and_pages():
+    with pytest.raises(InputTooLargeError, match="MB"):
+        SourceDocument(b"%PDF-" + b"0" * 2000, Settings(max_upload_bytes=1000))
+    pdf = pdf_bytes(["one"])
+    with pytest.raises(InputTooLargeError, match="pages"):
+        SourceDocument(pdf, Settings(max_pages=0))
+
+
+def test_unknown_type_name():
+    with pytest.raises(UnknownDocumentTypeError, match="known: auto"):
+        medxtract.extract(pdf_bytes(["x"]), doc_type="invoice")
+
+
+def test_born_digital_pdf_uses_text_layer_with_boxes():
+    data = pdf_bytes(["Patient Name: Grace Hopper      Date: 12/09/2021", "Refill: 1 times"] + ["filler"] * 3)
+    result = medxtract.extract(data, doc_type="prescription")
+    assert result.page_info[0].source == "text_layer"
+    assert result.fields["patient_name"].value == "Grace Hopper"
+    assert result.fields["patient_name"].source == "text_layer"
+    x0, y0, x1, y1 = result.fields["patient_name"].bbox
+    assert 0 < x0 < x1 < 1 and 0 < y0 < y1 < 0.2  # near the top of the page
+
+
+def test_multi_page_tiff_reads_every_frame():
+    frames = [Image.new("L", (400, 300), 255), Image.new("L", (400, 300), 255)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    doc = SourceDocument(buf.getvalue(), Settings())
+    assert doc.page_count == 2 and doc.load_page(1).image.shape == (300, 400)
+
+
+def test_render_page_gives_a_png(seed_dir: Path):
+    png = medxtract.render_page(seed_dir / "pre_2.pdf", 1)
+    assert png.startswith(b"\x89PNG")

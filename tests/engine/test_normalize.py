@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+
+from medxtract.normalize import correct_drug, normalise
+from medxtract.specs.schema import FieldSpec
+
+
+def spec(type_: str, **kw) -> FieldSpec:
+    return FieldSpec(type=type_, rule="right_of", labels=["X"], **kw)
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "value", "flags"),
+    [
+        ("17/12/2020", "MDY", "2020-12-17", []),
+        ("5/11/2022", "MDY", "2022-05-11", ["ambiguous_date"]),
+        ("5/11/2022", "DMY", "2022-11-05", ["ambiguous_date"]),
+        ("May 6 1972", "MDY", "1972-05-06", []),
+        ("30 December 2020", "MDY", "2020-12-30", []),
+        ("Dec 30, 2020", "DMY", "2020-12-30", []),
+        ("2020-12-17", "DMY", "2020-12-17", []),
+        ("4/4/2021", "MDY", "2021-04-04", []),
+        ("N/A", "MDY", None, []),
+        ("1O/12/2O21", "DMY", "2021-12-10", ["ambiguous_date"]),
+    ],
+)
+def test_dates(text, order, value, flags):
+    assert normalise([text], spec("date"), order) == (value, flags)
+
+
+def test_date_without_year_is_invalid():
+    assert normalise(["May 6"], spec("date"), "MDY") == (None, ["invalid"])
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("(737) 988-0851", "(737) 988-0851"),
+        ("737.988.0851", "(737) 988-0851"),
+        ("(000)-111-2222", "(000) 111-2222"),
+        ("Phone (99O) 375-4621", "(990) 375-4621"),
+        ("", None),
+    ],
+)
+def test_phones(text, value):
+    assert normalise([text], spec("phone"), "MDY")[0] == value
+
+
+@pytest.mark.parametrize(("text", "value"), [("Yes", True), ("No", False), ("Ves", True), ("N/A", None)])
+def test_bools(text, value):
+    assert normalise([text], spec("bool"), "MDY")[0] is value
+
+
+def test_choice_prefers_the_longer_phrase_when_present():
+    s = spec("choice", choices=["IMMUNE", "NOT IMMUNE"])
+    assert normalise(["NOT IMMUNE"], s, "MDY")[0] == "NOT IMMUNE"
+    assert normalise(["IMMUNE"], s, "MDY")[0] == "IMMUNE"
+    assert normalise(["IMMUNF"], s, "MDY")[0] == "IMMUNE"
+
+
+def test_int_and_number():
+    assert normalise(["_2_ times"], spec("int"), "MDY")[0] == 2
+    assert normalise(["1O"], spec("int"), "MDY")[0] == 10
+    assert normalise(["95 kg"], spec("number"), "MDY")[0] == 95
+    assert normalise(["72.5"], spec("number"), "MDY")[0] == 72.5
+
+
+def test_address_joins_lines_and_drops_trailing_commas():
+    value, _ = normalise(["9264 Ash Dr,", "New York City, 10005", "United States"], spec("address"), "MDY")
+    assert value == "9264 Ash Dr, New York City, 10005, United States"
+
+
+def test_text_reads_a_lone_bar_as_one():
+    assert normalise(["take | tablet"], spec("text"), "MDY")[0] == "take 1 tablet"
+
+
+def test_medicines_split_and_correct_near_misses():
+    value, flags = normalise(["Predmsone 20 mq", "Lialda 2.4 gram", "Zorblatex 5 mg"], spec("medicines"), "MDY")
+    assert value == [
+        {"name": "Prednisone", "strength": "20 mg"},
+        {"name": "Lialda", "strength": "2.4 gram"},
+        {"name": "Zorblatex", "strength": "5 mg"},  # not in the lexicon: kept as read
+    ]
+    assert "corrected" in flags
+
+
+def test_drug_correction_never_invents_a_distant_drug():
+    assert correct_drug("Aspirin") == "Aspirin"
+    assert correct_drug("Water") == "Water"

@@ -1,0 +1,97 @@
+"""Rules on laid-out words (no OCR): labels, right_of, below, between, pattern."""
+
+from __future__ import annotations
+
+from medxtract.config import Settings
+from medxtract.document import Document
+from medxtract.fields import extract_fields
+from medxtract.specs import load_specs
+
+from .conftest import make_page
+
+SETTINGS = Settings()
+
+
+def fields_of(rows, doc_type):
+    spec = load_specs()[doc_type]
+    return extract_fields(Document(pages=[make_page(rows)]), spec, SETTINGS)
+
+
+def test_prescription_layout_with_synonym_labels():
+    rows = [
+        [("Dr. Ada Lovelace, MD", 300)],
+        [("12 Analytical Way,", 320)],
+        [("London. Tel: (020)-555-0101", 300)],
+        [("Patient Name: Charles Babbage", 40), ("Date of issue: 12/31/2023", 640)],
+        [("Patient Address: 1 Engine Row, Cambridge", 40)],
+        [("Rx", 40)],
+        [("Metformn 500 mg", 120)],
+        [("Lisinopril 10 mg", 120)],
+        [("Sig:", 120)],
+        [("Take one tablet daily", 120)],
+        [("with food", 120)],
+        [("Refills: 4", 700)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["prescriber_name"].value == "Dr. Ada Lovelace, MD"
+    assert f["prescriber_address"].value == "12 Analytical Way, London"
+    assert f["prescriber_phone"].value == "(020) 555-0101"
+    assert f["patient_name"].value == "Charles Babbage"
+    assert f["date"].value == "2023-12-31"
+    assert f["patient_address"].value == "1 Engine Row, Cambridge"
+    assert f["medicines"].value == [
+        {"name": "Metformin", "strength": "500 mg"},
+        {"name": "Lisinopril", "strength": "10 mg"},
+    ]
+    assert f["directions"].value == "Take one tablet daily with food"
+    assert f["refills"].value == 4
+    assert f["patient_name"].page == 1 and f["patient_name"].bbox is not None
+
+
+def test_patient_details_columns_and_blanks():
+    rows = [
+        [("03/02/2021", 800)],
+        [("Patient Medical Record", 40)],
+        [("Patient Information", 40), ("Date of Birth", 520)],
+        [("Ann Lee", 40), ("Jan 2 1990", 520)],
+        [("555-123-4567", 40), ("Weight (kg):", 520)],
+        [("1 Main St", 40), ("60", 520)],
+        [("Springfield, 12345", 40), ("Height (cm):", 520)],
+        [("170", 520)],
+        [("In Case of Emergency", 40)],
+        [("Bob Lee", 40), ("2 Main St", 520)],
+        [("Home Phone:", 40), ("Springfield, 12345", 520)],
+        [("Work Phone:", 520)],
+        [("(555) 987-6543", 520)],
+        [("General Medical History", 40)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["record_date"].value == "2021-03-02"
+    assert "ambiguous_date" in f["record_date"].flags
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["phone"].value == "(555) 123-4567"
+    assert f["address"].value == "1 Main St, Springfield, 12345"
+    assert f["birth_date"].value == "1990-01-02"
+    assert f["weight"].value == 60 and f["height"].value == 170
+    assert f["emergency_contact_name"].value == "Bob Lee"
+    assert f["emergency_contact_address"].value == "2 Main St, Springfield, 12345"
+    assert f["emergency_contact_home_phone"].value is None  # blank on the form
+    assert f["emergency_contact_work_phone"].value == "(555) 987-6543"
+    # Fields of page 2 are absent: no value, and flagged unless optional.
+    assert f["has_insurance"].value is None and "label_not_found" in f["has_insurance"].flags
+
+
+def test_label_words_inside_a_value_do_not_end_it():
+    rows = [
+        [("Name of Insurance Company:", 40)],
+        [("Random Insurance Company", 40)],
+        [("Policy #: 12345", 40)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["insurance_company"].value == "Random Insurance Company"
+    assert f["policy_number"].value == "12345"
+
+
+def test_ocr_slip_in_a_label_still_anchors():
+    rows = [[("Patient Informatlon", 40)], [("Kim Park", 40)]]
+    assert fields_of(rows, "patient_details")["patient_name"].value == "Kim Park"
