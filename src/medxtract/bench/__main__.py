@@ -1,0 +1,302 @@
+"""`python -m medxtract.bench` (`make bench`): this engine against the student reference.
+
+Both run on the same documents, one after the other:
+- image PDFs: the four real seed samples plus generated scans and photos;
+- born-digital PDFs: generated clean PDFs (a text layer, no OCR needed by us).
+
+Ours runs in this process through `medxtract.extract(path)` with doc_type="auto" and
+Tesseract single-threaded (OMP_THREAD_LIMIT=1, as the engine sets it). The reference
+(`medxtract.bench.reference`) runs in a child process with OMP_THREAD_LIMIT removed, as
+pytesseract ran it, and is told each document's true type (students picked it in the
+UI). Each side first processes one warm-up document that is not timed, so loading
+models is not counted; times are wall clock over the whole corpus.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Ours runs with one Tesseract thread; set before anything loads libtesseract.
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from medxtract.bench.corpus import build_corpus  # noqa: E402
+
+STAGES = ("open", "read_pages", "clean_image", "ocr", "fields")
+SPEEDUP_TARGET = 6.0
+BORN_DIGITAL_TARGET = 50.0  # pages/s per core
+
+
+def _cpu_self() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _rate(pages: int, seconds: float) -> dict[str, float]:
+    return {
+        "pages_per_s": pages / seconds if seconds else 0.0,
+        "ms_per_page": 1000 * seconds / pages if pages else 0.0,
+    }
+
+
+def _accuracy(docs, predictions, core_only: bool) -> dict[str, Any]:
+    """docs: [(path, truth)]; predictions: [(predicted_type, values)] in the same order."""
+    from medxtract.evaluate import EvalReport
+
+    report = EvalReport()
+    for (path, truth), (ptype, values) in zip(docs, predictions, strict=True):
+        core = set(_core_fields()[truth["document_type"]])
+        if core_only:
+            truth = {**truth, "fields": {k: v for k, v in truth["fields"].items() if k in core}}
+        report.add_document(str(path), truth, ptype, values, core)
+    return {
+        "core_accuracy": report.core.accuracy,
+        "core_right": report.core.right,
+        "core_total": report.core.total,
+        "all_accuracy": report.overall.accuracy,
+        "all_right": report.overall.right,
+        "all_total": report.overall.total,
+        "type_detection": report.type_detection.accuracy,
+    }
+
+
+_CORE: dict[str, list[str]] = {}
+
+
+def _core_fields() -> dict[str, list[str]]:
+    if not _CORE:
+        from medxtract.config import get_settings
+        from medxtract.specs import load_specs
+
+        _CORE.update({k: list(v.core) for k, v in load_specs(get_settings().specs_dir).items()})
+    return _CORE
+
+
+def run_ours(docs: list[tuple[Path, dict]]) -> dict[str, Any]:
+    import medxtract
+
+    medxtract.extract(docs[0][0])  # warm-up, not timed
+    stages = dict.fromkeys(STAGES, 0.0)
+    predictions, pages, errors = [], 0, []
+    cpu0, t0 = _cpu_self(), time.perf_counter()
+    for path, _truth in docs:
+        try:
+            result = medxtract.extract(path)
+        except Exception as exc:  # noqa: BLE001 - counted as all fields wrong
+            errors.append(f"{path.name}: {exc}")
+            predictions.append(("failed", {}))
+            continue
+        pages += result.pages
+        predictions.append((result.document_type, result.values()))
+        for stage in STAGES:
+            stages[stage] += result.timings.get(stage, 0.0)
+    seconds, cpu = time.perf_counter() - t0, _cpu_self() - cpu0
+    return {
+        "pages": pages,
+        "documents": len(docs),
+        "seconds": seconds,
+        **_rate(pages, seconds),
+        "cpu_ms_per_page": 1000 * cpu / pages if pages else 0.0,
+        "stage_ms_per_page": {k: v / pages if pages else 0.0 for k, v in stages.items()},
+        **_accuracy(docs, predictions, core_only=False),
+        "errors": errors,
+    }
+
+
+def run_ours_workers(docs: list[tuple[Path, dict]], workers: int) -> dict[str, Any]:
+    from medxtract.batch import extract_many
+    from medxtract.config import get_settings
+
+    paths = [p for p, _ in docs]
+    t0 = time.perf_counter()  # includes starting the pool's processes
+    outcomes = list(extract_many(paths, "auto", get_settings(), workers=workers))
+    seconds = time.perf_counter() - t0
+    pages = sum(o.result.pages for o in outcomes if o.result)
+    predictions = [
+        (o.result.document_type, o.result.values()) if o.result else ("failed", {})
+        for o in outcomes
+    ]
+    return {
+        "workers": workers,
+        "pages": pages,
+        "seconds": seconds,
+        **_rate(pages, seconds),
+        **_accuracy(docs, predictions, core_only=False),
+    }
+
+
+def run_reference(docs: list[tuple[Path, dict]]) -> dict[str, Any]:
+    from medxtract.bench.reference import run_in_subprocess
+
+    types = [t["document_type"] for _, t in docs]
+    report, _children_peak = run_in_subprocess([p for p, _ in docs], types, warmup=docs[0][0])
+    pages, seconds = report["pages"], report["seconds"]
+    predictions = [(ty, d["fields"]) for ty, d in zip(types, report["documents"], strict=True)]
+    acc = _accuracy(docs, predictions, core_only=True)
+    return {
+        "pages": pages,
+        "documents": len(docs),
+        "seconds": seconds,
+        **_rate(pages, seconds),
+        "cpu_ms_per_page": 1000 * report["cpu_seconds"] / pages if pages else 0.0,
+        "core_accuracy": acc["core_accuracy"],
+        "core_right": acc["core_right"],
+        "core_total": acc["core_total"],
+        "peak_rss_mib": report["peak_rss_mib"],
+        "omp_thread_limit": report["omp_thread_limit"],
+    }
+
+
+def checks(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    corpora = figures["corpora"]
+    if "image" in corpora:
+        c = corpora["image"]
+        out.append(
+            {
+                "name": f"image PDFs: ours >= {SPEEDUP_TARGET:g}x the reference per page, one core",
+                "value": f"{c['speedup']:.1f}x",
+                "pass": c["speedup"] >= SPEEDUP_TARGET,
+            }
+        )
+    for name, c in corpora.items():
+        ours, ref = c["ours"]["core_accuracy"], c["reference"]["core_accuracy"]
+        out.append(
+            {
+                "name": f"{name}: core accuracy same or better than the reference",
+                "value": f"{ours:.1%} vs {ref:.1%}",
+                "pass": ours >= ref,
+            }
+        )
+    if "born-digital" in corpora:
+        rate = corpora["born-digital"]["ours"]["pages_per_s"]
+        out.append(
+            {
+                "name": f"born-digital PDFs: >= {BORN_DIGITAL_TARGET:g} pages/s on one core",
+                "value": f"{rate:.1f} pages/s",
+                "pass": rate >= BORN_DIGITAL_TARGET,
+            }
+        )
+    return out
+
+
+def print_report(figures: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # Wide enough for the whole table when the output is piped (make bench | tee).
+    console = Console() if sys.stdout.isatty() else Console(width=150)
+    table = Table(title="medxtract vs the student reference (same documents, same run)")
+    for col in ("corpus", "engine", "docs", "pages", "seconds", "pages/s", "ms/page",
+                "CPU ms/page", "core acc.", "all-field acc."):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("corpus", "engine") else "right")
+    for name, c in figures["corpora"].items():
+        rows = [("ours (1 thread)", c["ours"]), ("reference", c["reference"])]
+        if "ours_workers" in c:
+            rows.append((f"ours, {c['ours_workers']['workers']} workers", c["ours_workers"]))
+        for label, r in rows:
+            table.add_row(
+                name,
+                label,
+                str(r.get("documents", len(c["files"]))),
+                str(r["pages"]),
+                f"{r['seconds']:.2f}",
+                f"{r['pages_per_s']:.2f}",
+                f"{r['ms_per_page']:.0f}",
+                f"{r['cpu_ms_per_page']:.0f}" if "cpu_ms_per_page" in r else "-",
+                f"{r['core_accuracy']:.1%} ({r['core_right']}/{r['core_total']})",
+                f"{r['all_accuracy']:.1%} ({r['all_right']}/{r['all_total']})"
+                if "all_accuracy" in r
+                else "-",
+            )
+        table.add_section()
+    console.print(table)
+    for name, c in figures["corpora"].items():
+        console.print(f"{name}: speed-up (reference ms/page / ours ms/page) = {c['speedup']:.1f}x")
+    stages = Table(title="Where our time goes (ms/page, from result.timings)")
+    stages.add_column("corpus")
+    for s in STAGES:
+        stages.add_column(s, justify="right")
+    for name, c in figures["corpora"].items():
+        per = c["ours"]["stage_ms_per_page"]
+        stages.add_row(name, *(f"{per[s]:.1f}" for s in STAGES))
+    console.print(stages)
+    mem = figures["peak_memory_mib"]
+    console.print(
+        f"peak memory: ours {mem['ours']:.0f} MiB (this process), "
+        f"reference {mem['reference']:.0f} MiB (its subprocess); "
+        f"reference OMP_THREAD_LIMIT={figures['reference_omp_thread_limit']!s}, "
+        f"{figures['cpu_count']} CPUs"
+    )
+    for check in figures["checks"]:
+        mark = "[green]PASS[/]" if check["pass"] else "[red]FAIL[/]"
+        console.print(f"{mark} {check['name']}: {check['value']}")
+    for name, c in figures["corpora"].items():
+        for error in c["ours"]["errors"]:
+            console.print(f"[yellow]error[/] {name}: {error}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m medxtract.bench", description=__doc__)
+    parser.add_argument(
+        "--count", type=int, default=2, help="generated documents per (kind, variant); default 2"
+    )
+    parser.add_argument("--seed", type=int, default=11, help="seed of the generated documents")
+    parser.add_argument("--corpus", choices=("all", "image", "born-digital"), default="all")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run ours through extract_many with N worker processes",
+    )
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--keep", type=Path, help="write the corpus here instead of a temp dir")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="medxtract-bench-") as tmp:
+        root = args.keep or Path(tmp)
+        corpora = build_corpus(root, args.count, args.seed, args.corpus)
+        figures: dict[str, Any] = {
+            "count": args.count,
+            "seed": args.seed,
+            "cpu_count": os.cpu_count(),
+            "warm_up": "one untimed document per engine and corpus before timing",
+            "corpora": {},
+        }
+        ref_peak = 0.0
+        for name, docs in corpora.items():
+            ours = run_ours(docs)
+            ref = run_reference(docs)
+            ref_peak = max(ref_peak, ref["peak_rss_mib"])
+            figures["reference_omp_thread_limit"] = ref["omp_thread_limit"]
+            entry = {
+                "files": [str(p) for p, _ in docs],
+                "ours": ours,
+                "reference": ref,
+                "speedup": ref["ms_per_page"] / ours["ms_per_page"] if ours["ms_per_page"] else 0,
+            }
+            figures["corpora"][name] = entry
+        ours_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if args.workers > 1:
+            for entry, docs in zip(figures["corpora"].values(), corpora.values(), strict=True):
+                entry["ours_workers"] = run_ours_workers(docs, args.workers)
+        figures["peak_memory_mib"] = {"ours": ours_peak, "reference": ref_peak}
+        figures["checks"] = checks(figures)
+
+    print_report(figures)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
