@@ -199,3 +199,26 @@ def test_records_search_and_exports(ui_env: Service, generated: dict) -> None:
     at.date_input(key="rec-from").set_value(dt.date.today() - dt.timedelta(days=1))
     at.button[0].click().run()
     assert "1 record(s)" in texts(at, "caption")
+
+
+def test_multi_page_document_switches_pages(ui_env: Service, generated: dict) -> None:
+    client = ui_env.client()
+    doc_id = upload_and_wait(client, generated["patient_details"][0])
+    doc = client.document(doc_id)
+    assert doc["pages"] == 2
+    at = _open_review(doc_id)
+    assert not at.error
+    switcher = at.segmented_control[0]
+    assert switcher.options == ["1", "2"] and switcher.value == 1
+    first = at.image[0].value
+    switcher.set_value(2).run()
+    assert not at.exception
+    assert at.image[0].value != first  # the second page, with its own boxes
+    # Yes/no and IMMUNE fields get choice editors, not free text.
+    radios = {r.label.removeprefix("⚠ ").split(" — ")[0] for r in at.radio}
+    assert {"Has insurance", "Measles", "Chicken pox"} <= radios
+    # Picking a field on page 2 shows page 2.
+    on_two = [n for n, f in doc["result"]["fields"].items() if f.get("page") == 2]
+    if on_two:
+        at.selectbox(key=f"focus:{doc_id}").set_value(on_two[0]).run()
+        assert at.segmented_control[0].value == 2
