@@ -22,7 +22,9 @@ def make_page(rows: list[list[tuple[str, float]]], number: int = 1) -> Page:
             words, pos = [], x
             for token in text.split():
                 x1 = pos + 12 * len(token)
-                words.append(Word(text=token, confidence=0.95, bbox=(pos / w, y0 / h, x1 / w, (y0 + 30) / h)))
+                words.append(
+                    Word(text=token, confidence=0.95, bbox=(pos / w, y0 / h, x1 / w, (y0 + 30) / h))
+                )
                 pos = x1 + 12
             lines.append(Line(words=words))
     return Page(number=number, width=w, height=h, lines=lines)

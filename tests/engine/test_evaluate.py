@@ -28,7 +28,10 @@ def test_values_equal(name, pred, truth, ok):
 
 
 def test_medicines_match_in_any_order_with_spacing_and_case_ignored():
-    truth = [{"name": "Prednisone", "strength": "20 mg"}, {"name": "Lialda", "strength": "2.4 gram"}]
+    truth = [
+        {"name": "Prednisone", "strength": "20 mg"},
+        {"name": "Lialda", "strength": "2.4 gram"},
+    ]
     pred = [{"name": "lialda", "strength": "2.4gram"}, {"name": "PREDNISONE", "strength": "20 MG"}]
     assert values_equal("medicines", pred, truth)
     assert not values_equal("medicines", pred[:1], truth)

@@ -85,7 +85,9 @@ def test_unknown_type_name():
 
 
 def test_born_digital_pdf_uses_text_layer_with_boxes():
-    data = pdf_bytes(["Patient Name: Grace Hopper      Date: 12/09/2021", "Refill: 1 times"] + ["filler"] * 3)
+    data = pdf_bytes(
+        ["Patient Name: Grace Hopper      Date: 12/09/2021", "Refill: 1 times"] + ["filler"] * 3
+    )
     result = medxtract.extract(data, doc_type="prescription")
     assert result.page_info[0].source == "text_layer"
     assert result.fields["patient_name"].value == "Grace Hopper"

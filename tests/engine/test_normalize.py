@@ -47,7 +47,9 @@ def test_phones(text, value):
     assert normalise([text], spec("phone"), "MDY")[0] == value
 
 
-@pytest.mark.parametrize(("text", "value"), [("Yes", True), ("No", False), ("Ves", True), ("N/A", None)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("Yes", True), ("No", False), ("Ves", True), ("N/A", None)]
+)
 def test_bools(text, value):
     assert normalise([text], spec("bool"), "MDY")[0] is value
 
@@ -67,7 +69,9 @@ def test_int_and_number():
 
 
 def test_address_joins_lines_and_drops_trailing_commas():
-    value, _ = normalise(["9264 Ash Dr,", "New York City, 10005", "United States"], spec("address"), "MDY")
+    value, _ = normalise(
+        ["9264 Ash Dr,", "New York City, 10005", "United States"], spec("address"), "MDY"
+    )
     assert value == "9264 Ash Dr, New York City, 10005, United States"
 
 
@@ -76,7 +80,9 @@ def test_text_reads_a_lone_bar_as_one():
 
 
 def test_medicines_split_and_correct_near_misses():
-    value, flags = normalise(["Predmsone 20 mq", "Lialda 2.4 gram", "Zorblatex 5 mg"], spec("medicines"), "MDY")
+    value, flags = normalise(
+        ["Predmsone 20 mq", "Lialda 2.4 gram", "Zorblatex 5 mg"], spec("medicines"), "MDY"
+    )
     assert value == [
         {"name": "Prednisone", "strength": "20 mg"},
         {"name": "Lialda", "strength": "2.4 gram"},

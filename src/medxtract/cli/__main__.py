@@ -1,0 +1,3 @@
+from medxtract.cli.app import main
+
+main()
