@@ -126,7 +126,8 @@ def _is_text(word: Word) -> bool:
         return False
     if not any(c.isalnum() for c in word.text):
         # Keep real punctuation such as a dash; drop rule lines read as '=' or '—'.
-        return word.confidence > 0.5 and len(word.text) <= 2 and (word.bbox[2] - word.bbox[0]) < 0.03
+        narrow = (word.bbox[2] - word.bbox[0]) < 0.03
+        return word.confidence > 0.5 and len(word.text) <= 2 and narrow
     return word.confidence > 0.1
 
 
