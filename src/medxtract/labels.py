@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz.fuzz import ratio
+from rapidfuzz.fuzz import partial_ratio, ratio
 
 from medxtract.document import Page
 
@@ -43,6 +43,7 @@ def find_labels(page: Page, labels: list[str]) -> list[LabelHit]:
     claimed: set[tuple[int, int]] = set()
     hits: list[LabelHit] = []
     tokens = [[norm(w.text) for w in line.words] for line in page.lines]
+    joined = ["".join(toks) for toks in tokens]
     # Exact matches claim their words before fuzzy ones ("Policy #" before "Policy No").
     by_length = sorted(labels, key=lambda s: len(norm(s)), reverse=True)
     for exact, label in [(e, lab) for e in (True, False) for lab in by_length]:
@@ -52,6 +53,9 @@ def find_labels(page: Page, labels: list[str]) -> list[LabelHit]:
         n = len(label.split())
         threshold = 100.0 if exact else min_score(label)
         for li, toks in enumerate(tokens):
+            # One C call rules out most lines before the word-window search.
+            if partial_ratio(target, joined[li]) < threshold:
+                continue
             best: tuple[float, int, int] | None = None
             for size in {max(1, n - 1), n, n + 1}:
                 for start in range(0, len(toks) - size + 1):

@@ -89,7 +89,10 @@ def _reading_order(segs: list[_Seg]) -> list[_Seg]:
 
 
 def _has_text(seg: _Seg) -> bool:
-    return any(c.isalnum() for w in seg.words for c in w.text)
+    """Real content, not a speck or shadow read as a short low-confidence word."""
+    chars = sum(c.isalnum() for w in seg.words for c in w.text)
+    confidence = min(w.confidence for w in seg.words)
+    return chars > 3 or (chars > 0 and confidence >= 0.6)
 
 
 def _height(box: Box) -> float:
