@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install system-deps services demo test bench lint
+.PHONY: install system-deps services demo test bench lint ui
 
 install: $(VENV)/.installed
 
@@ -37,3 +37,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check src tests
+
+# The review UI with its service, in one command (a key is generated if none is set).
+ui: install
+	$(BIN)/medxtract ui --with-service
