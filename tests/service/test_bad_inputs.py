@@ -46,6 +46,9 @@ def _post(client, data: bytes, name: str = "f.pdf", **form):
     return client.post("/v1/documents?wait=true", files={"file": (name, data)}, data=form)
 
 
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("mariadb", marks=pytest.mark.db),
+                                      pytest.param("postgresql", marks=pytest.mark.db)],
+                         indirect=True)
 def test_bad_inputs_get_the_right_status(small_client):
     client = small_client
     pdf = (SEED / "pre_1.pdf").read_bytes()
