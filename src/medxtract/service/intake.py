@@ -18,14 +18,15 @@ from medxtract.errors import (
     InvalidImageError,
     UnsupportedInputError,
 )
+from medxtract.sniff import sniff as sniff_kind
 
-MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-)
+# The engine's content sniffer decides; the service accepts this subset of its kinds.
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "tiff": "image/tiff",
+}
 
 
 @dataclass
@@ -38,11 +39,9 @@ def sniff(head: bytes) -> str:
     """Media type from the first bytes; a PDF may have a little junk before its header."""
     if not head:
         raise EmptyInputError("The upload is empty (0 bytes).")
-    for magic, media_type in MAGIC:
-        if head.startswith(magic):
-            return media_type
-    if b"%PDF-" in head[:1024]:
-        return "application/pdf"
+    media_type = MEDIA_TYPES.get(sniff_kind(head) or "")
+    if media_type is not None:
+        return media_type
     raise UnsupportedInputError(
         "Unsupported file type: expected a PDF, PNG, JPEG or TIFF (checked by content)."
     )
