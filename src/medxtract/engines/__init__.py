@@ -16,10 +16,6 @@ class OcrEngine(Protocol):
         """Read a greyscale uint8 image; words carry boxes relative to the image (0..1)."""
         ...
 
-    def detect_orientation(self, image: np.ndarray) -> tuple[int, float]:
-        """Clockwise degrees (0/90/180/270) the page must turn to read upright, and confidence."""
-        ...
-
 
 def get_engine(lang: str = "eng") -> OcrEngine:
     from medxtract.engines.tesseract import TesseractEngine

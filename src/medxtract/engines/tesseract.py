@@ -47,7 +47,6 @@ class TesseractEngine:
             self._api = tesserocr.PyTessBaseAPI(
                 path=path, lang=lang, psm=PSM.SPARSE_TEXT, oem=OEM.LSTM_ONLY
             )
-            self._osd = tesserocr.PyTessBaseAPI(path=path, lang="osd", psm=PSM.OSD_ONLY)
         except RuntimeError as exc:
             raise OcrEngineError(
                 f"cannot load Tesseract models '{lang}' from {path}: {exc}"
@@ -75,19 +74,6 @@ class TesseractEngine:
                 raise OcrEngineError(f"Tesseract failed: {exc}") from exc
             finally:
                 self._api.Clear()
-
-    def detect_orientation(self, image: np.ndarray) -> tuple[int, float]:
-        with self._lock:
-            try:
-                self._osd.SetImage(Image.fromarray(image))
-                info = self._osd.DetectOrientationScript()
-            except RuntimeError:
-                return 0, 0.0  # too little text to tell; read as is
-            finally:
-                self._osd.Clear()
-        if not info:
-            return 0, 0.0
-        return int(info.get("orient_deg", 0)) % 360, float(info.get("orient_conf", 0.0))
 
 
 def _lines_from(it, w: int, h: int) -> list[Line]:
