@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install system-deps services demo test bench lint ui
+.PHONY: install system-deps bench-deps services demo test bench lint ui
 
 install: $(VENV)/.installed
 
@@ -14,9 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-# Debian packages only the browser tests need (Tesseract itself comes from PyPI).
-system-deps:
+# Debian packages only the browser tests and the benchmark's student reference need
+# (our engine's Tesseract comes from PyPI).
+system-deps: bench-deps
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+# The students' pipeline ran pdftoppm and the tesseract program; the benchmark does too.
+bench-deps:
+	@(command -v tesseract && command -v pdftoppm) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null)
 
 # Start the local SQL servers and Redis when they are not running.
 services:
@@ -32,7 +37,7 @@ test: install system-deps services
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest
 
-bench: install
+bench: install bench-deps
 	$(PY) -m medxtract.bench
 
 lint: install

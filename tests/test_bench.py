@@ -78,14 +78,19 @@ def test_reference_regexes_find_nothing_in_noise():
     assert all(v is None for v in patient_details_fields("lorem ipsum\n").values())
 
 
-def test_bench_born_digital_json(tmp_path):
+def test_bench_born_digital_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert main(["--count", "1", "--corpus", "born-digital", "--json", str(out)]) == 0
+    assert "ours pinned to: 1 CPU" in capsys.readouterr().out
     figures = json.loads(out.read_text())
     assert set(figures["corpora"]) == {"born-digital"}
     corpus = figures["corpora"]["born-digital"]
-    for engine in ("ours", "reference"):
-        r = corpus[engine]
+    # make test installs the students' tools (tesseract, pdftoppm), so both references run.
+    assert figures["student_missing"] is None
+    runs = [(r["mode"], r["cpus"]) for r in corpus["references"]]
+    assert runs == [("student", 0), ("student", 1), ("inprocess", 1)]
+    assert corpus["reference"] == corpus["references"][0]
+    for r in [corpus["ours"], *corpus["references"]]:
         for key in ("pages", "seconds", "pages_per_s", "ms_per_page", "core_accuracy"):
             assert key in r
         assert r["pages"] == 3  # one prescription (1 page) + one patient record (2 pages)
