@@ -53,6 +53,9 @@ class TesseractEngine:
             ) from exc
         # Forms are mostly sparse print; keep inter-word spaces so values stay readable.
         self._api.SetVariable("preserve_interword_spaces", "0")
+        # Forms print dark on light: skip Tesseract's retry of low-confidence lines as
+        # white-on-black, which costs time on every smudge and never helps here.
+        self._api.SetVariable("tessedit_do_invert", "0")
         self._lock = threading.Lock()
 
     @classmethod
