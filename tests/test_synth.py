@@ -139,6 +139,30 @@ def test_raster_variants_are_image_only(kind: str, variant: str) -> None:
         assert images == 1
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_overlay_types_the_values_over_a_scanned_blank_form(kind: str) -> None:
+    pdf_bytes, truth = generate_one(kind, "overlay", random.Random(11))
+    assert generate_one(kind, "overlay", random.Random(11)) == (pdf_bytes, truth)
+    pages = _pages(pdf_bytes)
+    assert len(pages) == (1 if kind == "prescription" else 2)
+    for text, images in pages:
+        assert images == 1 and text.strip()  # a page image and typed text on every page
+    layer = " ".join(t for t, _ in pages)
+    fields = truth["fields"]
+    assert fields["patient_name"] in layer
+    if kind == "prescription":
+        for med in fields["medicines"]:
+            assert f"{med['name']} {med['strength']}" in layer
+        # The pad's printed header and the labels stay in the pixels.
+        assert fields["prescriber_name"] not in layer
+        assert not any(label in layer for label in ("Name:", "Patient:", "Refill", "Sig:"))
+    else:
+        assert ("Yes" if fields["has_insurance"] else "No") in layer
+        assert "Patient Medical Record" not in layer and "Measles" not in layer
+    # The same document as a clean PDF: the overlay's truth is unchanged.
+    assert generate_one(kind, "clean", random.Random(11))[1] == truth
+
+
 def test_ambiguous_numeric_dates_list_both_readings() -> None:
     d = dt.date(2022, 11, 5)  # printed day-first as 5/11/2022
     assert date_truth(d, "dmy") == ["2022-05-11", "2022-11-05"]

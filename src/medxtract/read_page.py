@@ -14,7 +14,7 @@ import numpy as np
 
 from medxtract import preprocess
 from medxtract.config import Settings
-from medxtract.document import Page, Word
+from medxtract.document import Line, Page, Word
 from medxtract.engines import OcrEngine, get_engine
 from medxtract.ingest import RawPage, group_lines
 
@@ -27,6 +27,7 @@ class PageWork:
     raw: RawPage
     settings: Settings
     image: np.ndarray | None = None
+    unrotated: tuple[int, int] = (0, 0)  # (h, w) of the image before deskew
     words: list[Word] = field(default_factory=list)
     rotation: int = 0
     skew: float = 0.0
@@ -45,12 +46,16 @@ def clean_image(work: PageWork) -> PageWork:
         return work
     image = preprocess.rescale(work.raw.image)
     image = preprocess.flatten_illumination(image)
-    if work.raw.source != "mixed":  # keep a mixed page's geometry aligned with its text layer
-        if preprocess.is_sideways(image):
-            work.rotation = 90
-            image = preprocess.turn(image, 90)
-        work.skew = preprocess.estimate_skew(image)
-        image = preprocess.rotate(image, work.skew)
+    # A mixed page is never turned (its text layer says which way is up), but it is
+    # deskewed like any scan: Tesseract's words on a tilted page sit at drifting heights,
+    # and regrouping them into lines would split a label across lines. merge_text_layer
+    # moves the text-layer words by the same rotation.
+    if work.raw.source != "mixed" and preprocess.is_sideways(image):
+        work.rotation = 90
+        image = preprocess.turn(image, 90)
+    work.unrotated = image.shape[:2]
+    work.skew = preprocess.estimate_skew(image)
+    image = preprocess.rotate(image, work.skew)
     work.image = image
     return work
 
@@ -72,12 +77,51 @@ def ocr(work: PageWork) -> PageWork:
 
 def merge_text_layer(work: PageWork) -> PageWork:
     """Add text-layer words that OCR did not see (a typed overlay); OCR keeps the rest."""
-    layer = [w for line in work.raw.text_lines for w in line.words]
     if work.image is None:
-        work.words = layer
+        work.words = [w for line in work.raw.text_lines for w in line.words]
         return work
+    layer = [
+        w
+        for line in work.raw.text_lines
+        for w in _deskew_line(line, work.unrotated, work.image.shape[:2], work.skew)
+    ]
     work.words += [w for w in layer if not any(_overlaps(w.bbox, o.bbox) for o in work.words)]
     return work
+
+
+def _deskew_line(
+    line: Line, before: tuple[int, int], after: tuple[int, int], angle: float
+) -> list[Word]:
+    """A text-layer line moved as `preprocess.rotate` moved the page image: turned `angle`
+    degrees counter-clockwise about the centre onto a canvas of size `after` (h, w).
+
+    Typed text is level on the page whatever the scan's tilt, and each entry was placed by
+    its start: a run of words shifts with the point where it starts, keeping its spacing and
+    sizes in pixels. Turning each word about the page centre would tilt the run with the
+    scan and let its words drift apart in height; a wide gap starts a new run (a line can
+    hold two entries, one per column)."""
+    if after == before and abs(angle) < 0.05:
+        return line.words
+    (h, w), (nh, nw) = before, after
+    a = np.deg2rad(angle)  # counter-clockwise on screen, where y points down
+    out: list[Word] = []
+    shift_x = shift_y = 0.0
+    for i, word in enumerate(line.words):
+        x0, y0, x1, y1 = word.bbox
+        prev = line.words[i - 1].bbox if i else None
+        if prev is None or (x0 - prev[2]) * w > 2 * (y1 - y0) * h:
+            # A new run: move its start as the rotation moves that point.
+            px, py = x0 * w - w / 2, (y0 + y1) / 2 * h - h / 2
+            shift_x = nw / 2 + px * np.cos(a) + py * np.sin(a) - x0 * w
+            shift_y = nh / 2 - px * np.sin(a) + py * np.cos(a) - (y0 + y1) / 2 * h
+        box = (
+            (x0 * w + shift_x) / nw,
+            (y0 * h + shift_y) / nh,
+            (x1 * w + shift_x) / nw,
+            (y1 * h + shift_y) / nh,
+        )
+        out.append(word.model_copy(update={"bbox": tuple(float(v) for v in box)}))
+    return out
 
 
 PAGE_STAGES: list[Stage] = [clean_image, ocr, merge_text_layer]
@@ -110,8 +154,7 @@ def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np
     image = preprocess.flatten_illumination(preprocess.rescale(raw.image))
     if raw.source != "mixed":
         image = preprocess.turn(image, rotation)
-        image = preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
-    return image
+    return preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
 
 
 def _words(engine: OcrEngine, image: np.ndarray) -> list[Word]:

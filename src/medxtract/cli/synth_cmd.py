@@ -20,7 +20,7 @@ def synth(
         None, "--kind", help="prescription | patient_details (repeatable; default both)."
     ),
     variant: list[str] = typer.Option(
-        None, "--variant", help="clean | scan | photo (repeatable; default all)."
+        None, "--variant", help="clean | scan | photo | overlay (repeatable; default all)."
     ),
 ) -> None:
     """Generate synthetic prescriptions and patient records, each with NAME.truth.json."""

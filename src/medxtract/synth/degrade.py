@@ -16,6 +16,14 @@ def _sign(rng: np.random.Generator) -> float:
 
 def scan(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Grayscale scan: off-white paper, small skew, slight blur, sensor noise."""
+    return scan_with_transform(gray, rng)[0]
+
+
+def scan_with_transform(
+    gray: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """`scan()`, plus the 2x3 affine matrix that took each input pixel (x, y) to where it
+    lies in the scan, so text placed by page position can follow the skewed paper."""
     paper = rng.uniform(232, 250)
     ink = rng.uniform(10, 35)
     img = ink + gray.astype(np.float32) * ((paper - ink) / 255.0)
@@ -32,7 +40,7 @@ def scan(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     )
     img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 0.9))
     img += rng.normal(0, rng.uniform(3, 8), img.shape).astype(np.float32)
-    return np.clip(img, 0, 255).astype(np.uint8)
+    return np.clip(img, 0, 255).astype(np.uint8), m
 
 
 def photo(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -11,7 +11,7 @@ from typing import Any
 
 from medxtract.synth import clinical, people
 from medxtract.synth.dates import DATE_FORMATS, printed_date
-from medxtract.synth.style import Pen, random_style
+from medxtract.synth.style import Pen, TypedText, random_style
 
 FIELDS = (
     "record_date",
@@ -67,9 +67,10 @@ def _optional(rng: random.Random, choices: list[str]) -> tuple[str, str | None]:
     return v, v
 
 
-def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
+def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[bytes, dict[str, Any]]:
+    """(pdf_bytes, truth); with `typed`, the values go there instead (see `Pen`)."""
     st = random_style(rng)
-    pen = Pen(st)
+    pen = Pen(st, typed)
     f: dict[str, Any] = {}
     # Left-column values are drawn first so the right column can start clear of them.
     last = rng.choice(people.LAST)
@@ -98,7 +99,7 @@ def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
     # --- page 1 -------------------------------------------------------------------
     y = st.height - st.margin_top
     rec_text, f["record_date"] = printed_date(rng, 2018, 2025)
-    pen.text(right, y, rec_text, st.bold, st.value_size * 0.9, align="right")
+    pen.value(right, y, rec_text, st.bold, st.value_size * 0.9, align="right")
     y -= st.heading_size * rng.uniform(1.6, 2.4)
     pen.text(
         x1 - rng.uniform(0, 10), y, "Patient Medical Record", st.heading_font, st.heading_size + 2

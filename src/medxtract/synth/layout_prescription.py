@@ -8,7 +8,7 @@ from typing import Any
 
 from medxtract.synth import clinical, people
 from medxtract.synth.dates import printed_date
-from medxtract.synth.style import Pen, random_style
+from medxtract.synth.style import Pen, TypedText, random_style
 
 NAME_LABELS = ("Name:", "Patient Name:", "Patient:")
 DATE_LABELS = ("Date:", "Date of issue:")
@@ -18,9 +18,11 @@ REFILL_STYLES = ("Refill: {n} times", "Refills: {n}", "Refill: {n}")
 PHONE_LABELS = ("Phone", "Phone:", "Tel:")
 
 
-def build(rng: random.Random) -> tuple[bytes, dict[str, Any]]:
+def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[bytes, dict[str, Any]]:
+    """(pdf_bytes, truth); with `typed`, the values go there instead (see `Pen`). The
+    prescriber header stays printed: it is part of the pad, not filled in."""
     st = random_style(rng)
-    pen = Pen(st)
+    pen = Pen(st, typed)
     cx = st.width / 2 + rng.uniform(-15, 15)
     right = st.width - st.margin_left + rng.uniform(-10, 10)
 

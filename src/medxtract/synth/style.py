@@ -75,14 +75,31 @@ def random_style(rng: random.Random) -> Style:
     )
 
 
-class Pen:
-    """A reportlab canvas plus the document style, with a few form-drawing shortcuts."""
+@dataclass(frozen=True)
+class TypedText:
+    """A value the overlay variant types over the scanned blank form (PDF points, y up)."""
 
-    def __init__(self, style: Style) -> None:
+    page: int  # 0-based
+    x: float  # left end of the baseline, after alignment
+    y: float
+    text: str
+    font: str
+    size: float
+
+
+class Pen:
+    """A reportlab canvas plus the document style, with a few form-drawing shortcuts.
+
+    Given a `typed` list, the pen draws the blank form only: every `value()` is appended
+    to that list instead of being drawn, for the overlay variant to type in later."""
+
+    def __init__(self, style: Style, typed: list[TypedText] | None = None) -> None:
         self.style = style
         self.buf = io.BytesIO()
         # invariant=1 drops timestamps and random IDs so a seed gives identical bytes.
         self.c = Canvas(self.buf, pagesize=style.page, invariant=1)
+        self.typed = typed
+        self.page = 0  # 0-based index of the page being drawn
 
     def text(
         self,
@@ -112,8 +129,27 @@ class Pen:
         st = self.style
         return self.text(x, y, s, st.label_font, st.label_size, st.label_gray)
 
-    def value(self, x: float, y: float, s: str) -> float:
-        return self.text(x, y, s)
+    def value(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        font: str | None = None,
+        size: float | None = None,
+        align: str = "left",
+    ) -> float:
+        """A filled-in answer (anything the truth is read from, not the printed form)."""
+        if self.typed is None:
+            return self.text(x, y, s, font, size, align=align)
+        font = font or self.style.regular
+        size = size or self.style.value_size
+        w = stringWidth(s, font, size)
+        if align == "center":
+            x -= w / 2
+        elif align == "right":
+            x -= w
+        self.typed.append(TypedText(self.page, x, y, s, font, size))
+        return w
 
     def rule(self, x1: float, y: float, x2: float, width: float = 0.8, gray: float = 0.2) -> None:
         self.c.setStrokeGray(gray)
@@ -138,6 +174,7 @@ class Pen:
 
     def new_page(self) -> None:
         self.c.showPage()
+        self.page += 1
 
     def finish(self) -> bytes:
         self.c.showPage()

@@ -1,16 +1,21 @@
-"""Rasterise born-digital PDFs and wrap degraded rasters as image-only PDFs."""
+"""Rasterise born-digital PDFs and wrap degraded rasters as image-only PDFs (or, for the
+overlay variant, as page images with typed text over them)."""
 
 from __future__ import annotations
 
 import io
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pypdfium2
 from PIL import Image
+
+if TYPE_CHECKING:
+    from medxtract.synth.style import TypedText
 
 # Pillow stamps "now" into the PDF by default; a fixed time keeps seeded output byte-identical.
 _FIXED_TIME = time.gmtime(1_704_067_200)  # 2024-01-01
@@ -43,6 +48,40 @@ def image_pdf(pages: list[np.ndarray], dpi: float, quality: int) -> bytes:
         creationDate=_FIXED_TIME,
         modDate=_FIXED_TIME,
     )
+    return buf.getvalue()
+
+
+def overlay_pdf(
+    pages: list[np.ndarray],
+    quality: int,
+    page_size: tuple[float, float],
+    typed: Iterable[TypedText],
+) -> bytes:
+    """Each page a full-page JPEG with `typed` drawn over it as real, visible PDF text: a
+    scanned blank form filled in with a PDF editor. Pages keep the form's size in points."""
+    from reportlab import rl_config
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    typed = list(typed)
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=page_size, invariant=1)
+    saved = rl_config.useA85
+    rl_config.useA85 = 0  # embed the JPEG as it is (plain DCTDecode), as editors do
+    try:
+        for i, page in enumerate(pages):
+            jpeg = io.BytesIO()
+            Image.fromarray(page).save(jpeg, "JPEG", quality=int(quality))
+            c.drawImage(ImageReader(jpeg), 0, 0, width=page_size[0], height=page_size[1])
+            c.setFillGray(0)
+            for t in typed:
+                if t.page == i:
+                    c.setFont(t.font, t.size)
+                    c.drawString(t.x, t.y, t.text)
+            c.showPage()
+        c.save()
+    finally:
+        rl_config.useA85 = saved
     return buf.getvalue()
 
 
