@@ -12,6 +12,12 @@ import numpy as np
 # Tesseract reads best with body text ~25-35 px high; a letter page at 200 dpi gets there.
 TARGET_LONG_SIDE = 2200
 MAX_SKEW_DEG = 6.0
+# Page finding works on a small copy; a sheet must cover this share of the photo.
+PAGE_FIND_SIDE = 500
+PAGE_MIN_AREA, PAGE_MAX_AREA = 0.25, 0.97
+PAGE_INSET = 0.006
+# At the 700 px orientation check, letters are well under this; rules and edges are not.
+GLYPH_MAX_PX = 25
 
 
 def rescale(image: np.ndarray, target: int = TARGET_LONG_SIDE) -> np.ndarray:
@@ -22,6 +28,74 @@ def rescale(image: np.ndarray, target: int = TARGET_LONG_SIDE) -> np.ndarray:
     scale = min(scale, 2.0)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=interp)
+
+
+def find_page(image: np.ndarray) -> np.ndarray | None:
+    """Corners (top-left, top-right, bottom-right, bottom-left; float32, in pixels) of a
+    sheet of paper photographed on a darker background, or None when there is no clear
+    sheet (a scan, a tightly cropped photo, paper on a white desk, a shadow across it)."""
+    h, w = image.shape[:2]
+    scale = PAGE_FIND_SIDE / max(h, w)
+    small = cv2.resize(image, (max(round(w * scale), 1), max(round(h * scale), 1)),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    _, paper = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))  # fill ink
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    frame = small.shape[0] * small.shape[1]
+    if not PAGE_MIN_AREA < cv2.contourArea(hull) / frame < PAGE_MAX_AREA:
+        return None
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    if len(quad) != 4 or cv2.contourArea(quad) < 0.95 * cv2.contourArea(hull):
+        return None
+    corners = _order_corners(quad.astype(np.float32))
+    if not _holds_the_ink(small, corners):
+        return None  # the "page" is a bright patch of the page: cropping would cut text
+    return corners / scale
+
+
+def _order_corners(pts: np.ndarray) -> np.ndarray:
+    by_sum, by_diff = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    return np.float32(
+        [pts[by_sum.argmin()], pts[by_diff.argmin()], pts[by_sum.argmax()], pts[by_diff.argmax()]]
+    )
+
+
+def _holds_the_ink(small: np.ndarray, corners: np.ndarray) -> bool:
+    """Nearly all text-like ink lies inside the quadrilateral (with a small margin)."""
+    ink = cv2.adaptiveThreshold(
+        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 12
+    )
+    inside = np.zeros_like(ink)
+    cv2.fillConvexPoly(inside, corners.astype(np.int32), 255)
+    # The paper's own edge reads as a dark line just outside it: not text.
+    inside = cv2.dilate(inside, np.ones((25, 25), np.uint8))
+    outside = cv2.countNonZero(cv2.bitwise_and(ink, cv2.bitwise_not(inside)))
+    return outside <= 0.02 * max(cv2.countNonZero(ink), 1)
+
+
+def crop_page(image: np.ndarray, corners: np.ndarray, target: int = TARGET_LONG_SIDE) -> np.ndarray:
+    """The sheet inside `corners` warped flat (keystone and tilt removed), scaled so its
+    long side is about `target`, in one resampling."""
+    tl, tr, br, bl = corners
+    w = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    h = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    scale = min(target / max(w, h), 2.0)
+    # Cut a sliver inside the found edge: a line of table left along it confuses Tesseract.
+    centre = corners.mean(axis=0)
+    corners = centre + (corners - centre) * (1 - PAGE_INSET)
+    if scale < 1:  # shrink with area averaging first: a perspective warp would alias text
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        corners, w, h, scale = corners * scale, w * scale, h * scale, 1.0
+    out_w, out_h = max(round(w * scale), 1), max(round(h * scale), 1)
+    dst = np.float32([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]])
+    m = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
+    return cv2.warpPerspective(
+        image, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def flatten_illumination(image: np.ndarray) -> np.ndarray:
@@ -43,35 +117,35 @@ def _ink(image: np.ndarray) -> np.ndarray:
     return cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
 
 
-def _profile_score(ink: np.ndarray, angle: float) -> float:
-    """How sharply ink rows alternate with blank rows: high when text lines are horizontal."""
+def _profile_score(ink: np.ndarray, angle: float, axis: int = 1) -> float:
+    """How sharply ink rows (axis=1; columns: axis=0) alternate with blank ones: high when
+    text lines run along them."""
     centre = (ink.shape[1] / 2, ink.shape[0] / 2)
     m = cv2.getRotationMatrix2D(centre, angle, 1.0)
     rotated = cv2.warpAffine(ink, m, (ink.shape[1], ink.shape[0]), flags=cv2.INTER_NEAREST)
-    profile = rotated.sum(axis=1, dtype=np.float64)
+    profile = rotated.sum(axis=axis, dtype=np.float64)
     return float(np.square(np.diff(profile)).sum())
 
 
 def is_sideways(image: np.ndarray) -> bool:
-    """Text lines run vertically: smearing ink along columns makes more line-like blobs than
-    smearing along rows. Page edges and dark backgrounds are too big to count as text."""
+    """Text lines run vertically: the column profile of the glyphs alternates more sharply
+    than the row profile (each taken at its best angle within the skew range). Only
+    glyph-sized ink counts, so rules, page edges and shadows do not vote."""
     h, w = image.shape[:2]
-    scale = 1000 / max(h, w)
-    small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)))
-    ink = cv2.adaptiveThreshold(
-        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
-    )
-
-    def line_blobs(kernel: tuple[int, int], along_x: bool) -> int:
-        merged = cv2.dilate(ink, np.ones(kernel, np.uint8))
-        _, _, stats, _ = cv2.connectedComponentsWithStats(merged)
-        bw, bh = stats[1:, 2], stats[1:, 3]
-        long, short = (bw, bh) if along_x else (bh, bw)
-        return int(((long > 4 * short) & (short < 30) & (short > 3) & (long < 600)).sum())
-
-    rows = line_blobs((1, 9), along_x=True)
-    cols = line_blobs((9, 1), along_x=False)
-    return cols > 2 * max(rows, 3)
+    scale = 700 / max(h, w)
+    small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 21, 12)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    big = (stats[:, 2] > GLYPH_MAX_PX) | (stats[:, 3] > GLYPH_MAX_PX)
+    big[0] = True  # the background
+    glyphs = np.where(big[labels], 0, ink).astype(np.uint8)
+    if glyphs.sum() < 200:
+        return False  # too little text to tell
+    angles = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 0.01, 1.5)
+    rows = max(_profile_score(glyphs, a, axis=1) for a in angles) / glyphs.shape[1]
+    cols = max(_profile_score(glyphs, a, axis=0) for a in angles) / glyphs.shape[0]
+    return cols > rows
 
 
 def estimate_skew(image: np.ndarray) -> float:

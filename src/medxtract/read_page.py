@@ -44,8 +44,7 @@ Stage = Callable[[PageWork], PageWork]
 def clean_image(work: PageWork) -> PageWork:
     if work.raw.image is None:
         return work
-    image = preprocess.rescale(work.raw.image)
-    image = preprocess.flatten_illumination(image)
+    image = _flat_page(work.raw)
     # A mixed page is never turned (its text layer says which way is up), but it is
     # deskewed like any scan: Tesseract's words on a tilted page sit at drifting heights,
     # and regrouping them into lines would split a label across lines. merge_text_layer
@@ -151,18 +150,37 @@ def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np
     """The image exactly as OCR saw it, for drawing boxes on (the review UI)."""
     if raw.image is None:
         return None
-    image = preprocess.flatten_illumination(preprocess.rescale(raw.image))
+    image = _flat_page(raw)
     if raw.source != "mixed":
         image = preprocess.turn(image, rotation)
     return preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
 
 
+def _flat_page(raw: RawPage) -> np.ndarray:
+    """The page at OCR scale with even light; a photographed sheet is cut off its background
+    and its keystone undone (a mixed page keeps its geometry, to match its text layer)."""
+    corners = None if raw.source == "mixed" else preprocess.find_page(raw.image)
+    if corners is None:
+        image = preprocess.rescale(raw.image)
+    else:
+        image = preprocess.crop_page(raw.image, corners)
+    return preprocess.flatten_illumination(image)
+
+
 def _words(engine: OcrEngine, image: np.ndarray) -> list[Word]:
-    return [w for line in engine.recognize(image) for w in line.words if _is_text(w)]
+    height = image.shape[0]
+    return [w for line in engine.recognize(image) for w in line.words if _is_text(w, height)]
 
 
-def _is_text(word: Word) -> bool:
+# Letters at OCR scale are 10+ px tall; a weak "word" flatter than this is a rule line.
+MIN_WORD_PX = 6
+
+
+def _is_text(word: Word, image_height: int) -> bool:
     # Tesseract reads specks, shadows and rule lines as short low-confidence junk; drop it.
+    flat = (word.bbox[3] - word.bbox[1]) * image_height < MIN_WORD_PX
+    if flat and word.confidence < 0.6:
+        return False
     if word.confidence < 0.6 and len(word.text) == 1 and not word.text.isdigit():
         return False
     if word.confidence < 0.25 and len(word.text) <= 2:

@@ -1,0 +1,103 @@
+"""Image clean-up on generated pages with known geometry: page finding, skew, orientation."""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from medxtract import preprocess
+from medxtract.synth import degrade, generate_one, writer
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    """A generated prescription rendered at 100 dpi (white paper, black print)."""
+    pdf, _ = generate_one("prescription", "clean", random.Random("preprocess-tests"))
+    return writer.rasterise(pdf, 100)[0]
+
+
+def _on_table(page: np.ndarray, corners: np.ndarray, size=(1500, 1200)) -> np.ndarray:
+    """The page photographed on a dark table: warped so its corners land on `corners`."""
+    h, w = page.shape
+    src = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    m = cv2.getPerspectiveTransform(src, corners.astype(np.float32))
+    paper = (page.astype(np.float32) * 0.8 + 30).astype(np.uint8)  # grey paper, dark ink
+    scene = cv2.warpPerspective(paper, m, size[::-1], borderValue=70)
+    noise = np.random.default_rng(1).normal(0, 4, scene.shape)
+    return np.clip(scene + noise, 0, 255).astype(np.uint8)
+
+
+def test_find_page_locates_a_keystoned_sheet_on_a_table(page):
+    truth = np.float32([[180, 120], [1010, 160], [1060, 1330], [130, 1390]])
+    corners = preprocess.find_page(_on_table(page, truth))
+    assert corners is not None
+    # Within 1.5% of the frame's long side, corner by corner, in the right order.
+    assert np.abs(corners - truth).max() < 0.015 * 1500
+
+
+def test_crop_page_undoes_the_keystone(page):
+    truth = np.float32([[180, 120], [1010, 160], [1060, 1330], [130, 1390]])
+    scene = _on_table(page, truth)
+    flat = preprocess.crop_page(scene, preprocess.find_page(scene), target=1100)
+    h, w = flat.shape
+    assert max(h, w) == pytest.approx(1100, abs=15)
+    assert w / h == pytest.approx(page.shape[1] / page.shape[0], rel=0.06)
+    # The table is gone: the border of the crop is paper, not the dark background.
+    border = np.concatenate([flat[3, :], flat[-4, :], flat[:, 3], flat[:, -4]])
+    assert np.median(border) > 150
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda p: p, id="scan filling the frame"),
+        pytest.param(lambda p: np.full((1200, 900), 90, np.uint8), id="no paper at all"),
+        pytest.param(lambda p: cv2.resize(p, None, fx=0.3, fy=0.3), id="tiny"),
+    ],
+)
+def test_find_page_declines_when_there_is_no_clear_sheet(page, make):
+    image = make(page)
+    if image.shape[0] < 500:  # the tiny page sits in a big dark frame: under 25% of it
+        frame = np.full((1200, 1000), 60, np.uint8)
+        frame[100 : 100 + image.shape[0], 100 : 100 + image.shape[1]] = image
+        image = frame
+    assert preprocess.find_page(image) is None
+
+
+def test_find_page_declines_when_the_sheet_would_cut_off_text(page):
+    """Paper whose lower half is in deep shadow: the bright part is not the page."""
+    truth = np.float32([[100, 60], [1100, 60], [1100, 1440], [100, 1440]])
+    scene = _on_table(page, truth).astype(np.float32)
+    scene[750:, :] *= 0.35
+    corners = preprocess.find_page(scene.astype(np.uint8))
+    if corners is not None:  # a crop is fine only if it keeps the shadowed text
+        assert corners[:, 1].max() > 1400
+
+
+@pytest.mark.parametrize("angle", [-3.2, -0.8, 1.5, 4.0])
+def test_estimate_skew_recovers_the_tilt(page, angle):
+    tilted = preprocess.rotate(page, -angle)
+    assert preprocess.estimate_skew(tilted) == pytest.approx(angle, abs=0.25)
+
+
+def test_is_sideways(page):
+    assert not preprocess.is_sideways(page)
+    assert preprocess.is_sideways(preprocess.turn(page, 90))
+    assert preprocess.is_sideways(preprocess.turn(page, 270))
+
+
+@pytest.mark.parametrize("kind", ["prescription", "patient_details"])
+def test_is_sideways_on_scanned_pages(kind):
+    """Every page of three scanned documents per type, upright and turned either way."""
+    nrng = np.random.default_rng(7)
+    for i in range(3):
+        pdf, _ = generate_one(kind, "clean", random.Random(f"sideways-{kind}-{i}"))
+        for gray in writer.rasterise(pdf, 200):
+            scan = preprocess.rescale(degrade.scan(gray, nrng))
+            assert not preprocess.is_sideways(scan)
+            assert not preprocess.is_sideways(preprocess.turn(scan, 180))
+            assert preprocess.is_sideways(preprocess.turn(scan, 90))
+            assert preprocess.is_sideways(preprocess.turn(scan, 270))
