@@ -38,7 +38,7 @@ test: install system-deps services
 	$(BIN)/pytest
 
 bench: install bench-deps
-	$(PY) -m medxtract.bench
+	$(PY) -m medxtract.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests
