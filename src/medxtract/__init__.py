@@ -23,8 +23,9 @@ def extract(source, doc_type: str = "auto", *, settings=None, filename: str | No
     return _extract(source, doc_type, settings=settings, filename=filename)
 
 
-def render_page(source, page: int, *, settings=None) -> bytes:
-    """PNG of 1-based `page` as the engine read it (upright, deskewed): boxes align with it."""
+def render_page(source, page: int, *, settings=None, rotation=0, skew=None) -> bytes:
+    """PNG of 1-based `page` as the engine read it (upright, deskewed): boxes align with it.
+    Pass `rotation` and `skew` from the result's `page_info` to skip re-estimating them."""
     from medxtract.pipeline import render_page as _render_page
 
-    return _render_page(source, page, settings=settings)
+    return _render_page(source, page, settings=settings, rotation=rotation, skew=skew)

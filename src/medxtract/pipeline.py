@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -111,6 +112,9 @@ def render_page(
     if not 1 <= page <= src.page_count:
         raise InputNotFoundError(f"page {page} does not exist; the document has {src.page_count}")
     raw = src.load_page(page - 1)
+    if raw.source == "mixed":
+        # Show the typed overlay too: a reviewer checks values against what is on the page.
+        raw = dataclasses.replace(raw, image=src.render(page - 1))
     image = page_image(raw, rotation, skew)
     if image is None:
         image = src.render(page - 1)

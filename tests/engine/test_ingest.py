@@ -107,3 +107,21 @@ def test_multi_page_tiff_reads_every_frame():
 def test_render_page_gives_a_png(seed_dir: Path):
     png = medxtract.render_page(seed_dir / "pre_2.pdf", 1)
     assert png.startswith(b"\x89PNG")
+
+
+def test_sideways_photo_is_turned_and_its_review_image_matches(seed_dir: Path):
+    """A real photo turned a quarter: read upright, and the review image (page_info's turn
+    and deskew) has the geometry the field boxes refer to."""
+    png = medxtract.render_page(seed_dir / "pre_2.pdf", 1)
+    turned = Image.open(io.BytesIO(png)).rotate(90, expand=True)
+    buf = io.BytesIO()
+    turned.save(buf, format="PNG")
+    result = medxtract.extract(buf.getvalue())
+    info = result.page_info[0]
+    assert info.rotation in (90, 270)
+    assert result.document_type == "prescription"
+    assert result.fields["patient_name"].value
+    review = Image.open(io.BytesIO(
+        medxtract.render_page(buf.getvalue(), 1, rotation=info.rotation, skew=info.skew)
+    ))  # fmt: skip
+    assert review.size == (info.width, info.height)

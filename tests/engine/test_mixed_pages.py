@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 import medxtract
@@ -128,3 +130,17 @@ def test_deskew_moves_each_typed_run_level_with_its_start():
     # Turning counter-clockwise lifts the right of the page: the right-hand run, placed
     # by its own start, ends up higher than the left-hand one.
     assert date[1] < jane[1]
+
+
+def test_review_image_of_a_mixed_page_shows_the_typed_values(overlay_docs):
+    """render_page draws the text layer over the scan, in the geometry the boxes use."""
+    pdf, _, result = next(d for d in overlay_docs if d[1]["document_type"] == "prescription")
+    field = result.fields["patient_name"]
+    info = result.page_info[field.page - 1]
+    png = medxtract.render_page(pdf, field.page, rotation=info.rotation, skew=info.skew)
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    h, w = image.shape
+    x0, y0, x1, y1 = field.bbox
+    box = image[int(y0 * h) : int(y1 * h) + 1, int(x0 * w) : int(x1 * w) + 1]
+    # The typed name is dark print inside its box (the scan alone is blank paper there).
+    assert box.size and (box < 128).mean() > 0.05
