@@ -62,7 +62,9 @@ def find_labels(page: Page, labels: list[str]) -> list[LabelHit]:
                     if any((li, k) in claimed for k in range(start, start + size)):
                         continue
                     text = "".join(toks[start : start + size])
-                    if not text or abs(len(text) - len(target)) > max(2, len(target) // 4):
+                    # OCR slips swap letters or add/drop one; a word two letters shorter
+                    # than a short label is another word ("High" is not "Height").
+                    if not text or abs(len(text) - len(target)) > max(1, len(target) // 4):
                         continue
                     score = ratio(text, target)
                     if score >= threshold and (best is None or score > best[0]):

@@ -44,8 +44,22 @@ def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[s
     return (None, []) if is_empty(text) else (text, [])
 
 
+# Names are capitalised, so a word opening with "l" and a consonant began with a capital I
+# that OCR read as l ("lvanova", "lngrid").
+_NAME_CAPITAL_I = re.compile(r"\bl(?=[bcdfghjkmnpqrstvwxz])")
+
+
+def to_name(lines: list[str], spec: FieldSpec, order: str) -> tuple[Any, list[str]]:
+    text, flags = to_text(lines, spec, order)
+    return (_NAME_CAPITAL_I.sub("I", text) if text else text), flags
+
+
+# "Pl" (Place) read as "PI" at the end of a street part.
+_PLACE = re.compile(r"\bPI\b(?=\s*(?:,|$))")
+
+
 def to_address(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
-    parts = [clean_text(line).strip(",. ") for line in lines]
+    parts = [_PLACE.sub("Pl", clean_text(line)).strip(",. ") for line in lines]
     parts = [p for p in parts if p and not is_empty(p)]
     return (", ".join(parts), []) if parts else (None, [])
 
@@ -153,17 +167,18 @@ def to_identifier(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any,
     return _digits_fixed(token).upper(), []
 
 
-_STRENGTH = re.compile(
-    r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>mg|mcg|µg|ug|g|gm|gram|grams|ml|mL|l|iu|IU|units?|%|mq|rng|mgs)\b",
-    re.IGNORECASE,
-)
-_UNIT_FIX = {"mq": "mg", "rng": "mg", "mgs": "mg", "ug": "mcg", "µg": "mcg", "ml": "ml"}
+_UNITS = r"mg|mcg|µg|ug|g|gm|gram|grams|ml|mL|l|iu|IU|units?|meq|%|mq|rng|mgs"
+# Not followed by a letter (\b would never match after "%").
+_STRENGTH = re.compile(rf"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNITS})(?![A-Za-z])", re.I)
+_UNIT_FIX = {"mq": "mg", "rng": "mg", "mgs": "mg", "ug": "mcg", "µg": "mcg", "meq": "mEq"}
+# OCR reads a lone "1" as "|", "l" or "I"; before a unit it can only be the digit.
+_ONE_BEFORE_UNIT = re.compile(rf"(?<=\s)[|lI](?=\s*(?:{_UNITS})(?![A-Za-z]))")
 
 
 def to_medicines(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
     items, flags = [], []
     for line in lines:
-        line = clean_text(line)
+        line = _ONE_BEFORE_UNIT.sub("1", clean_text(line))
         m = _STRENGTH.search(line)
         if not m:
             continue
@@ -188,7 +203,7 @@ def correct_drug(name: str) -> str:
 
 NORMALISERS: dict[str, Normaliser] = {
     "text": to_text,
-    "name": to_text,
+    "name": to_name,
     "address": to_address,
     "date": to_date,
     "phone": to_phone,

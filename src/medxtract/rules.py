@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from medxtract.document import Page, Word
+from medxtract.document import Page, Word, union_bbox
 from medxtract.labels import LabelHit, find_labels
 from medxtract.specs.schema import DocumentSpec, FieldSpec
 
 Box = tuple[float, float, float, float]
+
+# A blank gap taller than this many line heights ends an unbounded `between` block.
+BLOCK_GAP = 1.5
+# Confidence factor of a `between` value whose end label was not read.
+UNBOUNDED_SCORE = 0.7
 
 
 @dataclass
@@ -165,8 +170,9 @@ def below(view: PageView, hit: LabelHit, spec: FieldSpec) -> list[list[Word]]:
     return _shape([s.words for s in block], spec)
 
 
-def between(view: PageView, spec: FieldSpec) -> list[list[Word]]:
-    """Whole lines after a start label/line and before an end label, in reading order."""
+def between(view: PageView, spec: FieldSpec) -> tuple[list[list[Word]], bool]:
+    """Whole lines after a start label/line and before an end label, in reading order;
+    and whether the end label was there (else, with `end_or_gap`, the first block)."""
     start_at: int | None = None
     if spec.labels:
         hits = view.hits_for(spec.labels)
@@ -176,7 +182,7 @@ def between(view: PageView, spec: FieldSpec) -> list[list[Word]]:
         rx = re.compile(spec.start)
         start_at = next((i for i, s in enumerate(view.order) if rx.search(s.text)), None)
     if start_at is None:
-        return []
+        return [], False
     end_hits = {(h.line, h.start) for h in view.hits_for(spec.end, weak=True)}
     lines: list[list[Word]] = []
     for seg in view.order[start_at + 1 :]:
@@ -185,10 +191,28 @@ def between(view: PageView, spec: FieldSpec) -> list[list[Word]]:
         if words:
             lines.append(words)
         if cut is not None:
+            return _shape(lines, spec), True
+    if not spec.end_or_gap:
+        return [], False  # no end label: the region is not bounded, so do not guess
+    return _shape(_first_block(lines, spec), spec), False
+
+
+def _first_block(lines: list[list[Word]], spec: FieldSpec) -> list[list[Word]]:
+    """From the first line `select` keeps, the lines up to the first gap taller than
+    BLOCK_GAP line heights (where a missed label or a blank part of the form sits)."""
+    rx = re.compile(spec.select) if spec.select else None
+    block: list[list[Word]] = []
+    for words in lines:
+        box = union_bbox([w.bbox for w in words])
+        if not block:
+            if rx is None or rx.search(" ".join(w.text for w in words)):
+                block.append(words)
+            continue
+        prev = union_bbox([w.bbox for w in block[-1]])
+        if box[1] - prev[3] > BLOCK_GAP * _height(prev):
             break
-    else:
-        return []  # no end label: the region is not bounded, so do not guess
-    return _shape(lines, spec)
+        block.append(words)
+    return block
 
 
 def pattern(view: PageView, spec: FieldSpec) -> list[list[Word]]:
@@ -251,8 +275,10 @@ def locate(view: PageView, spec: FieldSpec) -> Found:
         found.label_found = bool(found.lines)
         return found
     if spec.rule == "between":
-        found.lines = between(view, spec)
+        found.lines, bounded = between(view, spec)
         found.label_found = bool(view.hits_for(spec.labels or spec.end))
+        if found.lines and not bounded:
+            found.label_score = UNBOUNDED_SCORE
         return found
     for hit in view.hits_for(spec.labels):
         found.label_found, found.label_score = True, hit.score

@@ -91,6 +91,33 @@ def test_medicines_split_and_correct_near_misses():
     assert "corrected" in flags
 
 
+def test_medicine_strengths_in_percent_and_meq_and_a_one_read_as_a_bar():
+    value, _ = normalise(
+        ["Triamcinolone 0.1 %", "Potassium Chloride 20 mEq", "Lorazepam | mg", "Folic Acid l mg"],
+        spec("medicines"),
+        "MDY",
+    )
+    assert value == [
+        {"name": "Triamcinolone", "strength": "0.1 %"},
+        {"name": "Potassium Chloride", "strength": "20 mEq"},
+        {"name": "Lorazepam", "strength": "1 mg"},
+        {"name": "Folic Acid", "strength": "1 mg"},
+    ]
+
+
 def test_drug_correction_never_invents_a_distant_drug():
     assert correct_drug("Aspirin") == "Aspirin"
     assert correct_drug("Water") == "Water"
+
+
+def test_names_recover_a_capital_i_read_as_l():
+    assert normalise(["Dmitri lvanova"], spec("name"), "MDY")[0] == "Dmitri Ivanova"
+    assert normalise(["lngrid Olsen"], spec("name"), "MDY")[0] == "Ingrid Olsen"
+    # A real "l" before a vowel, or inside a word, stays.
+    assert normalise(["Lola lee Allen"], spec("name"), "MDY")[0] == "Lola lee Allen"
+
+
+def test_address_place_read_as_pi():
+    value, _ = normalise(["79 Birch PI, Denver"], spec("address"), "MDY")
+    assert value == "79 Birch Pl, Denver"
+    assert normalise(["PI Industries Ave 3"], spec("address"), "MDY")[0] == "PI Industries Ave 3"

@@ -95,3 +95,47 @@ def test_label_words_inside_a_value_do_not_end_it():
 def test_ocr_slip_in_a_label_still_anchors():
     rows = [[("Patient Informatlon", 40)], [("Kim Park", 40)]]
     assert fields_of(rows, "patient_details")["patient_name"].value == "Kim Park"
+
+
+def test_medicines_end_at_a_gap_when_the_directions_label_is_not_read():
+    rows = [
+        [("Patient Name: Ann Lee", 40)],
+        [("Address: 1 Main St", 40)],
+        [("Rx", 40)],
+        [("Lorazepam 1 mg", 120)],
+        [("Dabigatran 250 mg", 120)],
+        [],  # where a faint "Sig:" was printed and OCR read nothing
+        [],
+        [("Take 2 tablets at bedtime", 120)],
+        [("Refills: 1", 700)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [
+        {"name": "Lorazepam", "strength": "1 mg"},
+        {"name": "Dabigatran", "strength": "250 mg"},
+    ]
+    # Found without its end label: below the review threshold, so a person checks it.
+    assert f["medicines"].confidence < SETTINGS.review_threshold
+
+
+def test_medicines_with_their_end_label_keep_full_confidence():
+    rows = [
+        [("Address: 1 Main St", 40)],
+        [("Lorazepam 1 mg", 120)],
+        [("Directions:", 120)],
+        [("Take 1 tablet", 120)],
+    ]
+    assert fields_of(rows, "prescription")["medicines"].confidence > 0.9
+
+
+def test_a_value_that_looks_like_a_short_label_is_still_a_value():
+    # "High" is two letters short of the "Height" label: not an OCR slip of it.
+    rows = [
+        [("List any Medical Problems (asthma, seizures, headaches):", 40)],
+        [("High cholesterol", 40)],
+        [("Weight: 70", 40)],
+        [("Heigth: 180", 40)],  # a real slip of "Height" still anchors
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["medical_problems"].value == "High cholesterol"
+    assert f["height"].value is not None

@@ -44,6 +44,11 @@ class FieldSpec(_Strict):
     above: list[str] = Field(default_factory=list, description="Labels the value lies above")
     start: str | None = Field(None, description="'between': regex of the line to start after")
     end: list[str] = Field(default_factory=list, description="'between': labels that end it")
+    end_or_gap: bool = Field(
+        False,
+        description="'between': when no end label is read, the block ends at the first blank"
+        " gap after its first kept line (lower confidence, so it goes to review)",
+    )
     stop_at: list[str] = Field(default_factory=list, description="More labels that end a value")
     choices: list[str] = Field(default_factory=list)
     join: str = Field(", ", description="How lines of a multi-line value are joined")
