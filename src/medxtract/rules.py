@@ -15,6 +15,9 @@ from medxtract.specs.schema import DocumentSpec, FieldSpec
 
 Box = tuple[float, float, float, float]
 
+# `below`: the first value line may start this many label heights under the label (a
+# section heading has more air under it than a field label).
+FIRST_GAP = 5.0
 # A blank gap taller than this many line heights ends an unbounded `between` block.
 BLOCK_GAP = 1.5
 # Confidence factor of a `between` value whose end label was not read.
@@ -160,7 +163,7 @@ def below(view: PageView, hit: LabelHit, spec: FieldSpec) -> list[list[Word]]:
     block: list[_Seg] = []
     ref = hit.bbox[1] if spec.from_label_top else hit.bbox[3]
     for seg in candidates:
-        limit = 4.0 * h if not block else 2.5 * max(_height(block[-1].box), h * 0.6)
+        limit = FIRST_GAP * h if not block else 2.5 * max(_height(block[-1].box), h * 0.6)
         if seg.box[1] - ref > limit or view.starts_with_label(seg):
             break
         block.append(seg)
