@@ -37,7 +37,7 @@ def list_records(
     q: Annotated[str | None, Query(max_length=200, description="Patient name contains")] = None,
     format: Literal["json", "csv"] = "json",
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # every SQL backend's INTEGER
 ):
     stmt = rec.records_query(document_type, date_from, date_to, q).limit(limit).offset(offset)
     rows = [_public(r) for r in session.execute(stmt).scalars().all()]
