@@ -91,6 +91,7 @@ class SourceDocument:
         try:
             img = Image.open(io.BytesIO(self._data))
             self._check_pixels(img.width, img.height)
+            img = _draft_for_ocr(img)  # a phone's 12 Mpx JPEG need not be decoded in full
             self._frames = [ImageOps.exif_transpose(f.copy()) for f in ImageSequence.Iterator(img)]
         except (OSError, SyntaxError, ValueError) as exc:
             raise InvalidImageError(f"the image cannot be decoded ({exc})") from exc
@@ -164,14 +165,18 @@ def _area(bounds: tuple[float, float, float, float], pw: float, ph: float) -> fl
 
 
 def _jpeg_grey(data: bytes) -> np.ndarray:
-    """Decode a scan's JPEG straight to grey at a reduced scale (libjpeg's DCT scaling):
+    return _grey(_draft_for_ocr(Image.open(io.BytesIO(data))))
+
+
+def _draft_for_ocr(img: Image.Image) -> Image.Image:
+    """Have a JPEG decode straight to grey at a reduced scale (libjpeg's DCT scaling):
     several times faster than a full-size colour decode we would shrink anyway."""
     from medxtract.preprocess import TARGET_LONG_SIDE
 
-    img = Image.open(io.BytesIO(data))
-    ratio = 0.9 * TARGET_LONG_SIDE / max(img.size)
-    img.draft("L", (int(img.width * ratio), int(img.height * ratio)))
-    return _grey(img)
+    if img.format == "JPEG":
+        ratio = 0.9 * TARGET_LONG_SIDE / max(img.size)
+        img.draft("L", (int(img.width * ratio), int(img.height * ratio)))
+    return img
 
 
 def _grey(img: Image.Image) -> np.ndarray:

@@ -125,3 +125,18 @@ def test_sideways_photo_is_turned_and_its_review_image_matches(seed_dir: Path):
         medxtract.render_page(buf.getvalue(), 1, rotation=info.rotation, skew=info.skew)
     ))  # fmt: skip
     assert review.size == (info.width, info.height)
+
+
+def test_large_phone_jpeg_is_decoded_reduced_and_upright():
+    """A 12 Mpx photo is decoded at reduced DCT scale, and its EXIF turn is applied."""
+    from medxtract.preprocess import TARGET_LONG_SIDE
+
+    photo = Image.new("RGB", (4000, 3000), (200, 190, 180))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was held turned; view rotated 90° clockwise
+    buf = io.BytesIO()
+    photo.save(buf, format="JPEG", quality=80, exif=exif)
+    image = SourceDocument(buf.getvalue(), Settings()).load_page(0).image
+    h, w = image.shape
+    assert h > w  # upright: the EXIF turn made it portrait
+    assert 0.9 * TARGET_LONG_SIDE <= max(h, w) < 4000
