@@ -7,6 +7,7 @@ scanned page's embedded image at its native resolution instead of re-rendering i
 from __future__ import annotations
 
 import io
+import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -244,9 +245,14 @@ def group_lines(words: list[Word]) -> list[Line]:
 
 def _split_on_gaps(words: list[Word]) -> list[Line]:
     """A wide horizontal gap separates two columns: make them two lines, as OCR does."""
+    # A hyphen or a dot is only a few pixels tall, and six of those is less than a space:
+    # after one, measure the gap against the line's letter height instead.
+    letters = [w for w in words if any(c.isalnum() for c in w.text)] or words
+    typical = statistics.median(w.bbox[3] - w.bbox[1] for w in letters)
     parts: list[list[Word]] = [[words[0]]]
     for prev, w in zip(words, words[1:], strict=False):
-        height = max(prev.bbox[3] - prev.bbox[1], 1e-6)
+        own = prev.bbox[3] - prev.bbox[1]
+        height = max(own if any(c.isalnum() for c in prev.text) else typical, 1e-6)
         if w.bbox[0] - prev.bbox[2] > 6 * height:
             parts.append([w])
         else:

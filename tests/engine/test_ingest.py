@@ -140,3 +140,19 @@ def test_large_phone_jpeg_is_decoded_reduced_and_upright():
     h, w = image.shape
     assert h > w  # upright: the EXIF turn made it portrait
     assert 0.9 * TARGET_LONG_SIDE <= max(h, w) < 4000
+
+
+def test_a_hyphen_does_not_split_a_line_into_columns():
+    from medxtract.document import Word
+    from medxtract.ingest import group_lines
+
+    def word(text, x0, x1, y0=0.100, y1=0.112):
+        return Word(text=text, confidence=0.9, bbox=(x0, y0, x1, y1))
+
+    # "Tramadol - take 1 pill": the hyphen is 2 px tall; the gaps are ordinary spaces.
+    words = [word("Tramadol", 0.20, 0.28), word("-", 0.29, 0.295, 0.105, 0.1065),
+             word("take", 0.305, 0.34), word("pill", 0.35, 0.38)]  # fmt: skip
+    assert [line.text for line in group_lines(words)] == ["Tramadol - take pill"]
+    # A real column gap still splits.
+    far = [word("07355", 0.20, 0.26), word("Height", 0.60, 0.66)]
+    assert [line.text for line in group_lines(far)] == ["07355", "Height"]

@@ -139,3 +139,15 @@ def test_a_value_that_looks_like_a_short_label_is_still_a_value():
     f = fields_of(rows, "patient_details")
     assert f["medical_problems"].value == "High cholesterol"
     assert f["height"].value is not None
+
+
+def test_prescriber_phone_split_by_ocr_and_a_d_o_header():
+    rows = [
+        [("Drs Yuki Mbeki, D.O.", 300)],  # "Dr." read as "Drs"
+        [("6032 Washington St,", 320)],
+        [("Seattle. Tel: (21 1)-275-8175", 300)],
+        [("Name: Priya Baker", 40)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["prescriber_phone"].value == "(211) 275-8175"
+    assert f["prescriber_address"].value == "6032 Washington St, Seattle"
