@@ -129,8 +129,9 @@ class SourceDocument:
             size = (round(pw * self.settings.dpi / 72), round(ph * self.settings.dpi / 72))
             return RawPage(number=index + 1, text_lines=lines, source="text_layer", size=size)
         image = self._page_image(page, images, cover, pw, ph)
-        if n_chars:  # a typed overlay on a photo: OCR it and merge the layer in
+        if n_chars and _typed(page):  # a typed overlay on a photo: OCR it and merge the layer in
             return RawPage(number=index + 1, image=image, text_lines=lines, source="mixed")
+        # No layer, or a scanner's invisible OCR layer: our own OCR reads the page.
         return RawPage(number=index + 1, image=image)
 
     def render(self, index: int) -> np.ndarray:
@@ -156,6 +157,16 @@ class SourceDocument:
         self._check_pixels(int(pw * scale), int(ph * scale))
         bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
         return _grey(bitmap.to_pil())
+
+
+def _typed(page: pdfium.PdfPage) -> bool:
+    """Some text on the page is drawn visibly (typed over the image), not only the
+    invisible text a scanner's OCR lays under its picture."""
+    invisible = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+    return any(
+        pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) != invisible
+        for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,), max_depth=2)
+    )
 
 
 def _area(bounds: tuple[float, float, float, float], pw: float, ph: float) -> float:

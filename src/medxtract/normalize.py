@@ -13,7 +13,9 @@ from rapidfuzz import fuzz, process
 from medxtract.lexicon import drug_names
 from medxtract.specs.schema import FieldSpec
 
-EMPTY = {"", "n/a", "na", "none", "nil", "-", "--", "n.a", "n/a.", "not applicable"}
+# With OCR's readings of "N/A" (the slash as W, I, l or 1).
+EMPTY = {"", "n/a", "na", "none", "nil", "-", "--", "n.a", "n/a.", "not applicable",
+         "nwa", "nia", "nla", "n1a", "n|a"}  # fmt: skip
 Normaliser = Callable[[list[str], FieldSpec, str], tuple[Any, list[str]]]
 
 # Characters OCR confuses with digits, applied only inside number-like tokens.

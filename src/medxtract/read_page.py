@@ -75,7 +75,7 @@ def ocr(work: PageWork) -> PageWork:
 
 
 def merge_text_layer(work: PageWork) -> PageWork:
-    """Add text-layer words that OCR did not see (a typed overlay); OCR keeps the rest."""
+    """Merge a typed overlay's words with OCR's: where both read a spot, the typed word wins."""
     if work.image is None:
         work.words = [w for line in work.raw.text_lines for w in line.words]
         return work
@@ -84,7 +84,10 @@ def merge_text_layer(work: PageWork) -> PageWork:
         for line in work.raw.text_lines
         for w in _deskew_line(line, work.unrotated, work.image.shape[:2], work.skew)
     ]
-    work.words += [w for w in layer if not any(_overlaps(w.bbox, o.bbox) for o in work.words)]
+    # The typed text is exact; OCR of the same spot (often a digit fused with the line it was
+    # typed on) gives way to it.
+    work.words = [o for o in work.words if not any(_overlaps(o.bbox, w.bbox) for w in layer)]
+    work.words += layer
     return work
 
 

@@ -150,7 +150,8 @@ def below(view: PageView, hit: LabelHit, spec: FieldSpec) -> list[list[Word]]:
         if spec.column == "right":
             return seg.box[0] >= split
         width = hit.bbox[2] - hit.bbox[0]
-        return seg.box[0] < hit.bbox[2] + 0.2 * width and seg.box[2] > hit.bbox[0] - 0.2 * width
+        # Starts under the label: a line starting past its end is the next column's.
+        return seg.box[0] < hit.bbox[2] and seg.box[2] > hit.bbox[0] - 0.2 * width
 
     candidates = sorted(
         (

@@ -144,3 +144,29 @@ def test_review_image_of_a_mixed_page_shows_the_typed_values(overlay_docs):
     box = image[int(y0 * h) : int(y1 * h) + 1, int(x0 * w) : int(x1 * w) + 1]
     # The typed name is dark print inside its box (the scan alone is blank paper there).
     assert box.size and (box < 128).mean() > 0.05
+
+
+def test_a_scanners_invisible_ocr_layer_is_not_merged(tmp_path):
+    """A "searchable" scan: the picture plus invisible text (render mode 3) from the
+    scanner's OCR. Our OCR reads the picture; the scanner's guesses are not mixed in."""
+    import io
+
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    pdf_bytes, _ = generate_one("prescription", "scan", random.Random("invisible-layer"))
+    scan = medxtract.render_page(pdf_bytes, 1)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)
+    c.drawImage(ImageReader(Image.open(io.BytesIO(scan))), 0, 0, 612, 792)
+    text = c.beginText(72, 700)
+    text.setTextRenderMode(3)  # invisible
+    text.textLine("Patient: Nobody Wrongname   scanner OCR guess, never printed")
+    c.drawText(text)
+    c.showPage()
+    c.save()
+    result = medxtract.extract(buf.getvalue())
+    assert [p.source for p in result.page_info] == ["ocr"]
+    assert "Wrongname" not in result.document.text
+    assert result.fields["patient_name"].value

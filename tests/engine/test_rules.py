@@ -151,3 +151,21 @@ def test_prescriber_phone_split_by_ocr_and_a_d_o_header():
     f = fields_of(rows, "prescription")
     assert f["prescriber_phone"].value == "(211) 275-8175"
     assert f["prescriber_address"].value == "6032 Washington St, Seattle"
+
+
+def test_below_ignores_the_next_columns_line_even_when_it_sits_higher():
+    rows = [
+        [("Name of Insurance Company:", 40)],
+        [("Pioneer Health Group", 50), ("1392 Birch Pl", 400)],
+        [("Policy #: 12345", 40)],
+    ]
+    page = make_page(rows)
+    # On a tilted scan the right column's line can sit a few pixels higher than the left's.
+    for line in page.lines:
+        if line.words[0].text == "1392":
+            for w in line.words:
+                x0, y0, x1, y1 = w.bbox
+                w.bbox = (x0, y0 - 6 / 1400, x1, y1 - 6 / 1400)
+    spec = load_specs()["patient_details"]
+    f = extract_fields(Document(pages=[page]), spec, SETTINGS)
+    assert f["insurance_company"].value == "Pioneer Health Group"
