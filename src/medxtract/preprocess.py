@@ -110,6 +110,37 @@ def flatten_illumination(image: np.ndarray) -> np.ndarray:
     return cv2.normalize(flat, None, 0, 255, cv2.NORM_MINMAX)
 
 
+def _points(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    ys, xs = np.nonzero(ink)
+    return ys.astype(np.float32), xs.astype(np.float32), ink.shape[:2]
+
+
+def _profile_score(points: tuple, angle: float, axis: int = 1) -> float:
+    """How sharply ink rows (axis=1; columns: axis=0) alternate with blank ones, with the ink
+    turned `angle` degrees counter-clockwise about the centre on the same canvas: high when
+    text lines run along them.
+
+    The ink's coordinates are moved, not its image rotated: several times faster. Ink
+    turned off the canvas is dropped, as a rotated image would crop it."""
+    ys, xs, (h, w) = points
+    a = np.deg2rad(angle)
+    cos, sin = np.cos(a), np.sin(a)
+    dx, dy = xs - w / 2, ys - h / 2
+    # Where cv2.getRotationMatrix2D(angle) moves each point (y grows downwards).
+    x2 = cos * dx + sin * dy + w / 2
+    y2 = -sin * dx + cos * dy + h / 2
+    keep = (x2 >= 0) & (x2 < w) & (y2 >= 0) & (y2 < h)
+    along, size = (y2[keep], h) if axis == 1 else (x2[keep], w)
+    # Each point shares itself between its two nearest bins: whole-pixel binning of turned
+    # points beats in moire patterns that would fake sharp rows at some angles.
+    low = np.floor(along)
+    frac = along - low
+    low = low.astype(np.intp)
+    profile = np.bincount(low, weights=1 - frac, minlength=size + 1)
+    profile += np.bincount(low + 1, weights=frac, minlength=size + 1)
+    return float(np.square(np.diff(profile)).sum())
+
+
 def _ink(image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
     scale = 800 / max(h, w)
@@ -117,20 +148,8 @@ def _ink(image: np.ndarray) -> np.ndarray:
     return cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
 
 
-def _profile_score(ink: np.ndarray, angle: float, axis: int = 1) -> float:
-    """How sharply ink rows (axis=1; columns: axis=0) alternate with blank ones: high when
-    text lines run along them."""
-    centre = (ink.shape[1] / 2, ink.shape[0] / 2)
-    m = cv2.getRotationMatrix2D(centre, angle, 1.0)
-    rotated = cv2.warpAffine(ink, m, (ink.shape[1], ink.shape[0]), flags=cv2.INTER_NEAREST)
-    profile = rotated.sum(axis=axis, dtype=np.float64)
-    return float(np.square(np.diff(profile)).sum())
-
-
-def is_sideways(image: np.ndarray) -> bool:
-    """Text lines run vertically: the column profile of the glyphs alternates more sharply
-    than the row profile (each taken at its best angle within the skew range). Only
-    glyph-sized ink counts, so rules, page edges and shadows do not vote."""
+def _glyphs(image: np.ndarray) -> np.ndarray:
+    """Glyph-sized ink of a 700 px copy (0/1): rules, page edges and shadows are left out."""
     h, w = image.shape[:2]
     scale = 700 / max(h, w)
     small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)),
@@ -139,12 +158,19 @@ def is_sideways(image: np.ndarray) -> bool:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
     big = (stats[:, 2] > GLYPH_MAX_PX) | (stats[:, 3] > GLYPH_MAX_PX)
     big[0] = True  # the background
-    glyphs = np.where(big[labels], 0, ink).astype(np.uint8)
+    return np.where(big[labels], 0, ink).astype(np.uint8)
+
+
+def is_sideways(image: np.ndarray) -> bool:
+    """Text lines run vertically: the column profile of the glyphs alternates more sharply
+    than the row profile (each taken at its best angle within the skew range)."""
+    glyphs = _glyphs(image)
     if glyphs.sum() < 200:
         return False  # too little text to tell
+    points = _points(glyphs)
     angles = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 0.01, 1.5)
-    rows = max(_profile_score(glyphs, a, axis=1) for a in angles) / glyphs.shape[1]
-    cols = max(_profile_score(glyphs, a, axis=0) for a in angles) / glyphs.shape[0]
+    rows = max(_profile_score(points, a, axis=1) for a in angles) / glyphs.shape[1]
+    cols = max(_profile_score(points, a, axis=0) for a in angles) / glyphs.shape[0]
     return cols > rows
 
 
@@ -153,9 +179,10 @@ def estimate_skew(image: np.ndarray) -> float:
     ink = _ink(image)
     if ink.mean() < 0.5:
         return 0.0
+    points = _points(ink)
 
     def score(angle: float) -> float:
-        return _profile_score(ink, angle)
+        return _profile_score(points, angle)
 
     coarse = max(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 0.01, 0.5), key=score)
     fine = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=score)
