@@ -16,6 +16,8 @@ MAX_SKEW_DEG = 6.0
 PAGE_FIND_SIDE = 500
 PAGE_MIN_AREA, PAGE_MAX_AREA = 0.25, 0.97
 PAGE_INSET = 0.006
+# The upright check works at this long side (x-height about 9 px for body text).
+UPRIGHT_SIDE = 1400
 # At the 700 px orientation check, letters are well under this; rules and edges are not.
 GLYPH_MAX_PX = 25
 
@@ -172,6 +174,32 @@ def is_sideways(image: np.ndarray) -> bool:
     rows = max(_profile_score(points, a, axis=1) for a in angles) / glyphs.shape[1]
     cols = max(_profile_score(points, a, axis=0) for a in angles) / glyphs.shape[0]
     return cols > rows
+
+
+def upright_score(image: np.ndarray) -> float:
+    """From -1 (upside down) to 1 (upright), for a deskewed page of Latin print: in each
+    text line, capitals, digits and ascenders put more ink above the x-height band than
+    descenders put below it. Turned 180 degrees, that flips."""
+    h, w = image.shape[:2]
+    scale = UPRIGHT_SIDE / max(h, w)
+    small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    big = (stats[:, 2] > 60) | (stats[:, 3] > 40)  # rules, boxes, edges: not letters
+    big[0] = True
+    profile = np.where(big[labels], 0, ink).sum(axis=1).astype(np.float64)
+    inked = profile > max(2.0, 0.02 * profile.max(initial=0.0))
+    above = below = 0.0
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        band = profile[start:stop]
+        if not 6 <= len(band) <= 60:  # not a line of text at this scale
+            continue
+        core = np.flatnonzero(band >= 0.5 * band.max())
+        above += band[: core[0]].sum()
+        below += band[core[-1] + 1 :].sum()
+    return float((above - below) / max(above + below, 1.0))
 
 
 def estimate_skew(image: np.ndarray) -> float:

@@ -18,8 +18,10 @@ from medxtract.document import Line, Page, Word
 from medxtract.engines import OcrEngine, get_engine
 from medxtract.ingest import RawPage, group_lines
 
-# Below this mean word confidence a page may be sideways or upside down: ask OSD.
+# Below this mean word confidence a page may be upside down: read it turned too.
 ORIENTATION_RETRY_CONF = 0.6
+# Below minus this upright score a page is turned before OCR, with no second reading.
+UPSIDE_DOWN_SURE = 0.3
 
 
 @dataclass
@@ -31,6 +33,7 @@ class PageWork:
     words: list[Word] = field(default_factory=list)
     rotation: int = 0
     skew: float = 0.0
+    upright: float = 1.0  # preprocess.upright_score of the image OCR gets
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -55,6 +58,11 @@ def clean_image(work: PageWork) -> PageWork:
     work.unrotated = image.shape[:2]
     work.skew = preprocess.estimate_skew(image)
     image = preprocess.rotate(image, work.skew)
+    if work.raw.source != "mixed":
+        work.upright = preprocess.upright_score(image)
+        if work.upright < -UPSIDE_DOWN_SURE:
+            image, work.upright = preprocess.turn(image, 180), -work.upright
+            work.rotation = (work.rotation + 180) % 360
     work.image = image
     return work
 
@@ -63,8 +71,10 @@ def ocr(work: PageWork) -> PageWork:
     if work.image is None:
         return work
     words = _words(work.engine, work.image)
-    if _mean_conf(words) < ORIENTATION_RETRY_CONF and work.raw.source != "mixed":
-        # Upside down (or turned the other way): text reads badly; try the page the other way.
+    unsure = _mean_conf(words) < ORIENTATION_RETRY_CONF or work.upright < 0
+    if unsure and work.raw.source != "mixed":
+        # Maybe upside down: text reads badly, or the line shapes lean that way. Read the
+        # page the other way too and keep the better reading.
         turned = preprocess.turn(work.image, 180)
         retry = _words(work.engine, turned)
         if _mean_conf(retry) > _mean_conf(words):

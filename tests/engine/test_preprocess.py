@@ -101,3 +101,26 @@ def test_is_sideways_on_scanned_pages(kind):
             assert not preprocess.is_sideways(preprocess.turn(scan, 180))
             assert preprocess.is_sideways(preprocess.turn(scan, 90))
             assert preprocess.is_sideways(preprocess.turn(scan, 270))
+
+
+@pytest.mark.parametrize("kind", ["prescription", "patient_details"])
+def test_upright_score_tells_upside_down_pages(kind):
+    nrng = np.random.default_rng(11)
+    for i in range(3):
+        pdf, _ = generate_one(kind, "clean", random.Random(f"upright-{kind}-{i}"))
+        for gray in writer.rasterise(pdf, 200):
+            scan = preprocess.rescale(degrade.scan(gray, nrng))
+            scan = preprocess.rotate(scan, preprocess.estimate_skew(scan))
+            assert preprocess.upright_score(scan) > 0.1
+            assert preprocess.upright_score(preprocess.turn(scan, 180)) < -0.1
+
+
+def test_an_upside_down_scan_is_read_upright():
+    import medxtract
+
+    pdf, truth = generate_one("prescription", "clean", random.Random("upside-down"))
+    gray = writer.rasterise(pdf, 200)[0]
+    turned = writer.image_pdf([preprocess.turn(gray, 180)], 200, 85)
+    result = medxtract.extract(turned)
+    assert result.page_info[0].rotation == 180
+    assert result.fields["patient_name"].value == truth["fields"]["patient_name"]
