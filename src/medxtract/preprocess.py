@@ -195,7 +195,8 @@ def upright_score(image: np.ndarray) -> float:
                        interpolation=cv2.INTER_AREA)  # fmt: skip
     ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
-    big = (stats[:, 2] > 60) | (stats[:, 3] > 40)  # rules, boxes, edges: not letters
+    k = UPRIGHT_SIDE / 1400  # the limits below are for a 1400 px page
+    big = (stats[:, 2] > 60 * k) | (stats[:, 3] > 40 * k)  # rules, boxes, edges: not letters
     big[0] = True
     profile = np.where(big[labels], 0, ink).sum(axis=1).astype(np.float64)
     inked = profile > max(2.0, 0.02 * profile.max(initial=0.0))
@@ -203,7 +204,7 @@ def upright_score(image: np.ndarray) -> float:
     edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
     for start, stop in zip(edges[::2], edges[1::2], strict=True):
         band = profile[start:stop]
-        if not 6 <= len(band) <= 60:  # not a line of text at this scale
+        if not 6 * k <= len(band) <= 60 * k:  # not a line of text at this scale
             continue
         core = np.flatnonzero(band >= 0.5 * band.max())
         above += band[: core[0]].sum()
