@@ -121,8 +121,14 @@ def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[s
     text = clean_text(" ".join(lines))
     if is_empty(text):
         return None, []
-    m = re.search(r"\d+", " ".join(_digits_fixed(t) for t in re.split(r"[\s_]+", text)))
-    return (int(m.group()), []) if m else (None, ["invalid"])
+    tokens = re.split(r"[\s_]+", text)
+    m = re.search(r"\d+", " ".join(_digits_fixed(t) for t in tokens))
+    if m:
+        return int(m.group()), []
+    # A thin "1" alone on its fill-in line is often read as a letter or a bar.
+    if any(t in {"l", "I", "i", "|"} for t in tokens):
+        return 1, []
+    return None, ["invalid"]
 
 
 def to_number(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:

@@ -121,3 +121,10 @@ def test_address_place_read_as_pi():
     value, _ = normalise(["79 Birch PI, Denver"], spec("address"), "MDY")
     assert value == "79 Birch Pl, Denver"
     assert normalise(["PI Industries Ave 3"], spec("address"), "MDY")[0] == "PI Industries Ave 3"
+
+
+def test_int_reads_a_lone_thin_one():
+    assert normalise(["i"], spec("int"), "MDY") == (1, [])
+    assert normalise(["l times"], spec("int"), "MDY") == (1, [])
+    assert normalise(["times"], spec("int"), "MDY") == (None, ["invalid"])
+    assert normalise(["3"], spec("int"), "MDY") == (3, [])
