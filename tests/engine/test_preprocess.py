@@ -89,30 +89,31 @@ def test_is_sideways(page):
     assert preprocess.is_sideways(preprocess.turn(page, 270))
 
 
+def _scanned_pages(kind: str, name: str, seed: int):
+    """Every page of three generated documents of `kind`, scanned, at OCR scale."""
+    nrng = np.random.default_rng(seed)
+    for i in range(3):
+        pdf, _ = generate_one(kind, "clean", random.Random(f"{name}-{kind}-{i}"))
+        for gray in writer.rasterise(pdf, 200):
+            yield preprocess.rescale(degrade.scan(gray, nrng))
+
+
 @pytest.mark.parametrize("kind", ["prescription", "patient_details"])
 def test_is_sideways_on_scanned_pages(kind):
-    """Every page of three scanned documents per type, upright and turned either way."""
-    nrng = np.random.default_rng(7)
-    for i in range(3):
-        pdf, _ = generate_one(kind, "clean", random.Random(f"sideways-{kind}-{i}"))
-        for gray in writer.rasterise(pdf, 200):
-            scan = preprocess.rescale(degrade.scan(gray, nrng))
-            assert not preprocess.is_sideways(scan)
-            assert not preprocess.is_sideways(preprocess.turn(scan, 180))
-            assert preprocess.is_sideways(preprocess.turn(scan, 90))
-            assert preprocess.is_sideways(preprocess.turn(scan, 270))
+    """Upright and turned either way."""
+    for scan in _scanned_pages(kind, "sideways", 7):
+        assert not preprocess.is_sideways(scan)
+        assert not preprocess.is_sideways(preprocess.turn(scan, 180))
+        assert preprocess.is_sideways(preprocess.turn(scan, 90))
+        assert preprocess.is_sideways(preprocess.turn(scan, 270))
 
 
 @pytest.mark.parametrize("kind", ["prescription", "patient_details"])
 def test_upright_score_tells_upside_down_pages(kind):
-    nrng = np.random.default_rng(11)
-    for i in range(3):
-        pdf, _ = generate_one(kind, "clean", random.Random(f"upright-{kind}-{i}"))
-        for gray in writer.rasterise(pdf, 200):
-            scan = preprocess.rescale(degrade.scan(gray, nrng))
-            scan = preprocess.rotate(scan, preprocess.estimate_skew(scan))
-            assert preprocess.upright_score(scan) > 0.1
-            assert preprocess.upright_score(preprocess.turn(scan, 180)) < -0.1
+    for scan in _scanned_pages(kind, "upright", 11):
+        scan = preprocess.rotate(scan, preprocess.estimate_skew(scan))
+        assert preprocess.upright_score(scan) > 0.1
+        assert preprocess.upright_score(preprocess.turn(scan, 180)) < -0.1
 
 
 def test_an_upside_down_scan_is_read_upright():
