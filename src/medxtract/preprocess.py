@@ -152,24 +152,33 @@ def _rotated_profile_score(ink: np.ndarray, angle: float) -> float:
     return float(np.square(np.diff(profile)).sum())
 
 
-def _ink(image: np.ndarray) -> np.ndarray:
+def _shrink(image: np.ndarray, side: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """A copy with its long side `side` px, for measuring the page cheaply."""
     h, w = image.shape[:2]
-    scale = 800 / max(h, w)
-    small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)))
+    scale = side / max(h, w)
+    size = (max(int(w * scale), 1), max(int(h * scale), 1))
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def _letter_ink(small: np.ndarray, block: int, c: int, max_w: float, max_h: float) -> np.ndarray:
+    """Ink (0/1) of the components no wider than `max_w` nor taller than `max_h`: letters,
+    without the rules, boxes, page edges and shadows that would outvote them."""
+    mean, inverse = cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV
+    ink = cv2.adaptiveThreshold(small, 1, mean, inverse, block, c)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    big = (stats[:, 2] > max_w) | (stats[:, 3] > max_h)
+    big[0] = True  # the background
+    return np.where(big[labels], 0, ink).astype(np.uint8)
+
+
+def _ink(image: np.ndarray) -> np.ndarray:
+    small = _shrink(image, 800, cv2.INTER_LINEAR)
     return cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
 
 
 def _glyphs(image: np.ndarray) -> np.ndarray:
-    """Glyph-sized ink of a 700 px copy (0/1): rules, page edges and shadows are left out."""
-    h, w = image.shape[:2]
-    scale = 700 / max(h, w)
-    small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)),
-                       interpolation=cv2.INTER_AREA)  # fmt: skip
-    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 21, 12)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
-    big = (stats[:, 2] > GLYPH_MAX_PX) | (stats[:, 3] > GLYPH_MAX_PX)
-    big[0] = True  # the background
-    return np.where(big[labels], 0, ink).astype(np.uint8)
+    """Glyph-sized ink of a 700 px copy (0/1)."""
+    return _letter_ink(_shrink(image, 700), 21, 12, GLYPH_MAX_PX, GLYPH_MAX_PX)
 
 
 def is_sideways(image: np.ndarray) -> bool:
@@ -189,16 +198,9 @@ def upright_score(image: np.ndarray) -> float:
     """From -1 (upside down) to 1 (upright), for a deskewed page of Latin print: in each
     text line, capitals, digits and ascenders put more ink above the x-height band than
     descenders put below it. Turned 180 degrees, that flips."""
-    h, w = image.shape[:2]
-    scale = UPRIGHT_SIDE / max(h, w)
-    small = cv2.resize(image, (max(int(w * scale), 1), max(int(h * scale), 1)),
-                       interpolation=cv2.INTER_AREA)  # fmt: skip
-    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
     k = UPRIGHT_SIDE / 1400  # the limits below are for a 1400 px page
-    big = (stats[:, 2] > 60 * k) | (stats[:, 3] > 40 * k)  # rules, boxes, edges: not letters
-    big[0] = True
-    profile = np.where(big[labels], 0, ink).sum(axis=1).astype(np.float64)
+    letters = _letter_ink(_shrink(image, UPRIGHT_SIDE), 25, 15, 60 * k, 40 * k)
+    profile = letters.sum(axis=1).astype(np.float64)
     inked = profile > max(2.0, 0.02 * profile.max(initial=0.0))
     above = below = 0.0
     edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))

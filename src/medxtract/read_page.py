@@ -40,6 +40,11 @@ class PageWork:
     def engine(self) -> OcrEngine:
         return get_engine(self.settings.ocr_lang)
 
+    @property
+    def may_turn(self) -> bool:
+        """A mixed page is never turned: its text layer says which way is up."""
+        return self.raw.source != "mixed"
+
 
 Stage = Callable[[PageWork], PageWork]
 
@@ -48,17 +53,16 @@ def clean_image(work: PageWork) -> PageWork:
     if work.raw.image is None:
         return work
     image = _flat_page(work.raw)
-    # A mixed page is never turned (its text layer says which way is up), but it is
-    # deskewed like any scan: Tesseract's words on a tilted page sit at drifting heights,
-    # and regrouping them into lines would split a label across lines. merge_text_layer
-    # moves the text-layer words by the same rotation.
-    if work.raw.source != "mixed" and preprocess.is_sideways(image):
+    # A mixed page is deskewed like any scan, though never turned: Tesseract's words on a
+    # tilted page sit at drifting heights, and regrouping them into lines would split a
+    # label across lines. merge_text_layer moves the text-layer words by the same rotation.
+    if work.may_turn and preprocess.is_sideways(image):
         work.rotation = 90
         image = preprocess.turn(image, 90)
     work.unrotated = image.shape[:2]
     work.skew = preprocess.estimate_skew(image)
     image = preprocess.rotate(image, work.skew)
-    if work.raw.source != "mixed":
+    if work.may_turn:
         work.upright = preprocess.upright_score(image)
         if work.upright < -UPSIDE_DOWN_SURE:
             image, work.upright = preprocess.turn(image, 180), -work.upright
@@ -72,7 +76,7 @@ def ocr(work: PageWork) -> PageWork:
         return work
     words = _words(work.engine, work.image)
     unsure = _mean_conf(words) < ORIENTATION_RETRY_CONF or work.upright < 0
-    if unsure and work.raw.source != "mixed":
+    if unsure and work.may_turn:
         # Maybe upside down: text reads badly, or the line shapes lean that way. Read the
         # page the other way too and keep the better reading.
         turned = preprocess.turn(work.image, 180)

@@ -206,16 +206,16 @@ def _first_block(lines: list[list[Word]], spec: FieldSpec) -> list[list[Word]]:
     BLOCK_GAP line heights (where a missed label or a blank part of the form sits)."""
     rx = re.compile(spec.select) if spec.select else None
     block: list[list[Word]] = []
+    prev: Box | None = None  # the box of the block's last line
     for words in lines:
         box = union_bbox([w.bbox for w in words])
-        if not block:
-            if rx is None or rx.search(" ".join(w.text for w in words)):
-                block.append(words)
-            continue
-        prev = union_bbox([w.bbox for w in block[-1]])
-        if box[1] - prev[3] > BLOCK_GAP * _height(prev):
+        if prev is None:
+            if rx is not None and not rx.search(" ".join(w.text for w in words)):
+                continue
+        elif box[1] - prev[3] > BLOCK_GAP * _height(prev):
             break
         block.append(words)
+        prev = box
     return block
 
 

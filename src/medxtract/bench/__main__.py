@@ -158,9 +158,7 @@ def run_reference(docs: list[tuple[Path, dict]], mode: str, cpus: int) -> dict[s
 
     types = [t["document_type"] for _, t in docs]
     with pinned(cpus):
-        report, _children_peak = run_in_subprocess(
-            [p for p, _ in docs], types, warmup=docs[0][0], mode=mode
-        )
+        report = run_in_subprocess([p for p, _ in docs], types, warmup=docs[0][0], mode=mode)
     pages, seconds = report["pages"], report["seconds"]
     predictions = [(ty, d["fields"]) for ty, d in zip(types, report["documents"], strict=True)]
     acc = _accuracy(docs, predictions, core_only=True)

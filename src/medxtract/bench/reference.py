@@ -235,10 +235,9 @@ def _peak_rss_mib() -> float:
 
 def run_in_subprocess(
     paths: list[Path], types: list[str], warmup: Path | None = None, mode: str = "student"
-) -> tuple[dict[str, Any], float]:
-    """Run the reference in a fresh interpreter with OpenMP threads not limited.
-
-    Returns (the child's report, peak RSS of the children so far in MiB)."""
+) -> dict[str, Any]:
+    """Run the reference in a fresh interpreter with OpenMP threads not limited; returns
+    the child's report (its own peak memory included)."""
     env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
     job = {
         "paths": [str(p) for p in paths],
@@ -256,8 +255,7 @@ def run_in_subprocess(
     )
     if proc.returncode != 0:
         raise RuntimeError(f"reference pipeline failed:\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return json.loads(proc.stdout), peak
+    return json.loads(proc.stdout)
 
 
 def _main() -> None:

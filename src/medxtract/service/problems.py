@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,12 +22,23 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+T = TypeVar("T")
+
+
 class ApiProblem(Exception):
     """An error answer with a status, a stable code and a message."""
 
     def __init__(self, status: int, code: str, detail: str, headers: dict | None = None) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
+
+
+def get_or_404(session, model: type[T], key: str, what: str) -> T:
+    """The row of `model` with primary key `key`, or a 404 problem naming `what`."""
+    row = session.get(model, key)
+    if row is None:
+        raise ApiProblem(404, "not_found", f"No such {what}.")
+    return row
 
 
 def problem(

@@ -112,18 +112,25 @@ class Pen:
         align: str = "left",
     ) -> float:
         """Draw one line; returns its width."""
-        font = font or self.style.regular
-        size = size or self.style.value_size
+        x, font, size, w = self._place(x, s, font, size, align)
         self.c.setFillGray(gray)
         self.c.setFont(font, size)
+        self.c.drawString(x, y, s)
+        self.c.setFillGray(0)
+        return w
+
+    def _place(
+        self, x: float, s: str, font: str | None, size: float | None, align: str
+    ) -> tuple[float, str, float, float]:
+        """(left x, font, size, width) of `s` aligned at `x`, with the style's defaults."""
+        font = font or self.style.regular
+        size = size or self.style.value_size
         w = stringWidth(s, font, size)
         if align == "center":
             x -= w / 2
         elif align == "right":
             x -= w
-        self.c.drawString(x, y, s)
-        self.c.setFillGray(0)
-        return w
+        return x, font, size, w
 
     def label(self, x: float, y: float, s: str) -> float:
         st = self.style
@@ -141,13 +148,7 @@ class Pen:
         """A filled-in answer (anything the truth is read from, not the printed form)."""
         if self.typed is None:
             return self.text(x, y, s, font, size, align=align)
-        font = font or self.style.regular
-        size = size or self.style.value_size
-        w = stringWidth(s, font, size)
-        if align == "center":
-            x -= w / 2
-        elif align == "right":
-            x -= w
+        x, font, size, w = self._place(x, s, font, size, align)
         self.typed.append(TypedText(self.page, x, y, s, font, size))
         return w
 

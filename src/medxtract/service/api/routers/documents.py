@@ -23,7 +23,7 @@ from medxtract.service.models import (
     Extraction,
     FieldCorrection,
 )
-from medxtract.service.problems import ApiProblem
+from medxtract.service.problems import ApiProblem, get_or_404
 from medxtract.service.schemas import (
     CorrectionPublic,
     DocumentPublic,
@@ -105,10 +105,7 @@ def _subclasses(cls):
 
 
 def _get_doc(session, document_id: str) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise ApiProblem(404, "not_found", "No such document.")
-    return doc
+    return get_or_404(session, Document, document_id, "document")
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic)

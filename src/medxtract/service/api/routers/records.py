@@ -13,7 +13,7 @@ from medxtract.service import fhir
 from medxtract.service import records as rec
 from medxtract.service.api.deps import ApiKeyDep, SessionDep
 from medxtract.service.models import FieldCorrection, Record
-from medxtract.service.problems import ApiProblem
+from medxtract.service.problems import get_or_404
 from medxtract.service.schemas import CorrectionPublic, RecordDetailPublic, RecordPublic
 
 router = APIRouter(prefix="/v1", tags=["records"])
@@ -49,10 +49,7 @@ def list_records(
 
 
 def _get(session, record_id: str) -> Record:
-    r = session.get(Record, record_id)
-    if r is None:
-        raise ApiProblem(404, "not_found", "No such record.")
-    return r
+    return get_or_404(session, Record, record_id, "record")
 
 
 @router.get("/records/{record_id}", response_model=RecordDetailPublic)
