@@ -11,9 +11,9 @@ from pathlib import Path
 from medxtract.config import Settings
 from medxtract.document import Page
 from medxtract.errors import MedxtractError
-from medxtract.ingest import SourceDocument
 from medxtract.pipeline import extract, read_bytes
-from medxtract.read_page import read_page
+from medxtract.read.ingest import SourceDocument
+from medxtract.read.read_page import read_page
 from medxtract.result import ExtractionResult
 
 _open_docs: dict[str, SourceDocument] = {}

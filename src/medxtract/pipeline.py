@@ -10,15 +10,15 @@ from pathlib import Path
 
 import cv2
 
-from medxtract.classify import classify
 from medxtract.config import Settings, get_settings
 from medxtract.document import Document, Page
 from medxtract.errors import InputNotFoundError, UnknownDocumentTypeError
-from medxtract.fields import extract_fields, needs_review
-from medxtract.ingest import SourceDocument
-from medxtract.read_page import page_image, read_page
+from medxtract.read.ingest import SourceDocument
+from medxtract.read.read_page import page_image, read_page
 from medxtract.result import ExtractionResult, PageInfo
-from medxtract.specs import load_specs
+from medxtract.understand.classify import classify
+from medxtract.understand.fields import extract_fields, needs_review
+from medxtract.understand.specs import load_specs
 
 Source = str | Path | bytes
 # Reads the pages of one document; the CLI swaps in a process pool.

@@ -11,8 +11,8 @@ import pytest
 import medxtract
 from medxtract.config import Settings
 from medxtract.evaluate import EvalReport, load_truth, truth_pairs
-from medxtract.specs import load_specs
 from medxtract.synth import generate
+from medxtract.understand.specs import load_specs
 
 HELD_OUT_SEED = 31337
 

@@ -23,7 +23,7 @@ from medxtract.errors import (
     UnknownDocumentTypeError,
     UnsupportedInputError,
 )
-from medxtract.ingest import SourceDocument
+from medxtract.read.ingest import SourceDocument
 
 
 def pdf_bytes(text_lines: list[str], encrypt: bool = False) -> bytes:
@@ -129,7 +129,7 @@ def test_sideways_photo_is_turned_and_its_review_image_matches(seed_dir: Path):
 
 def test_large_phone_jpeg_is_decoded_reduced_and_upright():
     """A 12 Mpx photo is decoded at reduced DCT scale, and its EXIF turn is applied."""
-    from medxtract.preprocess import TARGET_LONG_SIDE
+    from medxtract.read.preprocess import TARGET_LONG_SIDE
 
     photo = Image.new("RGB", (4000, 3000), (200, 190, 180))
     exif = Image.Exif()
@@ -144,7 +144,7 @@ def test_large_phone_jpeg_is_decoded_reduced_and_upright():
 
 def test_a_hyphen_does_not_split_a_line_into_columns():
     from medxtract.document import Word
-    from medxtract.ingest import group_lines
+    from medxtract.read.ingest import group_lines
 
     def word(text, x0, x1, y0=0.100, y1=0.112):
         return Word(text=text, confidence=0.9, bbox=(x0, y0, x1, y1))

@@ -18,10 +18,10 @@ import pytest
 import medxtract
 from medxtract.document import Line, Word
 from medxtract.evaluate import EvalReport, load_truth, truth_pairs, values_equal
-from medxtract.read_page import _deskew_line
+from medxtract.read.read_page import _deskew_line
 from medxtract.result import ExtractionResult
-from medxtract.specs import load_specs
 from medxtract.synth import generate, generate_one
+from medxtract.understand.specs import load_specs
 
 MIXED_SEED = 5150
 PER_KIND = 2  # 2 prescriptions (1 page) + 2 patient records (2 pages): 6 mixed pages

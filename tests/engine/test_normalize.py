@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from medxtract.normalize import correct_drug, normalise
-from medxtract.specs.schema import FieldSpec
+from medxtract.understand.specs.schema import FieldSpec
+from medxtract.understand.values import correct_drug, normalise
 
 
 def spec(type_: str, **kw) -> FieldSpec:

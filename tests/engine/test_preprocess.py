@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from medxtract import preprocess
+from medxtract.read import preprocess
 from medxtract.synth import degrade, generate_one, writer
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from medxtract.config import Settings
 from medxtract.document import Document
-from medxtract.fields import extract_fields
-from medxtract.specs import load_specs
+from medxtract.understand.fields import extract_fields
+from medxtract.understand.specs import load_specs
 
 from .conftest import make_page
 

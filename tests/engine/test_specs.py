@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from medxtract.errors import SpecError
-from medxtract.specs import load_spec_file, load_specs
+from medxtract.understand.specs import load_spec_file, load_specs
 
 GOOD = """\
 name: lab_report

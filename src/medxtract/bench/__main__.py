@@ -94,7 +94,7 @@ _CORE: dict[str, list[str]] = {}
 def _core_fields() -> dict[str, list[str]]:
     if not _CORE:
         from medxtract.config import get_settings
-        from medxtract.specs import load_specs
+        from medxtract.understand.specs import load_specs
 
         _CORE.update({k: list(v.core) for k, v in load_specs(get_settings().specs_dir).items()})
     return _CORE

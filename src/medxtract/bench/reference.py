@@ -12,7 +12,7 @@ Two ways to run it (`mode`):
   tesserocr's PyTessBaseAPI in this process (no process start or model load per page),
   threads still at Tesseract's default.
 
-This module must not import `medxtract.engines.tesseract` (it pins
+This module must not import `medxtract.read.engines.tesseract` (it pins
 OMP_THREAD_LIMIT=1 at import) nor anything else from the engine: it runs in its own
 process, started by `run_in_subprocess` with OMP_THREAD_LIMIT removed from the env.
 """

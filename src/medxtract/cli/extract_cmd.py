@@ -120,7 +120,7 @@ def evaluate(
 ) -> None:
     """Accuracy against *.truth.json files: per field, per type, core and overall."""
     from medxtract.evaluate import EvalReport, load_truth, truth_pairs
-    from medxtract.specs import load_specs
+    from medxtract.understand.specs import load_specs
 
     settings = _settings(specs)
     pairs = truth_pairs(folder)
@@ -173,7 +173,7 @@ def _print_report(report, show_misses: bool) -> None:
 @app.command()
 def specs(specs_dir: SpecsOpt = None) -> None:
     """List and validate the document-type specs (shipped and --specs DIR)."""
-    from medxtract.specs import load_specs
+    from medxtract.understand.specs import load_specs
 
     try:
         loaded = load_specs(_settings(specs_dir).specs_dir)

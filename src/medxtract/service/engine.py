@@ -7,7 +7,9 @@ from typing import Any
 
 
 def _load_specs(settings: Any) -> dict[str, Any]:
-    from medxtract.specs import load_specs  # the engine's spec loader, shipped and user types
+    from medxtract.understand.specs import (
+        load_specs,  # the engine's spec loader, shipped and user types
+    )
 
     return load_specs(getattr(settings, "specs_dir", None) if settings is not None else None)
 

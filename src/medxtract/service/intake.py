@@ -18,7 +18,7 @@ from medxtract.errors import (
     InvalidImageError,
     UnsupportedInputError,
 )
-from medxtract.sniff import sniff as sniff_kind
+from medxtract.read.sniff import sniff as sniff_kind
 
 # The engine's content sniffer decides; the service accepts this subset of its kinds.
 MEDIA_TYPES = {

@@ -126,7 +126,8 @@ REGULAR_MEDS = [
 @cache
 def drug_names() -> tuple[str, ...]:
     # The lexicon directory is plain package data (no __init__), so read it by path.
-    text = (Path(__file__).parent.parent / "lexicon" / "drugs.txt").read_text("utf-8")
+    lex = Path(__file__).parent.parent / "understand" / "lexicon" / "drugs.txt"
+    text = lex.read_text("utf-8")
     return tuple(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )

@@ -8,5 +8,6 @@ from importlib import resources
 
 @lru_cache
 def drug_names() -> tuple[str, ...]:
-    text = (resources.files("medxtract.lexicon") / "drugs.txt").read_text(encoding="utf-8")
+    path = resources.files("medxtract.understand.lexicon") / "drugs.txt"
+    text = path.read_text(encoding="utf-8")
     return tuple(s.strip() for s in text.splitlines() if s.strip() and not s.startswith("#"))

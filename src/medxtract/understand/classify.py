@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rapidfuzz.fuzz import partial_ratio
 
-from medxtract.labels import norm
-from medxtract.specs.schema import DocumentSpec
+from medxtract.understand.labels import norm
+from medxtract.understand.specs.schema import DocumentSpec
 
 
 def keyword_score(text: str, spec: DocumentSpec) -> float:

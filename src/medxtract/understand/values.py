@@ -10,8 +10,8 @@ from typing import Any
 from dateutil import parser as dateparser
 from rapidfuzz import fuzz, process
 
-from medxtract.lexicon import drug_names
-from medxtract.specs.schema import FieldSpec
+from medxtract.understand.lexicon import drug_names
+from medxtract.understand.specs.schema import FieldSpec
 
 # With OCR's readings of "N/A" (the slash as W, I, l or 1).
 EMPTY = {"", "n/a", "na", "none", "nil", "-", "--", "n.a", "n/a.", "not applicable",

@@ -25,7 +25,7 @@ from medxtract.errors import (
     InvalidImageError,
     UnsupportedInputError,
 )
-from medxtract.sniff import sniff
+from medxtract.read.sniff import sniff
 
 # A text layer with fewer characters than this is a scanner's stray OCR or a stamp.
 MIN_TEXT_CHARS = 40
@@ -183,7 +183,7 @@ def _jpeg_grey(data: bytes) -> np.ndarray:
 def _draft_for_ocr(img: Image.Image) -> Image.Image:
     """Have a JPEG decode straight to grey at a reduced scale (libjpeg's DCT scaling):
     several times faster than a full-size colour decode we would shrink anyway."""
-    from medxtract.preprocess import TARGET_LONG_SIDE
+    from medxtract.read.preprocess import TARGET_LONG_SIDE
 
     if img.format == "JPEG":
         ratio = 0.9 * TARGET_LONG_SIDE / max(img.size)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from medxtract import preprocess
 from medxtract.config import Settings
 from medxtract.document import Line, Page, Word
-from medxtract.engines import OcrEngine, get_engine
-from medxtract.ingest import RawPage, group_lines
+from medxtract.read import preprocess
+from medxtract.read.engines import OcrEngine, get_engine
+from medxtract.read.ingest import RawPage, group_lines
 
 # Below this mean word confidence a page may be upside down: read it turned too.
 ORIENTATION_RETRY_CONF = 0.6

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 from medxtract.document import Page, Word, union_bbox
-from medxtract.labels import LabelHit, find_labels
-from medxtract.specs.schema import DocumentSpec, FieldSpec
+from medxtract.understand.labels import LabelHit, find_labels
+from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 
 Box = tuple[float, float, float, float]
 

@@ -18,6 +18,6 @@ class OcrEngine(Protocol):
 
 
 def get_engine(lang: str = "eng") -> OcrEngine:
-    from medxtract.engines.tesseract import TesseractEngine
+    from medxtract.read.engines.tesseract import TesseractEngine
 
     return TesseractEngine.shared(lang)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from medxtract.config import Settings
 from medxtract.document import Document, Word, union_bbox
-from medxtract.normalize import normalise
 from medxtract.result import FieldResult
-from medxtract.rules import Found, PageView, locate
-from medxtract.specs.schema import DocumentSpec, FieldSpec
+from medxtract.understand.rules import Found, PageView, locate
+from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
+from medxtract.understand.values import normalise
 
 # Flags that always send a field to a person, whatever its confidence.
 REVIEW_FLAGS = {"invalid", "ambiguous_date", "missing", "label_not_found", "corrected"}

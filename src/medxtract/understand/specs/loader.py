@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from medxtract.errors import SpecError
-from medxtract.specs.schema import DocumentSpec
+from medxtract.understand.specs.schema import DocumentSpec
 
 BUILTIN = "builtin"
 
@@ -52,7 +52,7 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int:
 
 
 def _builtin_files() -> list[Path]:
-    folder = resources.files("medxtract.specs") / "data"
+    folder = resources.files("medxtract.understand.specs") / "data"
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".yaml", ".yml")))
 
 

@@ -1,0 +1,1 @@
+"""Reading: bytes -> pages -> words with boxes (ingest, clean-up, OCR engines)."""

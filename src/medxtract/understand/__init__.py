@@ -1,0 +1,1 @@
+"""Understanding: words -> document type -> typed fields with provenance."""
