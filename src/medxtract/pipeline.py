@@ -17,7 +17,7 @@ from medxtract.read.ingest import SourceDocument
 from medxtract.read.read_page import page_image, read_page
 from medxtract.result import ExtractionResult, PageInfo
 from medxtract.understand.classify import classify
-from medxtract.understand.fields import extract_fields, needs_review
+from medxtract.understand.fields import find, needs_review, to_results
 from medxtract.understand.specs import load_specs
 
 Source = str | Path | bytes
@@ -67,10 +67,13 @@ def extract(
 
     t2 = time.perf_counter()
     if doc_type == "auto":
-        doc_type, type_conf = classify(document.text, specs, settings.type_threshold)
+        doc_type, type_conf, found, _ = classify(
+            document, specs, settings.date_order, settings.type_threshold
+        )
     else:
         type_conf = 1.0
-    fields = extract_fields(document, specs[doc_type], settings) if doc_type in specs else {}
+        found = find(document, specs[doc_type], settings.date_order)
+    fields = to_results(found, specs[doc_type]) if doc_type in specs else {}
     timings["fields"] = _ms(t2)
     timings["total"] = _ms(t0)
     return ExtractionResult(

@@ -15,6 +15,10 @@ class FieldResult(BaseModel):
     confidence: float = Field(0.0, ge=0.0, le=1.0)
     page: int | None = Field(None, description="1-based page the value was read on")
     bbox: BBox | None = Field(None, description="Relative box (x0, y0, x1, y1) on that page")
+    label_bbox: BBox | None = Field(None, description="Relative box of the field's label, if any")
+    item_bboxes: list[BBox] | None = Field(
+        None, description="For a list field (medicines): one relative box per item"
+    )
     source: str | None = Field(None, description="'ocr' or 'text_layer'")
     raw: str | None = Field(None, description="Text as read, before normalisation")
     flags: list[str] = Field(

@@ -1,36 +1,78 @@
-"""Document type detection: which spec's keywords the document's text carries."""
+"""Document type from evidence: how many of a type's fields were found with valid values,
+whether its required fields are there, and no title of a look-alike document (a lab report,
+an invoice, a discharge summary...). A title alone never decides."""
 
 from __future__ import annotations
 
-from rapidfuzz.fuzz import partial_ratio
+from dataclasses import dataclass
 
-from medxtract.understand.labels import norm
+from medxtract.document import Document
+from medxtract.understand.finder import Found
+from medxtract.understand.labels import Vocabulary, tokens
 from medxtract.understand.specs.schema import DocumentSpec
 
 
-def keyword_score(text: str, spec: DocumentSpec) -> float:
-    """Share of a spec's keywords found in the text (fuzzy, so OCR slips still count)."""
-    haystack = norm(text)
-    tokens = {norm(t) for t in text.split()}
-
-    def present(key: str) -> bool:
-        key = norm(key)
-        return key in tokens if len(key) <= 3 else partial_ratio(key, haystack) >= 88
-
-    # A keyword may list synonyms as "Directions|Sig"; any one of them counts.
-    found = sum(any(present(k) for k in kw.split("|")) for kw in spec.keywords)
-    return found / len(spec.keywords)
+@dataclass
+class TypeScore:
+    name: str
+    score: float
+    found: dict[str, Found]
+    why: str
 
 
-def classify(text: str, specs: dict[str, DocumentSpec], threshold: float) -> tuple[str, float]:
-    """Best type and its confidence, or ('unknown', score) when nothing scores high enough."""
-    if not specs or not text.strip():
-        return "unknown", 0.0
-    scores = sorted(((keyword_score(text, s), name) for name, s in specs.items()), reverse=True)
-    best, name = scores[0]
-    runner_up = scores[1][0] if len(scores) > 1 else 0.0
-    if best < threshold:
-        return "unknown", round(1.0 - best, 3)
-    # Confidence grows with the keyword share and with the margin over the next type.
-    confidence = min(1.0, 0.5 * best / 0.6 + 0.5 * (best - runner_up) / max(best, 1e-6))
-    return name, round(confidence, 3)
+def _valid(f: Found | None) -> bool:
+    return f is not None and f.value is not None and "invalid" not in f.flags
+
+
+def _excluded(doc: Document, spec: DocumentSpec) -> str | None:
+    """A look-alike's title: a short line in the top third of the first page."""
+    if not spec.exclude or not doc.pages:
+        return None
+    vocab = Vocabulary(spec.exclude)
+    page = doc.pages[0]
+    for line in page.lines:
+        if line.bbox[1] > 0.35 or len(line.words) > 7:
+            continue
+        words = tokens(line.text)
+        if words and vocab.score(words) >= 0.85:
+            return line.text
+    return None
+
+
+def score_type(doc: Document, spec: DocumentSpec, found: dict[str, Found]) -> TypeScore:
+    valid = [n for n in spec.fields if _valid(found.get(n))]
+    missing = [n for n in spec.required if n not in valid]
+    excluded = _excluded(doc, spec)
+    if excluded:
+        return TypeScore(spec.name, 0.0, found, "title of another kind of document")
+    if missing:
+        return TypeScore(spec.name, 0.0, found, f"required field(s) missing: {len(missing)}")
+    if len(valid) < spec.min_fields:
+        return TypeScore(spec.name, 0.0, found, f"only {len(valid)} field(s) with values")
+    weight = {n: 2.0 if n in spec.required or n in spec.core else 1.0 for n in spec.fields}
+    got = sum(weight[n] * min(1.0, found[n].confidence + 0.2) for n in valid)
+    # A type's evidence saturates well before every field is found: forms differ.
+    need = sum(sorted(weight.values(), reverse=True)[: spec.min_fields + 2])
+    score = min(1.0, 0.4 + 0.6 * got / need)
+    text = tokens(doc.text)
+    ev = Vocabulary(spec.evidence)
+    hits = sum(1 for e in ev.entries if all(w in text for w in e))
+    score = min(1.0, score + 0.03 * hits)
+    return TypeScore(spec.name, score, found, f"{len(valid)} valid field(s), {hits} evidence")
+
+
+def classify(
+    doc: Document, specs: dict[str, DocumentSpec], date_order: str, threshold: float
+) -> tuple[str, float, dict[str, Found], list[TypeScore]]:
+    from medxtract.understand.fields import find
+
+    if not specs or not doc.text.strip():
+        return "unknown", 0.0, {}, []
+    scores = [score_type(doc, s, find(doc, s, date_order)) for s in specs.values()]
+    scores.sort(key=lambda t: -t.score)
+    best = scores[0]
+    runner = scores[1].score if len(scores) > 1 else 0.0
+    if best.score < threshold:
+        return "unknown", round(1.0 - best.score, 3), {}, scores
+    confidence = best.score * (1.0 - 0.5 * runner)
+    return best.name, round(confidence, 3), best.found, scores

@@ -1,86 +1,141 @@
-"""Finding a spec's labels on a page, tolerant of OCR near-misses in the label text."""
+"""Labels by meaning: how well a printed label matches a field's concept vocabulary.
+
+A vocabulary entry is a bag of words. A label matches an entry when every word of the
+entry is in the label (order-free, stemmed, tolerant of one OCR slip or an abbreviation)
+and the label's other words are either filler ("of", "your", "please list") or say which
+section the label belongs to. "Name of patient", "Pt. name" and "Patient full name" all
+reach the entry "patient name"; "Insurance company name" does not reach "name" well,
+because "company" is left unexplained.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rapidfuzz.fuzz import partial_ratio, ratio
+from rapidfuzz.distance import Levenshtein
 
-from medxtract.document import Page
+# Words that carry no meaning in a label.
+STOP = frozenset(
+    "a an the of for to in on at is are am be by with and or if any your you my our his her "
+    "their its this that please enter state here below above list describe give write print "
+    "provide indicate specify mark tick circle kindly".split()
+)
+# Words that weaken a match a little when left unexplained (question forms, qualifiers).
+SOFT = frozenset(
+    "do does did have has had ever been received taken currently current known no number "
+    "details information info".split()
+)
+_WORD = re.compile(r"[a-z0-9#]+")
+_PARENS = re.compile(r"\([^)]*\)?")
 
-_NON_WORD = re.compile(r"[^0-9a-z#]+")
+
+def stem(word: str) -> str:
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ses", "xes", "ches", "shes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
 
 
-def norm(text: str) -> str:
-    return _NON_WORD.sub("", text.lower())
+def label_tokens(text: str) -> tuple[str, ...]:
+    """A label's words without its parenthesised examples or units ("Weight (kg)")."""
+    return tokens(_PARENS.sub(" ", text)) or tokens(text)
 
 
-def min_score(label: str) -> float:
-    """Short labels must match exactly; longer ones may carry an OCR slip or two."""
-    n = len(norm(label))
-    if n <= 4:
-        return 100.0
-    if n <= 8:
-        return 80.0
-    return 85.0
+def tokens(text: str) -> tuple[str, ...]:
+    """Stemmed lowercase words; "D.O.B" and "Pt." keep their letters."""
+    text = text.lower().replace("'s", "").replace("’s", "")
+    # Dotted abbreviations ("d.o.b", "m.d") become one word.
+    text = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\b", lambda m: m.group().replace(".", ""), text)
+    return tuple(stem(w) for w in _WORD.findall(text))
+
+
+STOP = frozenset(stem(w) for w in STOP)
+SOFT = frozenset(stem(w) for w in SOFT)
+
+
+def word_match(label_word: str, vocab_word: str) -> float:
+    """1.0 equal; 0.9 one OCR slip; 0.85 an abbreviation ("addr" for address); else 0."""
+    if label_word == vocab_word:
+        return 1.0
+    n = max(len(label_word), len(vocab_word))
+    if min(len(label_word), len(vocab_word)) >= 4:
+        d = Levenshtein.distance(label_word, vocab_word)
+        if d <= (1 if n < 9 else 2) and (n >= 5 or len(label_word) == len(vocab_word)):
+            return 0.9
+        # A slip inside a stemmed ending ("measies" -> "measy" against "measle").
+        if d <= 2 and n >= 6 and label_word[:4] == vocab_word[:4]:
+            return 0.85
+    if len(label_word) >= 3 and len(vocab_word) >= 6 and vocab_word.startswith(label_word):
+        return 0.85
+    return 0.0
 
 
 @dataclass(frozen=True)
-class LabelHit:
-    label: str
-    line: int
-    start: int  # first word index in the line
-    end: int  # one past the last word
-    bbox: tuple[float, float, float, float]  # pixels
+class Match:
     score: float
-    # Starts its line or ends with a colon: a real label, not the same words inside a value.
-    strong: bool = True
+    # Label words no entry word explained (maybe section words).
+    leftover: tuple[str, ...]
 
 
-def find_labels(page: Page, labels: list[str]) -> list[LabelHit]:
-    """Every occurrence of any label; longer labels claim their words first."""
-    claimed: set[tuple[int, int]] = set()
-    hits: list[LabelHit] = []
-    tokens = [[norm(w.text) for w in line.words] for line in page.lines]
-    joined = ["".join(toks) for toks in tokens]
-    # Exact matches claim their words before fuzzy ones ("Policy #" before "Policy No").
-    by_length = sorted(labels, key=lambda s: len(norm(s)), reverse=True)
-    for exact, label in [(e, lab) for e in (True, False) for lab in by_length]:
-        target = norm(label)
-        if not target:
+@lru_cache(maxsize=65536)
+def match_entry(label: tuple[str, ...], entry: tuple[str, ...]) -> Match:
+    """How well a label (stemmed words) says a vocabulary entry (stemmed words)."""
+    if not label or not entry:
+        return Match(0.0, label)
+    used: set[int] = set()
+    total = 0.0
+    for ew in entry:
+        best, best_i = 0.0, -1
+        for i, lw in enumerate(label):
+            if i in used:
+                continue
+            s = word_match(lw, ew)
+            if s > best:
+                best, best_i = s, i
+        if best == 0.0:
+            if ew in STOP:
+                continue
+            return Match(0.0, label)
+        used.add(best_i)
+        total += best
+    cover = total / max(1, sum(1 for ew in entry if ew not in STOP))
+    leftover = tuple(w for i, w in enumerate(label) if i not in used and w not in STOP)
+    return Match(min(1.0, cover), leftover)
+
+
+def leftover_penalty(leftover: tuple[str, ...], explained: frozenset[str]) -> float:
+    """Share of the label's meaning left unexplained, as a factor on the score."""
+    weight = 0.0
+    for w in leftover:
+        if w in explained:
             continue
-        n = len(label.split())
-        threshold = 100.0 if exact else min_score(label)
-        for li, toks in enumerate(tokens):
-            # One C call rules out most lines before the word-window search.
-            if partial_ratio(target, joined[li]) < threshold:
+        weight += 0.25 if (w in SOFT or w.isdigit() or len(w) == 1) else 1.0
+    return 1.0 / (1.0 + 0.45 * weight)
+
+
+class Vocabulary:
+    """Entries of one concept, pre-tokenised."""
+
+    def __init__(self, entries: list[str]) -> None:
+        self.entries = tuple(t for t in (tokens(e) for e in entries) if t)
+
+    def score(self, label: tuple[str, ...], explained: frozenset[str] = frozenset()) -> float:
+        best = 0.0
+        for entry in self.entries:
+            m = match_entry(label, entry)
+            if m.score <= 0.0:
                 continue
-            best: tuple[float, int, int] | None = None
-            for size in {max(1, n - 1), n, n + 1}:
-                for start in range(0, len(toks) - size + 1):
-                    if any((li, k) in claimed for k in range(start, start + size)):
-                        continue
-                    text = "".join(toks[start : start + size])
-                    # OCR slips swap letters or add/drop one; a word two letters shorter
-                    # than a short label is another word ("High" is not "Height").
-                    if not text or abs(len(text) - len(target)) > max(1, len(target) // 4):
-                        continue
-                    score = ratio(text, target)
-                    if score >= threshold and (best is None or score > best[0]):
-                        best = (score, start, start + size)
-            if best is None:
-                continue
-            score, start, end = best
-            words = page.lines[li].words[start:end]
-            strong = start == 0 or words[-1].text.rstrip().endswith(":")
-            if strong:  # a weak hit leaves its words to a longer, fuzzier label
-                claimed.update((li, k) for k in range(start, end))
-            bbox = (
-                min(w.bbox[0] for w in words) * page.width,
-                min(w.bbox[1] for w in words) * page.height,
-                max(w.bbox[2] for w in words) * page.width,
-                max(w.bbox[3] for w in words) * page.height,
-            )
-            hits.append(LabelHit(label, li, start, end, bbox, score / 100, strong))
-    return hits
+            # Longer entries say more: "work phone" beats "phone" on "Work phone".
+            s = m.score * leftover_penalty(m.leftover, explained)
+            best = max(best, s)
+        return best
+
+    def contains_phrase(self, words: tuple[str, ...]) -> bool:
+        return any(match_entry(words, e).score >= 0.85 and not match_entry(words, e).leftover
+                   for e in self.entries)

@@ -1,11 +1,14 @@
-"""The shape of a document-type spec. Unknown keys are errors, so typos fail loudly."""
+"""The shape of a document-type spec. Unknown keys are errors, so typos fail loudly.
+
+A field declares its *concept* (the words its labels are made of, order-free), the
+sections it may live in and its value type; the finder does the rest for any layout.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FieldType = Literal[
     "text",
@@ -20,7 +23,6 @@ FieldType = Literal[
     "identifier",
     "medicines",
 ]
-RuleKind = Literal["right_of", "below", "right_or_below", "between", "pattern"]
 
 
 class _Strict(BaseModel):
@@ -29,49 +31,34 @@ class _Strict(BaseModel):
 
 class FieldSpec(_Strict):
     type: FieldType = "text"
-    rule: RuleKind
-    labels: list[str] = Field(default_factory=list, description="Label synonyms to anchor on")
-    page: int | None = Field(None, ge=1, description="Only look on this 1-based page")
-    column: Literal["same", "left", "right"] = Field(
-        "same", description="For 'below': under the label, or in the page's left/right half"
+    labels: list[str] = Field(
+        default_factory=list,
+        description="Label vocabulary: each entry is a bag of words, order-free, matched with"
+        " plural/stem and OCR slips ('patient name' also reads 'Name of patient')",
     )
-    from_label_top: bool = Field(False, description="'below' starts level with the label")
-    max_lines: int = Field(1, ge=1, le=20)
-    skip_lines: int = Field(0, ge=0)
-    after: str | None = Field(None, description="Regex: start after the line matching it")
-    select: str | None = Field(None, description="Regex: keep only lines matching it")
-    pattern: str | None = Field(None, description="Regex for 'pattern'; group 'value' if any")
-    above: list[str] = Field(default_factory=list, description="Labels the value lies above")
-    start: str | None = Field(None, description="'between': regex of the line to start after")
-    end: list[str] = Field(default_factory=list, description="'between': labels that end it")
-    end_or_gap: bool = Field(
+    sections: list[str] = Field(
+        default_factory=lambda: ["none"],
+        description="Section kinds the field may live in ('none': outside any section;"
+        " 'any': everywhere). Kinds are defined in vocab.yaml or the spec's `section_kinds`",
+    )
+    unlabelled: bool = Field(
         False,
-        description="'between': when no end label is read, the block ends at the first blank"
-        " gap after its first kept line (lower confidence, so it goes to review)",
+        description="May be read without a label, by its type and position in its section"
+        " (a name, phone and address stacked under a 'Patient' heading; a letterhead)",
     )
-    stop_at: list[str] = Field(default_factory=list, description="More labels that end a value")
+    hints: list[str] = Field(
+        default_factory=list, description="Words that make an unlabelled candidate likelier"
+    )
+    max_lines: int = Field(1, ge=1, le=20, description="Lines a value may run over")
     choices: list[str] = Field(default_factory=list)
     join: str = Field(", ", description="How lines of a multi-line value are joined")
     optional: bool = Field(False, description="A blank value is normal, not a review item")
-
-    @field_validator("after", "select", "pattern", "start")
-    @classmethod
-    def _regex_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
-        return value
+    fhir: str | None = Field(None, description="FHIR path this field maps to, if any")
 
     @model_validator(mode="after")
-    def _rule_has_what_it_needs(self) -> FieldSpec:
-        if self.rule in ("right_of", "below", "right_or_below") and not self.labels:
-            raise ValueError(f"rule '{self.rule}' needs 'labels'")
-        if self.rule == "pattern" and not self.pattern:
-            raise ValueError("rule 'pattern' needs 'pattern'")
-        if self.rule == "between" and not ((self.labels or self.start) and self.end):
-            raise ValueError("rule 'between' needs 'labels' or 'start', and 'end'")
+    def _has_what_it_needs(self) -> FieldSpec:
+        if not self.labels and not self.unlabelled and self.type != "medicines":
+            raise ValueError("a field needs 'labels' (or 'unlabelled: true')")
         if self.type == "choice" and not self.choices:
             raise ValueError("type 'choice' needs 'choices'")
         return self
@@ -80,9 +67,23 @@ class FieldSpec(_Strict):
 class DocumentSpec(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = ""
-    keywords: list[str] = Field(min_length=1, description="Phrases that identify this type")
-    sections: list[str] = Field(default_factory=list, description="Headings; they end values")
-    required: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(
+        default_factory=list,
+        description="Phrases typical of this type (a title, 'Rx'); they add to, never decide,"
+        " the type score",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Title phrases of look-alike documents that are not this type",
+    )
+    section_kinds: dict[str, list[str]] = Field(
+        default_factory=dict, description="More section kinds: kind -> heading vocabulary"
+    )
+    other_labels: list[str] = Field(
+        default_factory=list, description="More labels of no field (their values are never ours)"
+    )
+    required: list[str] = Field(default_factory=list, description="Fields a document must have")
+    min_fields: int = Field(3, ge=1, description="Valid fields needed to call a document this type")
     core: list[str] = Field(default_factory=list, description="Fields reported as core in eval")
     fields: dict[str, FieldSpec] = Field(min_length=1)
 
@@ -93,7 +94,3 @@ class DocumentSpec(_Strict):
             if missing:
                 raise ValueError(f"'{group}' names unknown fields: {', '.join(missing)}")
         return self
-
-    def all_labels(self) -> list[str]:
-        labels = {label for f in self.fields.values() for label in (*f.labels, *f.end, *f.stop_at)}
-        return sorted(labels | set(self.sections), key=len, reverse=True)

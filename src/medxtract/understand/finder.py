@@ -1,0 +1,454 @@
+"""Fields by structure and meaning, for any layout.
+
+1. Phrases and label spans (structure.py) on every page; headings open sections.
+2. Each label is scored against every field's concept (labels.py), in its section.
+3. Each (label, field) pair takes its best value region (right, below, above), scored by
+   how well the value passes the field's type check.
+4. One global assignment (Hungarian) gives each field one label, each label one field.
+5. Fields a form prints without labels are read by type and position in their section.
+6. Medicines are found wherever they are printed (medicines.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from medxtract.document import Document, union_bbox
+from medxtract.understand import medicines as meds
+from medxtract.understand.labels import Vocabulary
+from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
+from medxtract.understand.structure import (
+    LabelSpan,
+    PageModel,
+    Phrase,
+    Region,
+    Tok,
+    find_spans,
+    heading_kind,
+    phrases_of,
+    region_above,
+    region_below,
+    region_right,
+    same_row,
+)
+from medxtract.understand.typing import TypedValue, type_value
+from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
+
+log = logging.getLogger(__name__)
+
+LABEL_MIN = 0.82  # a colon-less phrase is a label from this concept score
+PAIR_MIN = 0.45
+HEADING_MIN = 0.85  # a whole phrase is a heading from this section-vocabulary score  # a (label, field) pair below this is not a candidate
+POSITION = {"right": 1.0, "below": 0.93, "above": 0.78, "free": 0.72}
+
+
+@dataclass
+class Candidate:
+    field: str
+    score: float
+    label_score: float
+    value: TypedValue
+    region: Region | None
+    span: LabelSpan | None = None
+    why: str = ""
+
+
+@dataclass
+class Found:
+    """What the finder decided for one field."""
+
+    value: Any
+    confidence: float
+    page: int | None
+    bbox: tuple[float, float, float, float] | None
+    label_bbox: tuple[float, float, float, float] | None
+    raw: str | None
+    flags: list[str]
+    source: str | None
+    item_bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    why: str = ""
+
+
+class Finder:
+    def __init__(self, spec: DocumentSpec, date_order: str = "MDY") -> None:
+        self.spec = spec
+        self.date_order = date_order
+        self.vocab: Vocab = vocab_for(spec)
+        self.fields = {n: f for n, f in spec.fields.items() if f.type != "medicines"}
+        self.concepts = {n: Vocabulary(f.labels) for n, f in self.fields.items()}
+        # Words of a field's own sections explain themselves in its labels.
+        self.explained = {
+            n: frozenset(
+                w
+                for kind in f.sections
+                for w in self.vocab.section_words.get(kind, frozenset())
+            )
+            for n, f in self.fields.items()
+        }
+
+    # --- structure -------------------------------------------------------------------
+
+    def _is_label(self, words: tuple[str, ...], whole: bool) -> bool:
+        if any(c.score(words, self.explained[n]) >= LABEL_MIN for n, c in self.concepts.items()):
+            return True
+        if self.vocab.other.score(words) >= 0.9:
+            return True
+        return whole and heading_kind(words, self.vocab.sections)[1] >= HEADING_MIN
+
+    def build(self, doc: Document) -> list[PageModel]:
+        models: list[PageModel] = []
+        n = 0
+        for page in doc.pages:
+            phrases = phrases_of(page)
+            for p in phrases:
+                p.index = n
+                n += 1
+            model = PageModel(page, phrases)
+            for p in phrases:
+                for start, end, words, colon in find_spans(p, self._is_label):
+                    span = LabelSpan(p, start, end, words, colon)
+                    whole = start == 0 and end == len(p.toks)
+                    kind, hs = heading_kind(words, self.vocab.sections)
+                    # A heading unless a field's label says it better ("Policy Number:").
+                    if whole and kind and hs >= HEADING_MIN and hs >= self._best_field(span)[1]:
+                        span.kind, span.section = "heading", kind
+                        model.headings.append(span)
+                    model.labels.append(span)
+            models.append(model)
+        return models
+
+    def section_of(self, models: list[PageModel], mi: int, box: tuple) -> str | None:
+        """The heading over a box: the nearest above it in its column; else the last heading
+        of the previous page (a section runs over a page break); else the letterhead."""
+        model = models[mi]
+        h = model.line_h
+        above = [
+            s for s in model.headings if s.box[3] <= box[1] + 0.5 * h and s.box[0] <= box[2]
+        ]
+        if above:
+            low = max(s.box[1] for s in above)
+            row = [s for s in above if s.box[1] >= low - 0.6 * h]
+            left = [s for s in row if s.box[0] <= box[0] + 3 * h]
+            return max(left or row, key=lambda s: s.box[0]).section
+        for prev in range(mi - 1, -1, -1):
+            if models[prev].headings:
+                return max(models[prev].headings, key=lambda s: s.box[1]).section
+        return self._letterhead(models, mi, box)
+
+    def _letterhead(self, models: list[PageModel], mi: int, box: tuple) -> str | None:
+        """A block at the top of the first page, above every field label, that names a
+        doctor, clinic or hospital is the prescriber's."""
+        if mi != 0:
+            return None
+        model = models[0]
+        first = min(
+            (s.box[1] for s in model.labels if self._best_field(s)[1] >= LABEL_MIN
+             and not self._is_header_label(s)),
+            default=model.page.height * 0.3,
+        )
+        if box[1] >= first - 0.2 * model.line_h:
+            return None
+        marks = self.vocab.prescriber_marks
+        from medxtract.understand.labels import tokens
+
+        for p in model.phrases:
+            if p.box[1] < first and any(w in marks for w in tokens(p.text())):
+                return "prescriber"
+        return None
+
+    def _is_header_label(self, span: LabelSpan) -> bool:
+        """Contact labels (phone, fax, email) print inside a letterhead too."""
+        return embedded_section(span.words, self.vocab) is None and any(
+            w in ("phone", "tel", "ph", "fax", "email", "telephone", "mobile", "web", "website")
+            for w in span.words
+        )
+
+    def _best_field(self, span: LabelSpan) -> tuple[str | None, float]:
+        best, score = None, 0.0
+        for n, c in self.concepts.items():
+            s = c.score(span.words, self.explained[n])
+            if s > score:
+                best, score = n, s
+        return best, score
+
+    # --- candidates --------------------------------------------------------------------
+
+    def _compat(self, fspec: FieldSpec, section: str | None) -> float:
+        if "any" in fspec.sections:
+            return 1.0
+        if section is None:
+            return 1.0 if "none" in fspec.sections else 0.55
+        return 1.0 if section in fspec.sections else 0.0
+
+    def _typed(self, name: str, region: Region) -> TypedValue:
+        return type_value(self.fields[name], region, self.date_order, self.vocab)
+
+    def candidates(self, models: list[PageModel]) -> tuple[list[Candidate], set[int]]:
+        """Every (label, field) pair worth weighing; and the tokens other labels own."""
+        cands: list[Candidate] = []
+        claimed: set[int] = set()
+        for mi, model in enumerate(models):
+            starts = {s.phrase.index for s in model.labels if s.start == 0}
+            ends: dict[int, list[int]] = {}
+            for s in model.labels:
+                ends.setdefault(s.phrase.index, []).append(s.start)
+            for span in model.labels:
+                claimed.update(id(t) for t in span.phrase.toks[span.start : span.end])
+                heading_section = self.section_of(models, mi, span.box)
+                own = embedded_section(span.words, self.vocab)
+                section = own or (span.section if span.kind == "heading" else heading_section)
+                right = region_right(model, span, ends)
+                other = self.vocab.other.score(span.words)
+                best_field = 0.0
+                for name, concept in self.concepts.items():
+                    fspec = self.fields[name]
+                    s = concept.score(span.words, self.explained[name])
+                    s *= self._compat(fspec, own or heading_section)
+                    if s < PAIR_MIN:
+                        continue
+                    best_field = max(best_field, s)
+                    regions = [right]
+                    if span.kind != "heading" or not right.lines:
+                        below = region_below(model, span, starts, fspec.max_lines)
+                        regions.append(below)
+                        if not right.lines and not below.lines and not span.colon:
+                            regions.append(region_above(model, span, starts))
+                    best: Candidate | None = None
+                    for region in regions:
+                        if not region.lines:
+                            continue
+                        tv = self._typed(name, region)
+                        if tv.plausibility <= 0:
+                            continue
+                        sc = s * POSITION[region.where] * tv.plausibility
+                        if best is None or sc > best.score:
+                            best = Candidate(name, sc, s, tv, region, span,
+                                             f"label '{span.text}' {region.where}")
+                    if best is None:
+                        # The label is there with nothing by it: a blank on the form.
+                        best = Candidate(name, 0.35 * s, s, TypedValue(None, [], 0.0), None, span,
+                                         f"label '{span.text}' blank")
+                    cands.append(best)
+                if other > max(best_field, 0.0) and other >= 0.9:
+                    # A label of no field: its value is nobody's.
+                    region = right if right.lines else region_below(model, span, starts, 1)
+                    if right.lines or span.colon:
+                        claimed.update(region.key())
+                _ = section
+        return cands, claimed
+
+    # --- assignment --------------------------------------------------------------------
+
+    def assign(self, cands: list[Candidate]) -> dict[str, Candidate]:
+        names = sorted({c.field for c in cands})
+        spans = sorted({id(c.span) for c in cands})
+        if not names or not spans:
+            return {}
+        fi = {n: i for i, n in enumerate(names)}
+        si = {s: i for i, s in enumerate(spans)}
+        score = np.zeros((len(names), len(spans)))
+        table: dict[tuple[int, int], Candidate] = {}
+        for c in cands:
+            i, j = fi[c.field], si[id(c.span)]
+            if c.score > score[i, j]:
+                score[i, j] = c.score
+                table[(i, j)] = c
+        rows, cols = linear_sum_assignment(-score)
+        chosen = [table[(i, j)] for i, j in zip(rows, cols, strict=True) if (i, j) in table]
+        chosen.sort(key=lambda c: -c.score)
+        out: dict[str, Candidate] = {}
+        used: set[int] = set()
+        for c in chosen:
+            key = c.region.key() if c.region else frozenset()
+            if key & used:
+                continue  # another label's value: this pair loses
+            used |= key
+            out[c.field] = c
+        # Competition: a close second with another value makes the winner less sure.
+        for name, c in out.items():
+            rivals = [
+                d.score for d in cands
+                if d.field == name and d is not c and d.value.value not in (None, c.value.value)
+            ]
+            if rivals and max(rivals) > 0.85 * c.score:
+                c.why += f"; close rival {max(rivals):.2f}"
+                c.label_score *= 0.8
+        return out
+
+    # --- unlabelled values -------------------------------------------------------------
+
+    def unlabelled(
+        self, models: list[PageModel], taken: dict[str, Candidate], claimed: set[int]
+    ) -> None:
+        used = set(claimed)
+        for c in taken.values():
+            if c.region is not None:
+                used |= c.region.key()
+        wanted = [
+            n for n, f in self.fields.items()
+            if f.unlabelled and (n not in taken or taken[n].value.value is None)
+        ]
+        if not wanted:
+            return
+        segments: list[tuple[int, Phrase, list[Tok], str | None]] = []
+        for mi, model in enumerate(models):
+            for p in model.phrases:
+                run: list[Tok] = []
+                for t in [*p.toks, None]:
+                    if t is not None and id(t) not in used and t.check is None:
+                        run.append(t)
+                        continue
+                    if run:
+                        box = union_bbox([x.box for x in run])
+                        segments.append((mi, p, run, self._local_section(models, mi, box)))
+                    run = []
+        proposals: list[Candidate] = []
+        for name in wanted:
+            fspec = self.fields[name]
+            for k, (mi, p, run, section) in enumerate(segments):
+                compat = 1.0 if section in fspec.sections else 0.0
+                if "any" in fspec.sections:
+                    compat = 0.8 if section is None else 1.0
+                if compat == 0.0:
+                    continue
+                lines = [run]
+                if fspec.max_lines > 1:
+                    lines = self._stack(segments, k, fspec.max_lines)
+                region = Region(lines, "free")
+                tv = self._typed(name, region)
+                if tv.plausibility <= 0.5:
+                    continue
+                hint = self._hint(fspec, region)
+                sc = POSITION["free"] * compat * tv.plausibility * hint
+                proposals.append(Candidate(name, sc, POSITION["free"] * compat * hint, tv, region,
+                                           None, f"unlabelled in section {section}"))
+        proposals.sort(key=lambda c: (-c.score, c.region.box[1] if c.region else 0))
+        for c in proposals:
+            if c.field in taken and taken[c.field].value.value is not None:
+                continue
+            key = c.region.key() if c.region else frozenset()
+            if key & used:
+                continue
+            taken[c.field] = c
+            used |= key
+
+    def _hint(self, fspec: FieldSpec, region: Region) -> float:
+        if not fspec.hints:
+            return 1.0
+        from medxtract.understand.labels import tokens
+
+        words = set(tokens(" ".join(region.texts())))
+        hints = {w for h in fspec.hints for w in tokens(h)}
+        return 1.25 if words & hints else 0.8
+
+    def _stack(self, segments: list, k: int, max_lines: int) -> list[list[Tok]]:
+        """A segment and the segments under it in the same column, while they stay close."""
+        mi, p, run, section = segments[k]
+        lines = [run]
+        box = union_bbox([t.box for t in run])
+        h = p.h
+        for mj, q, other, sec in segments[k + 1 :]:
+            if len(lines) >= max_lines:
+                break
+            if mj != mi or sec != section:
+                continue
+            b = union_bbox([t.box for t in other])
+            if same_row(b, box) or b[1] < box[1]:
+                continue
+            if b[1] - box[3] > 1.2 * h:
+                continue
+            if abs(b[0] - union_bbox([t.box for t in lines[0]])[0]) > 4 * h:
+                continue
+            lines.append(other)
+            box = b
+        return lines
+
+    def _local_section(self, models: list[PageModel], mi: int, box: tuple) -> str | None:
+        """The section of a stray value: what the nearest label above or beside it names,
+        else its heading's."""
+        model = models[mi]
+        h = model.line_h
+        near = [
+            s for s in model.labels
+            if s.kind != "heading"
+            and s.box[1] <= box[1] + 0.3 * h
+            and box[1] - s.box[3] < 4 * h
+            and s.box[0] < box[2]
+        ]
+        if near:
+            s = max(near, key=lambda s: (s.box[1], -abs(s.box[0] - box[0])))
+            own = embedded_section(s.words, self.vocab)
+            if own:
+                return own
+        return self.section_of(models, mi, box)
+
+    # --- the whole document ------------------------------------------------------------
+
+    def find(self, doc: Document) -> dict[str, Found]:
+        models = self.build(doc)
+        cands, claimed = self.candidates(models)
+        taken = self.assign(cands)
+        self.unlabelled(models, taken, claimed)
+        out: dict[str, Found] = {}
+        pages = {id(p): m.page.number for m in models for p in m.phrases}
+        for name in self.fields:
+            c = taken.get(name)
+            out[name] = self._found(models, c, pages)
+            log.debug("field %s: %s", name, c.why if c else "not found")
+        for name, fspec in self.spec.fields.items():
+            if fspec.type == "medicines":
+                out[name] = meds.find_medicines(models, self, taken)
+        if "directions" in self.spec.fields and "directions" not in taken:
+            sig = meds.directions_from_medicines(models, self)
+            if sig is not None:
+                out["directions"] = sig
+        return out
+
+    def _found(self, models: list[PageModel], c: Candidate | None, pages: dict) -> Found:
+        if c is None:
+            return Found(None, 0.0, None, None, None, None, [], None, why="not found")
+        label_bbox = rel_box(models, c.span.phrase.page, c.span.box) if c.span else None
+        page = c.span.phrase.page if c.span else None
+        if c.region is None or not c.region.lines or c.value.value is None:
+            # A blank where the label is: likely right, but a person should see it.
+            return Found(None, round(min(0.75, 0.8 * c.label_score), 3), page, None, label_bbox,
+                         None, c.value.flags, None, why=c.why)
+        toks = c.region.toks
+        words = [w for t in toks for w in t.words]
+        page = next((pages[id(p)] for m in models for p in m.phrases if toks[0] in p.toks), page)
+        ocr = sum(w.confidence for w in words) / len(words)
+        conf = ocr * min(1.0, c.label_score) * POSITION[c.region.where] ** 0.5
+        conf *= c.value.confidence_factor
+        return Found(
+            c.value.value,
+            round(max(0.0, min(1.0, conf)), 3),
+            page,
+            rel_box(models, page, c.region.box),
+            label_bbox,
+            "\n".join(c.region.texts()),
+            c.value.flags,
+            words[0].source,
+            why=c.why,
+        )
+
+
+def rel_box(models: list[PageModel], page: int | None, box: tuple) -> tuple | None:
+    if page is None:
+        return None
+    model = next(m for m in models if m.page.number == page)
+    w, h = max(model.page.width, 1), max(model.page.height, 1)
+    return (
+        round(box[0] / w, 4),
+        round(box[1] / h, 4),
+        round(box[2] / w, 4),
+        round(box[3] / h, 4),
+    )
+
+
+_ = re

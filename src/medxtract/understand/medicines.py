@@ -1,0 +1,286 @@
+"""Medicines wherever they are printed: table rows, numbered lines, Rx blocks, plain lines.
+
+A medicine is a drug name followed by a strength (a number and a unit). The name is
+confirmed by the bundled lexicon; an unknown name is taken only inside a medicine context
+(an Rx mark, a medicines heading or table, a numbered list). Lab values ("Hb 13 g/dL"),
+vitals ("O2Sat: 87%", a label's value) and directions text are never medicines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+from medxtract.document import union_bbox
+from medxtract.understand.labels import tokens
+from medxtract.understand.lexicon import drug_names
+from medxtract.understand.structure import PageModel, Phrase, Tok, same_row
+from medxtract.understand.values import _ONE_BEFORE_UNIT, _STRENGTH, _UNIT_FIX, clean_text
+
+if TYPE_CHECKING:
+    from medxtract.understand.finder import Candidate, Finder, Found
+
+_RATE = re.compile(r"^\s*/\s*(?:d?l|dl|min|h|hr|hour|day|kg|m2|mmol|µl|ul)\b", re.I)
+_NUMBERING = re.compile(r"^(?:\(?\d{1,2}[.)\]]|[-•*·]|#\d+)$")
+
+
+@dataclass
+class Item:
+    name: str
+    strength: str
+    toks: list[Tok]
+    page: int
+    known: bool
+    sig: list[list[Tok]] = field(default_factory=list)
+
+
+@lru_cache
+def _lexicon() -> dict[str, str]:
+    return {n.lower(): n for n in drug_names()}
+
+
+def lookup(name: str) -> str | None:
+    """The lexicon's spelling of a name, allowing an OCR slip; None when unknown."""
+    lex = _lexicon()
+    low = name.lower()
+    if low in lex:
+        return name
+    if len(low) < 5:
+        return None
+    best = process.extractOne(low, list(lex), scorer=fuzz.ratio)
+    if best and best[1] >= 86 and abs(len(best[0]) - len(low)) <= 2:
+        return lex[best[0]]
+    return None
+
+
+def _split_name(words: list[Tok], dose_forms: frozenset[str]) -> tuple[list[Tok], bool]:
+    """The drug name among the words before a strength, and whether the lexicon knows it."""
+    kept = [t for t in words if not _NUMBERING.match(t.text)]
+    kept = [t for t in kept if not (set(tokens(t.text)) <= dose_forms and tokens(t.text))]
+    kept = [t for t in kept if re.search(r"[A-Za-z]{2,}", t.text)]
+    kept = kept[-4:]
+    # Longest run ending at the strength that the lexicon knows; else the last words.
+    for k in range(len(kept)):
+        cand = kept[k:]
+        name = clean_text(" ".join(t.text for t in cand)).strip(",-:;")
+        if lookup(name) or any(lookup(t.text.strip(",-:;")) for t in cand[:1]):
+            return cand, True
+    return kept[-2:], False
+
+
+def _medicine_in(p: Phrase, skip: set[int], dose_forms: frozenset[str]) -> Item | None:
+    toks = [t for t in p.toks if id(t) not in skip]
+    if not toks:
+        return None
+    text_parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for t in toks:
+        spans.append((pos, pos + len(t.text)))
+        text_parts.append(t.text)
+        pos += len(t.text) + 1
+    text = " ".join(text_parts)
+    fixed = _ONE_BEFORE_UNIT.sub("1", text)
+    m = _STRENGTH.search(fixed)
+    if not m or _RATE.match(fixed[m.end() :]):
+        return None
+    before = [t for t, (a, _) in zip(toks, spans, strict=True) if a < m.start() and
+              spans[toks.index(t)][1] <= m.start() + 1]
+    name_toks, known = _split_name(before, dose_forms)
+    if not name_toks:
+        return None
+    name = clean_text(" ".join(t.text for t in name_toks)).strip(",-:;")
+    if not re.search(r"[A-Za-z]{3,}", name):
+        return None
+    canonical = lookup(name) if known else None
+    unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
+    strength = f"{m.group('num').replace(',', '.')} {unit}"
+    strength_toks = [t for t, (a, b) in zip(toks, spans, strict=True)
+                     if a < m.end() and b > m.start()]
+    return Item(canonical or name, strength, name_toks + strength_toks, p.page, known)
+
+
+def _rx_context(model: PageModel, finder: Finder) -> float:
+    """Where on the page medicines start: an Rx mark or a medicines heading (y), else inf."""
+    tops = [
+        s.box[3] for s in model.headings if s.section == "medicines"
+    ] + [p.box[1] for p in model.phrases if p.text().strip() in ("Rx", "℞", "R/", "Rx:", "RX")]
+    return min(tops, default=float("inf"))
+
+
+def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]:
+    """Rows of a medicine table: a header row naming a medicine column, then one record per
+    row (a row with an empty medicine cell continues the one above)."""
+    cols = finder.vocab.columns
+    phrases = sorted(model.phrases, key=lambda p: (p.box[1], p.box[0]))
+    for p in phrases:
+        row = [q for q in phrases if same_row(q.box, p.box)]
+        if len(row) < 2 or p is not min(row, key=lambda q: q.box[0]):
+            continue
+        heads: dict[str, Phrase] = {}
+        for q in row:
+            words = tokens(q.text())
+            kind = max(cols, key=lambda k: cols[k].score(words))
+            if cols[kind].score(words) >= 0.9 and kind not in heads:
+                heads[kind] = q
+        if "medicine" not in heads or len(heads) < 2:
+            continue
+        order = sorted(heads.items(), key=lambda kv: kv[1].box[0])
+        edges = [(k, q.box[0]) for k, q in order]
+        items: list[Item] = []
+        h = p.h
+        last_y = max(q.box[3] for q in row)
+        body = [q for q in phrases if q.box[1] > last_y - 0.2 * h]
+        rows: list[list[Phrase]] = []
+        for q in body:
+            if rows and same_row(q.box, rows[-1][0].box):
+                rows[-1].append(q)
+            else:
+                rows.append([q])
+        for r in rows:
+            top = min(q.box[1] for q in r)
+            if top - last_y > 3.5 * h:
+                break
+            cells: dict[str, list[Phrase]] = {}
+            for q in r:
+                col = max((k for k, x in edges if x <= q.box[0] + 1.5 * h), key=lambda k: dict(
+                    edges)[k], default=edges[0][0])
+                cells.setdefault(col, []).append(q)
+            last_y = max(q.box[3] for q in r)
+            if "medicine" not in cells:
+                if items and "directions" in cells:
+                    items[-1].sig.extend(q.toks for q in cells["directions"])
+                continue
+            name_p = cells["medicine"][0]
+            item = _medicine_in(name_p, skip, finder.vocab.dose_forms)
+            if item is None and "strength" in cells:
+                joined = Phrase(name_p.toks + cells["strength"][0].toks, name_p.index, p.page)
+                item = _medicine_in(joined, skip, finder.vocab.dose_forms)
+            if item is None:
+                continue
+            item.known = True  # a medicine column says what it is
+            item.sig = [q.toks for q in cells.get("directions", [])]
+            items.append(item)
+        if items:
+            return items
+    return []
+
+
+def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list[Item]:
+    items: list[Item] = []
+    for model in models:
+        rx_top = _rx_context(model, finder)
+        label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
+        for p in sorted(model.phrases, key=lambda p: (p.box[1], p.box[0])):
+            first = p.toks[0]
+            # A label's value (vitals, "Weight: 70 kg") is not a medicine.
+            if id(first) in label_toks and not _NUMBERING.match(first.text):
+                continue
+            item = _medicine_in(p, skip | label_toks, finder.vocab.dose_forms)
+            if item is None:
+                continue
+            words = tokens(p.text())
+            if words and words[0] in finder.vocab.sig_starts and not item.known:
+                continue
+            numbered = bool(_NUMBERING.match(first.text))
+            if item.known or p.box[1] >= rx_top or numbered:
+                items.append(item)
+    return items
+
+
+def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip: set) -> None:
+    """Lines under a medicine that read as directions ("Sig: take one...") belong to it."""
+    item_toks = {id(t) for it in items for t in it.toks}
+    for it in items:
+        if it.sig:
+            continue
+        model = next(m for m in models if m.page.number == it.page)
+        box = union_bbox([t.box for t in it.toks])
+        h = max(1.0, box[3] - box[1])
+        below = sorted(
+            (p for p in model.phrases if p.box[1] > box[3] - 0.2 * h and p.box[0] > box[0] - 3 * h
+             and p.box[1] - box[3] < 2.2 * h and not same_row(p.box, box)),
+            key=lambda p: p.box[1],
+        )
+        for p in below[:2]:
+            if any(id(t) in item_toks for t in p.toks) or any(id(t) in skip for t in p.toks):
+                break
+            words = tokens(p.text())
+            if words and words[0] in finder.vocab.sig_starts:
+                toks = p.toks[1:] if words[0] == "sig" else p.toks
+                it.sig.append(toks)
+                box = p.box
+            else:
+                break
+
+
+def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate]) -> list[Item]:
+    skip: set[int] = set()
+    for c in taken.values():
+        if c.region is not None:
+            skip |= c.region.key()
+    items: list[Item] = []
+    for model in models:
+        items += _table_items(model, finder, skip)
+    if not items:
+        items = _line_items(models, finder, skip)
+        _attach_sig(models, items, finder, skip)
+    return items
+
+
+def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Found:
+    from medxtract.understand.finder import Found, rel_box
+
+    items = _collect(models, finder, taken)
+    finder._items = items  # directions may be read from the same items
+    if not items:
+        return Found(None, 0.0, None, None, None, None, [], None, why="no drug+strength lines")
+    words = [w for it in items for t in it.toks for w in t.words]
+    ocr = sum(w.confidence for w in words) / len(words)
+    known = sum(it.known for it in items) / len(items)
+    conf = ocr * (0.7 + 0.3 * known)
+    page = items[0].page
+    boxes = [rel_box(models, it.page, union_bbox([t.box for t in it.toks])) for it in items]
+    return Found(
+        [{"name": it.name, "strength": it.strength} for it in items],
+        round(min(1.0, conf), 3),
+        page,
+        rel_box(models, page, union_bbox([t.box for it in items if it.page == page
+                                          for t in it.toks])),
+        None,
+        "\n".join(" ".join(t.text for t in it.toks) for it in items),
+        [] if known == 1.0 else ["unknown_drug"],
+        words[0].source,
+        item_bboxes=[b for b in boxes if b is not None],
+        why=f"{len(items)} medicine(s), {known:.0%} in the lexicon",
+    )
+
+
+def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found | None:
+    """Directions printed per medicine (sig lines, a table column), joined in order."""
+    from medxtract.understand.finder import Found, rel_box
+
+    items: list[Item] = getattr(finder, "_items", [])
+    parts = [" ".join(t.text for t in line) for it in items for line in it.sig]
+    parts = [clean_text(p) for p in parts if clean_text(p)]
+    if not parts:
+        return None
+    toks = [t for it in items for line in it.sig for t in line]
+    words = [w for t in toks for w in t.words]
+    ocr = sum(w.confidence for w in words) / len(words)
+    page = items[0].page
+    return Found(
+        "; ".join(parts),
+        round(ocr * 0.85, 3),
+        page,
+        rel_box(models, page, union_bbox([t.box for t in toks])),
+        None,
+        "\n".join(parts),
+        [],
+        words[0].source,
+        why="sig lines under each medicine",
+    )

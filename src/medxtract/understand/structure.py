@@ -1,0 +1,336 @@
+"""The form's structure from its words: phrases, rows, label spans, headings, sections,
+check boxes and value regions beside, under or over a label.
+
+Everything here is geometry and vocabulary; nothing names a field. Boxes are pixels of the
+page as read (`Page.width` x `Page.height`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+from medxtract.document import Page, Word
+from medxtract.understand.labels import Vocabulary, label_tokens
+
+Box = tuple[float, float, float, float]
+
+CHECKED = frozenset("☒☑✓✔✗✘■▣◼●◉⊠x")
+UNCHECKED = frozenset("☐□▢◻○◯")
+# Fill-in rules and leaders; a lone dash stays (it may separate a name from its directions).
+_FILL = re.compile(r"^(?:[_.…|:]+|[_.\-—–…]{2,})$")
+_BRACKET_BOX = re.compile(r"^[\[(]\s*([xX✓✔]?)\s*[\])]$")
+
+
+@dataclass
+class Tok:
+    text: str
+    words: list[Word]
+    box: Box
+    conf: float
+    check: bool | None = None  # a check box: True ticked, False empty
+
+    @property
+    def h(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+@dataclass
+class Phrase:
+    toks: list[Tok]
+    index: int
+    page: int
+
+    @property
+    def box(self) -> Box:
+        return _union([t.box for t in self.toks])
+
+    @property
+    def h(self) -> float:
+        return max(1.0, median(t.h for t in self.toks if t.check is None) if any(
+            t.check is None for t in self.toks) else self.toks[0].h)
+
+    def text(self, a: int = 0, b: int | None = None) -> str:
+        return " ".join(t.text for t in self.toks[a:b])
+
+
+@dataclass
+class LabelSpan:
+    phrase: Phrase
+    start: int
+    end: int  # one past the last token
+    words: tuple[str, ...]
+    colon: bool
+    kind: str = "label"  # "label" (maybe a field's), "heading"
+    section: str | None = None  # kind a heading opens
+
+    @property
+    def box(self) -> Box:
+        return _union([t.box for t in self.phrase.toks[self.start : self.end]])
+
+    @property
+    def text(self) -> str:
+        return self.phrase.text(self.start, self.end)
+
+
+@dataclass
+class Region:
+    """A value's tokens, as lines of tokens, and where it sits relative to its label."""
+
+    lines: list[list[Tok]]
+    where: str  # right, below, above, free
+
+    @property
+    def toks(self) -> list[Tok]:
+        return [t for line in self.lines for t in line]
+
+    @property
+    def box(self) -> Box:
+        return _union([t.box for t in self.toks])
+
+    def texts(self) -> list[str]:
+        return [" ".join(t.text for t in line) for line in self.lines]
+
+    def key(self) -> frozenset[int]:
+        return frozenset(id(t) for t in self.toks)
+
+
+@dataclass
+class PageModel:
+    page: Page
+    phrases: list[Phrase]
+    labels: list[LabelSpan] = field(default_factory=list)
+    headings: list[LabelSpan] = field(default_factory=list)
+
+    @property
+    def line_h(self) -> float:
+        hs = [p.h for p in self.phrases]
+        return median(hs) if hs else 20.0
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _check_state(text: str) -> bool | None:
+    if len(text) == 1 and text in UNCHECKED:
+        return False
+    if len(text) == 1 and text in CHECKED - {"x"}:
+        return True
+    m = _BRACKET_BOX.match(text)
+    if m:
+        return bool(m.group(1))
+    return None
+
+
+def _clean_word(text: str) -> str:
+    # Fill-in lines fused to a value ("St______", "____A") and stray bars.
+    return text.strip("_|…").strip()
+
+
+def phrases_of(page: Page) -> list[Phrase]:
+    """Each line cut into phrases at wide gaps; fill-in rules dropped, fragments rejoined."""
+    w, h = max(page.width, 1), max(page.height, 1)
+    out: list[Phrase] = []
+    for line in page.lines:
+        toks: list[Tok] = []
+        for word in line.words:
+            box = (word.bbox[0] * w, word.bbox[1] * h, word.bbox[2] * w, word.bbox[3] * h)
+            state = _check_state(word.text.strip())
+            text = word.text if state is not None else _clean_word(word.text)
+            if not text or (state is None and _FILL.match(text)):
+                continue
+            tok = Tok(text, [word], box, word.confidence, state)
+            prev = toks[-1] if toks else None
+            # A word split by the text layer ("Anytow" "n") rejoins when the gap is nil.
+            if (
+                prev is not None
+                and state is None
+                and prev.check is None
+                and box[0] - prev.box[2] < 0.12 * max(prev.h, 1.0)
+                and prev.text[-1:].isalnum()
+                and text[:1].isalnum()
+                and word.source != "ocr"
+            ):
+                toks[-1] = Tok(
+                    prev.text + text,
+                    prev.words + [word],
+                    _union([prev.box, box]),
+                    min(prev.conf, word.confidence),
+                )
+                continue
+            toks.append(tok)
+        if not toks:
+            continue
+        hh = median(t.h for t in toks)
+        current: list[Tok] = [toks[0]]
+        for tok in toks[1:]:
+            gap = tok.box[0] - current[-1].box[2]
+            if gap > 1.6 * hh:
+                out.append(Phrase(current, len(out), 0))
+                current = []
+            current.append(tok)
+        out.append(Phrase(current, len(out), 0))
+    for p in out:
+        p.page = page.number
+    return out
+
+
+def same_row(a: Box, b: Box) -> bool:
+    ca, cb = (a[1] + a[3]) / 2, (b[1] + b[3]) / 2
+    return abs(ca - cb) < 0.5 * max(min(a[3] - a[1], b[3] - b[1]), 1.0)
+
+
+def find_spans(
+    phrase: Phrase,
+    is_label: callable,  # type: ignore[valid-type]
+    max_words: int = 8,
+) -> list[tuple[int, int, tuple[str, ...], bool]]:
+    """Label spans in a phrase: (start, end, words, colon). A span starts the phrase, follows
+    a comma/colon/check box, and ends at a colon or where the vocabulary says it is a label."""
+    spans: list[tuple[int, int, tuple[str, ...], bool]] = []
+    toks = phrase.toks
+    i = 0
+    while i < len(toks):
+        starts_ok = (
+            i == 0
+            or toks[i - 1].text.endswith((",", ":", ";", "|", ")"))
+            or toks[i].box[0] - toks[i - 1].box[2] > 0.9 * phrase.h
+        )
+        if not starts_ok or toks[i].check is not None:
+            i += 1
+            continue
+        found = None
+        # A colon ends a label outright.
+        for j in range(i, min(len(toks), i + max_words)):
+            if toks[j].check is not None:
+                break
+            if toks[j].text.endswith(":") or toks[j].text.endswith("?"):
+                words = label_tokens(phrase.text(i, j + 1))
+                if words:
+                    found = (i, j + 1, words, True)
+                break
+        if found is None:
+            # Without a colon, the longest prefix the vocabulary calls a label.
+            for j in range(min(len(toks), i + max_words), i, -1):
+                if any(t.check is not None for t in toks[i:j]):
+                    continue
+                words = label_tokens(phrase.text(i, j))
+                if words and is_label(words, j == len(toks)):
+                    found = (i, j, words, False)
+                    break
+        if found is None:
+            i += 1
+            continue
+        spans.append(found)
+        i = found[1]
+    return spans
+
+
+def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[int]]) -> Region:
+    """Tokens after the label on its phrase up to the next label; else the next phrase on
+    the row (within a few label widths), unless it starts with a label."""
+    p = span.phrase
+    stops = [s for s in span_ends.get(p.index, []) if s >= span.end]
+    stop = min(stops) if stops else len(p.toks)
+    toks = p.toks[span.end : stop]
+    if toks:
+        return Region([toks], "right")
+    if stop < len(p.toks):
+        return Region([], "right")
+    box = span.box
+    right = [
+        q
+        for q in model.phrases
+        if q.page == p.page and q is not p and same_row(q.box, p.box) and q.box[0] >= box[2] - 2
+    ]
+    right.sort(key=lambda q: q.box[0])
+    if right:
+        q = right[0]
+        if q.box[0] - box[2] < 12 * p.h and 0 not in span_ends.get(q.index, [-1]) and not (
+            q.index in span_ends and min(span_ends[q.index]) == 0
+        ):
+            starts = span_ends.get(q.index, [])
+            cut = min(starts) if starts else len(q.toks)
+            if cut > 0:
+                return Region([q.toks[:cut]], "right")
+    return Region([], "right")
+
+
+def region_below(
+    model: PageModel,
+    span: LabelSpan,
+    label_starts: set[int],
+    max_lines: int,
+    first_gap: float = 2.4,
+) -> Region:
+    """Phrases under the label, starting under it, until a gap, a label or `max_lines`."""
+    box = span.box
+    h = span.phrase.h
+    p = span.phrase
+    cands = [
+        q
+        for q in model.phrases
+        if q.page == p.page
+        and q is not p
+        and (q.box[1] + q.box[3]) / 2 > box[3]
+        and not same_row(q.box, box)
+        and q.box[0] < box[2] + 0.5 * h
+        and q.box[2] > box[0]
+        and q.box[0] > box[0] - 4 * h
+    ]
+    cands.sort(key=lambda q: (q.box[1], q.box[0]))
+    lines: list[list[Tok]] = []
+    ref = box[3]
+    x0 = None
+    for q in cands:
+        limit = first_gap * h if not lines else 1.3 * max(q.h, h)
+        if q.box[1] - ref > limit:
+            break
+        if q.index in label_starts:
+            break
+        if lines and same_row(q.box, _union([t.box for t in lines[-1]])):
+            lines[-1] = sorted(lines[-1] + q.toks, key=lambda t: t.box[0])
+            continue
+        if x0 is not None and abs(q.box[0] - x0) > 6 * h:
+            continue
+        lines.append(q.toks)
+        x0 = q.box[0] if x0 is None else x0
+        ref = q.box[3]
+        if len(lines) >= max_lines:
+            break
+    return Region(lines, "below")
+
+
+def region_above(model: PageModel, span: LabelSpan, label_starts: set[int]) -> Region:
+    """The phrase just over a caption printed under its value line."""
+    box = span.box
+    h = span.phrase.h
+    p = span.phrase
+    best = None
+    for q in model.phrases:
+        if q.page != p.page or q is p or q.index in label_starts:
+            continue
+        if q.box[3] > box[1] + 0.3 * h or box[1] - q.box[3] > 1.6 * h:
+            continue
+        overlap = min(q.box[2], box[2] + 3 * h) - max(q.box[0], box[0] - 3 * h)
+        if overlap <= 0:
+            continue
+        if best is None or q.box[3] > best.box[3]:
+            best = q
+    return Region([best.toks] if best else [], "above")
+
+
+def heading_kind(words: tuple[str, ...], kinds: dict[str, Vocabulary]) -> tuple[str | None, float]:
+    best, score = None, 0.0
+    for kind, vocab in kinds.items():
+        s = vocab.score(words)
+        if s > score:
+            best, score = kind, s
+    return best, score

@@ -1,0 +1,127 @@
+"""Values by type: a candidate region's value and how plausible it is for the field.
+
+Plausibility is what lets type and position decide where labels do not: a name looks like
+a person's name, a phone has a plausible digit count, a date parses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from medxtract.understand.specs.schema import FieldSpec
+from medxtract.understand.structure import Region, Tok
+from medxtract.understand.values import normalise
+
+_TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "md", "m.d", "do", "np", "mbbs", "phd",
+           "jr", "sr", "ii", "iii", "rn", "pa-c", "frcp", "mrcgp", "dds"}  # fmt: skip
+_PLACE_WORDS = {"street", "st", "road", "rd", "ave", "avenue", "lane", "ln", "blvd", "city",
+                "drive", "court", "ct", "way", "place", "pl", "suite", "apt", "box", "po",
+                "states", "kingdom", "county", "highway", "hwy", "floor", "building"}  # fmt: skip
+_ORG_WORDS = {"company", "insurance", "inc", "ltd", "llc", "hospital", "clinic", "centre",
+              "center", "pharmacy", "group", "health", "medical", "services", "corporation",
+              "assurance", "mutual", "plc", "trust"}  # fmt: skip
+
+
+@dataclass
+class TypedValue:
+    value: Any
+    flags: list[str]
+    plausibility: float
+
+    @property
+    def confidence_factor(self) -> float:
+        if "invalid" in self.flags:
+            return 0.4
+        if "corrected" in self.flags:
+            return 0.85
+        return 1.0
+
+
+def name_plausibility(text: str) -> float:
+    if "@" in text or re.search(r"\d", text):
+        return 0.1
+    words = [w.strip(",.()") for w in text.split()]
+    words = [w for w in words if w and w.lower().strip(".") not in _TITLES]
+    if not words:
+        return 0.2
+    lowered = {w.lower() for w in words}
+    score = {1: 0.55, 2: 1.0, 3: 1.0, 4: 0.95, 5: 0.7}.get(len(words), 0.3)
+    if lowered & _PLACE_WORDS:
+        score *= 0.4
+    if lowered & _ORG_WORDS:
+        score *= 0.5
+    capitals = sum(w[:1].isupper() for w in words) / len(words)
+    if capitals < 0.5:
+        score *= 0.6
+    return score
+
+
+def address_plausibility(text: str) -> float:
+    has_digit = bool(re.search(r"\d", text))
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    if "@" in text:
+        return 0.1
+    if has_digit and words:
+        return 1.0
+    if len(words) >= 2 and {w.lower() for w in words} & _PLACE_WORDS:
+        return 0.8
+    return 0.45 if len(words) >= 2 else 0.2
+
+
+def _checked_options(toks: list[Tok]) -> list[str] | None:
+    """Options marked in a row of check boxes ("☒ Yes ☐ No" or "Yes [x] No [ ]"), or None
+    when the region has no check box."""
+    if not any(t.check is not None for t in toks):
+        return None
+    boxes_first = toks[0].check is not None
+    options: list[tuple[bool, list[str]]] = []
+    current: list[str] = []
+    state: bool | None = None
+    for t in toks:
+        if t.check is not None:
+            if boxes_first:
+                if state is not None:
+                    options.append((state, current))
+                state, current = t.check, []
+            else:
+                options.append((t.check, current))
+                current = []
+        else:
+            current.append(t.text)
+    if boxes_first and state is not None:
+        options.append((state, current))
+    return [" ".join(words) for on, words in options if on and words]
+
+
+def type_value(fspec: FieldSpec, region: Region, date_order: str, _vocab: Any) -> TypedValue:
+    toks = region.toks
+    if fspec.type in ("bool", "choice"):
+        picked = _checked_options(toks)
+        if picked is not None:
+            if not picked:
+                return TypedValue(None, [], 0.7)  # boxes, none ticked: a blank answer
+            value, flags = normalise(picked[:1], fspec, date_order)
+            return TypedValue(value, flags, 1.0 if value is not None else 0.2)
+    texts = region.texts()
+    value, flags = normalise(texts, fspec, date_order)
+    text = " ".join(texts)
+    if value is None:
+        return TypedValue(None, flags, 0.1 if "invalid" in flags else 0.6)
+    kind = fspec.type
+    if kind == "name":
+        p = name_plausibility(str(value))
+    elif kind == "address":
+        p = address_plausibility(str(value))
+    elif kind == "identifier":
+        p = 1.0 if re.search(r"\d", text) else 0.3
+    elif kind == "text":
+        p = 0.3 if text.rstrip().endswith((":", "?")) else 1.0
+    else:
+        p = 1.0
+    if "invalid" in flags:
+        p *= 0.3
+    elif "corrected" in flags:
+        p *= 0.85
+    return TypedValue(value, flags, p)

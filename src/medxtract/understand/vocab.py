@@ -1,0 +1,68 @@
+"""The shared vocabulary (vocab.yaml) merged with one spec's additions, pre-tokenised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from medxtract.understand.labels import Vocabulary, tokens
+from medxtract.understand.specs.schema import DocumentSpec
+
+
+@lru_cache
+def _raw() -> dict[str, Any]:
+    text = (resources.files("medxtract.understand") / "vocab.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _words(items: list[str]) -> frozenset[str]:
+    return frozenset(w for item in items for w in tokens(str(item)))
+
+
+@dataclass(frozen=True)
+class Vocab:
+    sections: dict[str, Vocabulary]
+    section_words: dict[str, frozenset[str]]
+    prescriber_marks: frozenset[str]
+    other: Vocabulary
+    dose_forms: frozenset[str]
+    columns: dict[str, Vocabulary]
+    sig_starts: frozenset[str]
+
+
+_CACHE: dict[tuple[str, int], Vocab] = {}
+
+
+def vocab_for(spec: DocumentSpec) -> Vocab:
+    key = (spec.name, id(spec))
+    if key not in _CACHE:
+        _CACHE[key] = _build(spec)
+    return _CACHE[key]
+
+
+def _build(spec: DocumentSpec) -> Vocab:
+    raw = _raw()
+    kinds = {k: list(v) for k, v in raw["section_kinds"].items()}
+    for k, v in spec.section_kinds.items():
+        kinds.setdefault(k, []).extend(v)
+    return Vocab(
+        sections={k: Vocabulary(v) for k, v in kinds.items()},
+        section_words={k: _words(v) for k, v in raw["section_words"].items()},
+        prescriber_marks=_words(raw["prescriber_marks"]),
+        other=Vocabulary([*raw["other_labels"], *spec.other_labels]),
+        dose_forms=_words(raw["dose_forms"]),
+        columns={k: Vocabulary(v) for k, v in raw["table_columns"].items()},
+        sig_starts=_words(raw["sig_starts"]),
+    )
+
+
+def embedded_section(words: tuple[str, ...], vocab: Vocab) -> str | None:
+    """The section a label names by itself ("Emergency contact name" -> emergency)."""
+    for kind, ws in vocab.section_words.items():
+        if any(w in ws for w in words):
+            return kind
+    return None
