@@ -224,8 +224,8 @@ class Finder:
                         if not region.lines:
                             continue
                         tv = self._typed(name, region)
-                        if tv.plausibility <= 0:
-                            continue
+                        if tv.value is None and "invalid" in tv.flags:
+                            continue  # not a value of this type: leave it to others
                         sc = s * POSITION[region.where] * tv.plausibility
                         if best is None or sc > best.score:
                             best = Candidate(name, sc, s, tv, region, span,

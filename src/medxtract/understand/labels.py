@@ -102,6 +102,8 @@ def match_entry(label: tuple[str, ...], entry: tuple[str, ...]) -> Match:
             if ew in STOP:
                 continue
             return Match(0.0, label)
+        if best < 1.0 and len(entry) == 1 and len(label) == 1 and len(label[0]) <= 4:
+            return Match(0.0, label)  # "James" is not "Name": a short lone word must be exact
         used.add(best_i)
         total += best
     cover = total / max(1, sum(1 for ew in entry if ew not in STOP))

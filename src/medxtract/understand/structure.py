@@ -153,7 +153,7 @@ def phrases_of(page: Page) -> list[Phrase]:
                 prev is not None
                 and state is None
                 and prev.check is None
-                and box[0] - prev.box[2] < 0.12 * max(prev.h, 1.0)
+                and box[0] - prev.box[2] < 0.04 * max(prev.h, 1.0)
                 and prev.text[-1:].isalnum()
                 and text[:1].isalnum()
                 and word.source != "ocr"
@@ -187,13 +187,35 @@ def same_row(a: Box, b: Box) -> bool:
     return abs(ca - cb) < 0.5 * max(min(a[3] - a[1], b[3] - b[1]), 1.0)
 
 
+def _labelish(text: str) -> bool:
+    return not re.search(r"[\d@]", text) and bool(re.search(r"[A-Za-z]", text))
+
+
+def _colon_label_start(toks: list[Tok], i: int, j: int) -> int:
+    """Where a label ending in a colon at `j` starts: walk back over label-like words (a
+    parenthesis counts as one) to `i`, a comma or a word with digits ("Pune 412201 Ph:")."""
+    k = j
+    depth = 0
+    while k >= i:
+        text = toks[k].text
+        depth += text.count(")") - text.count("(")
+        inside = depth > 0 or (text.count("(") and k != j)
+        if k < j and not inside and (not _labelish(text) or text.endswith((",", ";"))):
+            return k + 1
+        if k < j and j - k >= 7:
+            return k + 1
+        k -= 1
+    return i
+
+
 def find_spans(
     phrase: Phrase,
     is_label: callable,  # type: ignore[valid-type]
     max_words: int = 8,
 ) -> list[tuple[int, int, tuple[str, ...], bool]]:
-    """Label spans in a phrase: (start, end, words, colon). A span starts the phrase, follows
-    a comma/colon/check box, and ends at a colon or where the vocabulary says it is a label."""
+    """Label spans in a phrase: (start, end, words, colon). A span starts the phrase or
+    follows a comma, colon or wide gap; it ends at a colon, or where the vocabulary calls the
+    words a label and a gap (or the phrase's end) separates them from what follows."""
     spans: list[tuple[int, int, tuple[str, ...], bool]] = []
     toks = phrase.toks
     i = 0
@@ -203,26 +225,37 @@ def find_spans(
             or toks[i - 1].text.endswith((",", ":", ";", "|", ")"))
             or toks[i].box[0] - toks[i - 1].box[2] > 0.9 * phrase.h
         )
-        if not starts_ok or toks[i].check is not None:
+        if toks[i].check is not None:
             i += 1
             continue
         found = None
         # A colon ends a label outright.
-        for j in range(i, min(len(toks), i + max_words)):
+        for j in range(i, min(len(toks), i + 12)):
             if toks[j].check is not None:
                 break
-            if toks[j].text.endswith(":") or toks[j].text.endswith("?"):
-                words = label_tokens(phrase.text(i, j + 1))
+            if toks[j].text.endswith((":", "?")):
+                k = _colon_label_start(toks, i, j)
+                words = label_tokens(phrase.text(k, j + 1))
                 if words:
-                    found = (i, j + 1, words, True)
+                    found = (k, j + 1, words, True)
                 break
-        if found is None:
-            # Without a colon, the longest prefix the vocabulary calls a label.
+        if found is None and starts_ok:
+            # Without a colon, the longest prefix the vocabulary calls a label, set off from
+            # its value by a gap ("Name ____ John", "Weight 70" is a value line, not a label).
             for j in range(min(len(toks), i + max_words), i, -1):
                 if any(t.check is not None for t in toks[i:j]):
                     continue
+                # A number cannot be part of a label, so "Phone (000) 111" needs no gap.
+                gap_after = j == len(toks) or (
+                    toks[j].box[0] - toks[j - 1].box[2] > 0.8 * phrase.h
+                    or toks[j].check is not None
+                    or toks[j].text[:1].isdigit()
+                    or toks[j].text[:1] in "(+#"
+                )
+                if not gap_after:
+                    continue
                 words = label_tokens(phrase.text(i, j))
-                if words and is_label(words, j == len(toks)):
+                if words and is_label(words, i == 0 and j == len(toks)):
                     found = (i, j, words, False)
                     break
         if found is None:
@@ -234,33 +267,35 @@ def find_spans(
 
 
 def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[int]]) -> Region:
-    """Tokens after the label on its phrase up to the next label; else the next phrase on
-    the row (within a few label widths), unless it starts with a label."""
+    """Tokens after the label on its phrase up to the next label; then the phrases further
+    along the row ("06 / 10 / 90" in boxes) until a label, a check box row or a wide gap."""
     p = span.phrase
     stops = [s for s in span_ends.get(p.index, []) if s >= span.end]
     stop = min(stops) if stops else len(p.toks)
-    toks = p.toks[span.end : stop]
-    if toks:
-        return Region([toks], "right")
+    toks = list(p.toks[span.end : stop])
     if stop < len(p.toks):
-        return Region([], "right")
-    box = span.box
-    right = [
-        q
-        for q in model.phrases
-        if q.page == p.page and q is not p and same_row(q.box, p.box) and q.box[0] >= box[2] - 2
-    ]
-    right.sort(key=lambda q: q.box[0])
-    if right:
-        q = right[0]
-        if q.box[0] - box[2] < 12 * p.h and 0 not in span_ends.get(q.index, [-1]) and not (
-            q.index in span_ends and min(span_ends[q.index]) == 0
-        ):
-            starts = span_ends.get(q.index, [])
-            cut = min(starts) if starts else len(q.toks)
-            if cut > 0:
-                return Region([q.toks[:cut]], "right")
-    return Region([], "right")
+        return Region([toks] if toks else [], "right")
+    row = sorted(
+        (
+            q
+            for q in model.phrases
+            if q.page == p.page and q is not p and same_row(q.box, p.box)
+            and q.box[0] >= p.box[2] - 2
+        ),
+        key=lambda q: q.box[0],
+    )
+    last_x = (toks[-1].box[2] if toks else span.box[2])
+    for q in row:
+        gap = q.box[0] - last_x
+        if gap > (12 if not toks else 5) * p.h:
+            break
+        starts = span_ends.get(q.index, [])
+        cut = min(starts) if starts else len(q.toks)
+        toks.extend(q.toks[:cut])
+        last_x = q.box[2]
+        if cut < len(q.toks):
+            break
+    return Region([toks] if toks else [], "right")
 
 
 def region_below(
@@ -282,8 +317,7 @@ def region_below(
         and (q.box[1] + q.box[3]) / 2 > box[3]
         and not same_row(q.box, box)
         and q.box[0] < box[2] + 0.5 * h
-        and q.box[2] > box[0]
-        and q.box[0] > box[0] - 4 * h
+        and q.box[0] > box[0] - 6 * h
     ]
     cands.sort(key=lambda q: (q.box[1], q.box[0]))
     lines: list[list[Tok]] = []
