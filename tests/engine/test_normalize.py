@@ -7,7 +7,7 @@ from medxtract.understand.values import correct_drug, normalise
 
 
 def spec(type_: str, **kw) -> FieldSpec:
-    return FieldSpec(type=type_, rule="right_of", labels=["X"], **kw)
+    return FieldSpec(type=type_, labels=["X"], **kw)
 
 
 @pytest.mark.parametrize(

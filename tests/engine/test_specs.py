@@ -9,11 +9,11 @@ from medxtract.understand.specs import load_spec_file, load_specs
 
 GOOD = """\
 name: lab_report
-keywords: ["Laboratory Report", "Specimen"]
+evidence: ["Laboratory Report", "Specimen"]
 fields:
   patient_name:
     type: name
-    rule: right_of
+    sections: [patient, none]
     labels: ["Patient"]
 """
 
@@ -38,15 +38,24 @@ def test_typo_is_rejected_with_file_and_line(tmp_path: Path):
     assert f"{path}:7:" in str(err.value) and "lables" in str(err.value)
 
 
-def test_rule_without_labels_is_rejected(tmp_path: Path):
+def test_field_without_labels_is_rejected(tmp_path: Path):
     path = tmp_path / "bad.yaml"
     path.write_text(GOOD.replace('    labels: ["Patient"]\n', ""))
     with pytest.raises(SpecError, match="needs 'labels'"):
         load_spec_file(path)
 
 
-def test_bad_regex_is_rejected(tmp_path: Path):
+def test_unknown_field_type_is_rejected_with_its_line(tmp_path: Path):
     path = tmp_path / "bad.yaml"
-    path.write_text(GOOD.replace("rule: right_of", "rule: pattern\n    pattern: '(unclosed'"))
-    with pytest.raises(SpecError, match="invalid regular expression"):
+    path.write_text(GOOD.replace("type: name", "type: nmae"))
+    with pytest.raises(SpecError) as err:
         load_spec_file(path)
+    assert f"{path}:5:" in str(err.value)
+
+
+def test_shipped_fields_declare_concepts_sections_and_types():
+    for spec in load_specs().values():
+        for name, field in spec.fields.items():
+            assert field.type, name
+            assert field.sections, name
+            assert field.labels or field.unlabelled or field.type == "medicines", name

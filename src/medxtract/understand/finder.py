@@ -99,6 +99,9 @@ class Finder:
             return True
         if self.vocab.other.score(words) >= 0.9:
             return True
+        for _join, parts in self.vocab.composites.values():
+            if any(v.score(words) >= LABEL_MIN for _p, v in parts):
+                return True
         return whole and heading_kind(words, self.vocab.sections)[1] >= HEADING_MIN
 
     def build(self, doc: Document) -> list[PageModel]:
@@ -186,8 +189,17 @@ class Finder:
             return 1.0 if "none" in fspec.sections else 0.55
         return 1.0 if section in fspec.sections else 0.0
 
-    def _typed(self, name: str, region: Region) -> TypedValue:
-        return type_value(self.fields[name], region, self.date_order, self.vocab)
+    def _typed(self, name: str, region: Region, span: LabelSpan | None = None) -> TypedValue:
+        return type_value(self.fields[name], region, self._order(span), self.vocab)
+
+    def _order(self, span: LabelSpan | None) -> str:
+        """A label that prints its date format ("Date of birth (dd/mm/yy)") decides it."""
+        text = span.phrase.text().lower() if span is not None else ""
+        if re.search(r"\bdd\W{0,3}mm\b", text):
+            return "DMY"
+        if re.search(r"\bmm\W{0,3}dd\b", text):
+            return "MDY"
+        return self.date_order
 
     def candidates(self, models: list[PageModel]) -> tuple[list[Candidate], set[int]]:
         """Every (label, field) pair worth weighing; and the tokens other labels own."""
@@ -223,7 +235,7 @@ class Finder:
                     for region in regions:
                         if not region.lines:
                             continue
-                        tv = self._typed(name, region)
+                        tv = self._typed(name, region, span)
                         if tv.value is None and "invalid" in tv.flags:
                             continue  # not a value of this type: leave it to others
                         sc = s * POSITION[region.where] * tv.plausibility
@@ -240,8 +252,68 @@ class Finder:
                     region = right if right.lines else region_below(model, span, starts, 1)
                     if right.lines or span.colon:
                         claimed.update(region.key())
-                _ = section
+            cands += self._composites(models, mi, starts, ends)
         return cands, claimed
+
+    def _composites(
+        self, models: list[PageModel], mi: int, starts: set[int], ends: dict[int, list[int]]
+    ) -> list[Candidate]:
+        """A name or address the form splits over labelled boxes (given/family name; street,
+        city, state, postal code), put back together as one candidate."""
+        model = models[mi]
+        h = model.line_h
+        out: list[Candidate] = []
+        for kind, (join, parts) in self.vocab.composites.items():
+            names = [n for n, f in self.fields.items() if f.type == kind]
+            if not names:
+                continue
+            order = [p for p, _ in parts]
+            hits: list[tuple[str, LabelSpan, Region, str | None]] = []
+            for span in model.labels:
+                part, sc = max(((p, v.score(span.words)) for p, v in parts), key=lambda t: t[1])
+                if sc < 0.85:
+                    continue
+                region = region_right(model, span, ends)
+                if not region.lines:
+                    region = region_below(model, span, starts, 1)
+                if not region.lines:
+                    continue
+                section = embedded_section(span.words, self.vocab) or self.section_of(
+                    models, mi, span.box
+                )
+                hits.append((part, span, region, section))
+            hits.sort(key=lambda t: (t[1].box[1], t[1].box[0]))
+            groups: list[list[tuple[str, LabelSpan, Region, str | None]]] = []
+            for hit in hits:
+                g = groups[-1] if groups else None
+                if (
+                    g is not None
+                    and hit[3] == g[-1][3]
+                    and hit[1].box[1] - g[-1][1].box[3] < 6 * h
+                    and hit[0] not in {x[0] for x in g}
+                ):
+                    g.append(hit)
+                else:
+                    groups.append([hit])
+            for g in groups:
+                if len(g) < 2:
+                    continue
+                g.sort(key=lambda t: order.index(t[0]))
+                if join == " ":
+                    region = Region([[t for x in g for t in x[2].toks]], "right")
+                else:
+                    region = Region([x[2].toks for x in g], "right")
+                for name in names:
+                    compat = self._compat(self.fields[name], g[0][3])
+                    if compat == 0.0:
+                        continue
+                    tv = self._typed(name, region)
+                    if tv.value is None:
+                        continue
+                    score = (1.0 + 0.01 * len(g)) * compat * tv.plausibility
+                    out.append(Candidate(name, score, compat, tv, region, g[0][1],
+                                         f"{kind} put together from {len(g)} labelled parts"))
+        return out
 
     # --- assignment --------------------------------------------------------------------
 
@@ -353,6 +425,7 @@ class Finder:
         lines = [run]
         box = union_bbox([t.box for t in run])
         h = p.h
+        prev_phrase = p
         for mj, q, other, sec in segments[k + 1 :]:
             if len(lines) >= max_lines:
                 break
@@ -363,10 +436,15 @@ class Finder:
                 continue
             if b[1] - box[3] > 1.2 * h:
                 continue
-            if abs(b[0] - union_bbox([t.box for t in lines[0]])[0]) > 4 * h:
+            first = union_bbox([t.box for t in lines[0]])
+            # Letterhead lines are centred: their phrases share a centre, not a left edge.
+            pb = prev_phrase.box
+            centred = abs((q.box[0] + q.box[2]) / 2 - (pb[0] + pb[2]) / 2) < 3 * h
+            if abs(b[0] - first[0]) > 4 * h and not centred:
                 continue
             lines.append(other)
             box = b
+            prev_phrase = q
         return lines
 
     def _local_section(self, models: list[PageModel], mi: int, box: tuple) -> str | None:
@@ -450,5 +528,3 @@ def rel_box(models: list[PageModel], page: int | None, box: tuple) -> tuple | No
         round(box[3] / h, 4),
     )
 
-
-_ = re

@@ -51,7 +51,7 @@ def tokens(text: str) -> tuple[str, ...]:
     """Stemmed lowercase words; "D.O.B" and "Pt." keep their letters."""
     text = text.lower().replace("'s", "").replace("’s", "")
     # Dotted abbreviations ("d.o.b", "m.d") become one word.
-    text = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\b", lambda m: m.group().replace(".", ""), text)
+    text = re.sub(r"\b(?:[a-z]\.){2,}(?:[a-z]\b)?", lambda m: m.group().replace(".", ""), text)
     return tuple(stem(w) for w in _WORD.findall(text))
 
 

@@ -41,6 +41,12 @@ class Phrase:
     toks: list[Tok]
     index: int
     page: int
+    word_gap: float = 0.0  # the page's usual gap between words of a line
+
+    def wide_gap(self, k: int) -> bool:
+        """Is the gap before token k wider than a word space (label to value)?"""
+        gap = self.toks[k].box[0] - self.toks[k - 1].box[2]
+        return gap > max(0.8 * self.h, 2.2 * self.word_gap)
 
     @property
     def box(self) -> Box:
@@ -145,7 +151,14 @@ def phrases_of(page: Page) -> list[Phrase]:
             state = _check_state(word.text.strip())
             text = word.text if state is not None else _clean_word(word.text)
             if not text or (state is None and _FILL.match(text)):
+                if word.text.strip() == ":" and toks and not toks[-1].text.endswith(":"):
+                    toks[-1].text += ":"  # OCR read "Name :" as two words
                 continue
+            if text != word.text and len(word.text) > 1:
+                # Keep the box to the letters left once a fused fill-in rule is cut off.
+                a = word.text.find(text)
+                per = (box[2] - box[0]) / len(word.text)
+                box = (box[0] + a * per, box[1], box[0] + (a + len(text)) * per, box[3])
             tok = Tok(text, [word], box, word.confidence, state)
             prev = toks[-1] if toks else None
             # A word split by the text layer ("Anytow" "n") rejoins when the gap is nil.
@@ -153,7 +166,7 @@ def phrases_of(page: Page) -> list[Phrase]:
                 prev is not None
                 and state is None
                 and prev.check is None
-                and box[0] - prev.box[2] < 0.04 * max(prev.h, 1.0)
+                and box[0] - prev.box[2] < 0.1 * max(prev.h, 1.0)
                 and prev.text[-1:].isalnum()
                 and text[:1].isalnum()
                 and word.source != "ocr"
@@ -177,8 +190,16 @@ def phrases_of(page: Page) -> list[Phrase]:
                 current = []
             current.append(tok)
         out.append(Phrase(current, len(out), 0))
+    gaps = [
+        b.box[0] - a.box[2]
+        for p in out
+        for a, b in zip(p.toks, p.toks[1:], strict=False)
+        if b.box[0] > a.box[2]
+    ]
+    word_gap = median(gaps) if gaps else 0.0
     for p in out:
         p.page = page.number
+        p.word_gap = word_gap
     return out
 
 
@@ -191,16 +212,19 @@ def _labelish(text: str) -> bool:
     return not re.search(r"[\d@]", text) and bool(re.search(r"[A-Za-z]", text))
 
 
-def _colon_label_start(toks: list[Tok], i: int, j: int) -> int:
+def _colon_label_start(phrase: Phrase, i: int, j: int) -> int:
     """Where a label ending in a colon at `j` starts: walk back over label-like words (a
     parenthesis counts as one) to `i`, a comma or a word with digits ("Pune 412201 Ph:")."""
+    toks = phrase.toks
     k = j
     depth = 0
     while k >= i:
         text = toks[k].text
         depth += text.count(")") - text.count("(")
         inside = depth > 0 or (text.count("(") and k != j)
-        if k < j and not inside and (not _labelish(text) or text.endswith((",", ";"))):
+        if k < j and not inside and (not _labelish(text) or text.endswith((",", ";", ":"))):
+            return k + 1
+        if k < j and not inside and phrase.wide_gap(k + 1):
             return k + 1
         if k < j and j - k >= 7:
             return k + 1
@@ -223,7 +247,7 @@ def find_spans(
         starts_ok = (
             i == 0
             or toks[i - 1].text.endswith((",", ":", ";", "|", ")"))
-            or toks[i].box[0] - toks[i - 1].box[2] > 0.9 * phrase.h
+            or phrase.wide_gap(i)
         )
         if toks[i].check is not None:
             i += 1
@@ -234,7 +258,12 @@ def find_spans(
             if toks[j].check is not None:
                 break
             if toks[j].text.endswith((":", "?")):
-                k = _colon_label_start(toks, i, j)
+                k = _colon_label_start(phrase, i, j)
+                # The longest tail the vocabulary knows ("Name: Ann Lee Date:" -> "Date:").
+                for kk in range(k, j + 1):
+                    if is_label(label_tokens(phrase.text(kk, j + 1)), False):
+                        k = kk
+                        break
                 words = label_tokens(phrase.text(k, j + 1))
                 if words:
                     found = (k, j + 1, words, True)
@@ -247,7 +276,7 @@ def find_spans(
                     continue
                 # A number cannot be part of a label, so "Phone (000) 111" needs no gap.
                 gap_after = j == len(toks) or (
-                    toks[j].box[0] - toks[j - 1].box[2] > 0.8 * phrase.h
+                    phrase.wide_gap(j)
                     or toks[j].check is not None
                     or toks[j].text[:1].isdigit()
                     or toks[j].text[:1] in "(+#"
