@@ -41,7 +41,8 @@ def build(
         y -= st.line(small)
         pen.text(st.width / 2, y, line, size=small, align="center")
     y -= st.line(small) * 1.3
-    pen.text(x, y, f"DEA# {rng.choice('ABFM')}{rng.choice('ABCDEFGH')}{rng.randint(10**6, 10**7 - 1)}",
+    dea = f"{rng.choice('ABFM')}{rng.choice('ABCDEFGH')}{rng.randint(10**6, 10**7 - 1)}"
+    pen.text(x, y, f"DEA# {dea}",
              size=small)
     pen.text(right, y, f"NPI# {rng.randint(10**9, 10**10 - 1)}", size=small, align="right")
     y -= st.line(small) * 0.6
