@@ -24,7 +24,18 @@ FAMILIES: dict[str, tuple[str, bool]] = {
     "pd_boxed_intake": ("patient_details", False),
     "pd_captions_under": ("patient_details", True),
     "pd_new_patient": ("patient_details", False),
+    # near-miss negatives (truth: document type unknown, no fields); blank forms of the
+    # families above are negatives too, as "blank_<family>", held out with their family
+    "neg_lab_report": ("negative", False),
+    "neg_invoice": ("negative", False),
+    "neg_discharge_summary": ("negative", False),
+    "neg_visit_note": ("negative", False),
+    "neg_certificate": ("negative", True),
+    "neg_vaccination_card": ("negative", False),
 }
+for _fam, (_kind, _held) in list(FAMILIES.items()):
+    if _kind != "negative":
+        FAMILIES[f"blank_{_fam}"] = ("negative", _held)
 
 # field or heading -> (dev wordings, held-out wordings)
 WORDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -241,7 +241,7 @@ class Hand:
             self.caps = faces[self.font] == "caps" or rng.random() < 0.25
         else:  # no handwriting package: an oblique print face stands in (warned once)
             self.font, self.caps = "Courier-Oblique", True
-        self.scale = rng.uniform(1.05, 1.35)
+        self.scale = rng.uniform(0.95, 1.12)  # more would overrun the form's spaces
 
     def restyle(self, s: str, size: float, y: float) -> tuple[str, str, float, float]:
         text = s.upper() if self.caps else s
