@@ -68,8 +68,9 @@ def suffix(variant: str) -> str:
 def pick_family(kind: str, rng: random.Random, split: str = "all") -> str:
     """A family of `kind` a `split` document may use."""
     allowed = manifest.families(kind, split)
-    if split == "heldout" and rng.random() < 0.5:
-        # Half the held-out documents use a held-out family, half held-out wordings.
+    if split == "heldout" and (kind == "negative" or rng.random() < 0.5):
+        # Half the held-out documents use a held-out family, half held-out wordings
+        # (negatives draw on few wordings, so theirs all come from held-out families).
         allowed = [f for f in allowed if FAMILIES[f][1]] or allowed
     return rng.choice(allowed)
 
@@ -94,8 +95,10 @@ def generate_one(
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     if split == "all":
         # Half dev-like, half held-out-like documents (a family given decides for itself).
-        split = "heldout" if (family and FAMILIES.get(family, ("", False))[1]) else (
-            rng.choice(("dev", "heldout"))
+        split = (
+            "heldout"
+            if (family and FAMILIES.get(family, ("", False))[1])
+            else (rng.choice(("dev", "heldout")))
         )
     if family is None:
         family = pick_family(kind, rng, split)
@@ -161,8 +164,10 @@ def _render(
         to = rng.choice(("PHARMACY", "Records Dept", people.phone(rng), "Intake"))
         out = []
         for i, p in enumerate(pages):
-            header = (f"FROM: {sender}   TO: {to}   {when}/2025 {rng.randint(7, 18):02d}:"
-                      f"{rng.randint(0, 59):02d}   PAGE {i + 1}/{len(pages)}")
+            header = (
+                f"FROM: {sender}   TO: {to}   {when}/2025 {rng.randint(7, 18):02d}:"
+                f"{rng.randint(0, 59):02d}   PAGE {i + 1}/{len(pages)}"
+            )
             out.append(degrade.fax(p, nrng, header))
         return writer.image_pdf(out, dpi, 75, bilevel=True), truth
     # Photos: long side about 1800-3000 px (page plus the table around it).

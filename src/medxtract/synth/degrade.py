@@ -137,8 +137,16 @@ def fax(gray: np.ndarray, rng: np.random.Generator, header: str) -> np.ndarray:
     bw[speck] = 0
     # The sending machine's header, in its own blocky type, above the page content.
     bw[: int(h * 0.03)] = 255
-    cv2.putText(bw, header, (int(w * 0.03), int(h * 0.022)), cv2.FONT_HERSHEY_PLAIN,
-                h / 1100, 0, max(1, h // 900), cv2.LINE_8)
+    cv2.putText(
+        bw,
+        header,
+        (int(w * 0.03), int(h * 0.022)),
+        cv2.FONT_HERSHEY_PLAIN,
+        h / 1100,
+        0,
+        max(1, h // 900),
+        cv2.LINE_8,
+    )
     return bw
 
 
@@ -153,8 +161,9 @@ def curl(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     bow = rng.uniform(0.015, 0.04) * h  # the middle of a bottom line sags this much
     dy = (v**2) * (tilt * u + bow * (1 - 4 * u**2))
     dx = (v**3) * _sign(rng) * rng.uniform(0.0, 0.015) * w * np.sin(np.pi * u)
-    warped = cv2.remap(gray, xx - dx, yy - dy, cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    warped = cv2.remap(
+        gray, xx - dx, yy - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+    )
     # The bent part catches less light.
     shade = 1.0 - rng.uniform(0.05, 0.15) * (v**2) * (1 + u)
     return np.clip(warped.astype(np.float32) * shade, 0, 255).astype(np.uint8)

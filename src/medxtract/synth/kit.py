@@ -131,13 +131,16 @@ def distractors(rng: random.Random, n: int, kind: str) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def wrap(pen: Pen, text: str, width: float, size: float | None = None) -> list[str]:
-    """Greedy word wrap at `size` in the value font."""
+def wrap(
+    pen: Pen, text: str, width: float, size: float | None = None, *, printed: bool = False
+) -> list[str]:
+    """Greedy word wrap at `size`, measured as a value is written (or as print)."""
     lines: list[str] = []
     cur = ""
     for word in text.split():
         trial = f"{cur} {word}".strip()
-        if cur and pen.width_of(trial, size=size) > width:
+        w = pen.width_of(trial, size=size) if printed else pen.value_width(trial, size)
+        if cur and w > width:
             lines.append(cur)
             cur = word
         else:

@@ -99,7 +99,7 @@ def build(
     comp = people.company(rng) if has else rng.choice(("", "N/A"))
     left = [f["patient_name"], f["phone"], *addr, f["emergency_contact_name"], comp]
     x1 = st.margin_left
-    x2 = max(st.col2_x, x1 + max(pen.width_of(v) for v in left) + rng.uniform(20, 40))
+    x2 = max(st.col2_x, x1 + max(pen.value_width(v) for v in left) + rng.uniform(20, 40))
     right = st.width - st.margin_left * rng.uniform(0.6, 1.0)
     gap = st.line()  # one value line
 
@@ -168,7 +168,12 @@ def build(
     ry = label_value(x2, y + gap * rng.uniform(0, 0.5), lab("measles", ("Measles:",)), f["measles"])
     y = min(ly, ry)
     f["hepatitis_b_vaccinated"] = rng.random() < 0.6
-    y = label_value(x1, y, lab("hepatitis_b_vaccinated", HEP_B_Q), "Yes" if f["hepatitis_b_vaccinated"] else "No")
+    y = label_value(
+        x1,
+        y,
+        lab("hepatitis_b_vaccinated", HEP_B_Q),
+        "Yes" if f["hepatitis_b_vaccinated"] else "No",
+    )
     text, f["medical_problems"] = _optional(rng, clinical.PROBLEMS)
     label_value(x1, y, lab("medical_problems", PROBLEMS_Q), text)
     pen.new_page()
@@ -200,7 +205,13 @@ def build(
     y = min(ly, ry) - gap * rng.uniform(0, 0.8)
     y = label_value(x1, y, lab("has_insurance", HAS_INSURANCE_Q), "Yes" if has else "No")
     y -= gap * rng.uniform(0.2, 0.8)
-    pen.text(x1, y, lab("h_insurance", ("Medical Insurance Details",), ""), st.heading_font, st.heading_size)
+    pen.text(
+        x1,
+        y,
+        lab("h_insurance", ("Medical Insurance Details",), ""),
+        st.heading_font,
+        st.heading_size,
+    )
     y -= st.heading_size * rng.uniform(1.4, 1.9)
     text, f["allergies"] = _optional(rng, clinical.ALLERGIES)
     y = label_value(x1, y, lab("allergies", ALLERGY_Q), text)

@@ -5,7 +5,6 @@ negatives too; `generate_one` builds those from the families themselves."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any
 
@@ -58,24 +57,45 @@ def _rows(f, x: float, right: float, y: float, head: list[str], rows: list[list[
 
 
 def lab_report(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
-    f, x, right, y = _page(rng, typed, words, hand, rng.choice(
-        ("Laboratory Report", "Lab Results", "Haematology & Biochemistry")))
-    tests = [("Haemoglobin", "g/dL", 11, 17), ("WBC", "x10^9/L", 4, 11), ("Sodium", "mmol/L",
-             133, 146), ("Potassium", "mmol/L", 3, 5.5), ("Creatinine", "umol/L", 50, 120),
-             ("HbA1c", "%", 5, 9), ("TSH", "mIU/L", 0.4, 5), ("Glucose", "mmol/L", 4, 11)]
-    rows = [[n, f"{rng.uniform(lo, hi):.1f}", u, f"{lo}-{hi}"] for n, u, lo, hi in
-            rng.sample(tests, rng.randint(4, 7))]
+    f, x, right, y = _page(
+        rng,
+        typed,
+        words,
+        hand,
+        rng.choice(("Laboratory Report", "Lab Results", "Haematology & Biochemistry")),
+    )
+    tests = [
+        ("Haemoglobin", "g/dL", 11, 17),
+        ("WBC", "x10^9/L", 4, 11),
+        ("Sodium", "mmol/L", 133, 146),
+        ("Potassium", "mmol/L", 3, 5.5),
+        ("Creatinine", "umol/L", 50, 120),
+        ("HbA1c", "%", 5, 9),
+        ("TSH", "mIU/L", 0.4, 5),
+        ("Glucose", "mmol/L", 4, 11),
+    ]
+    rows = [
+        [n, f"{rng.uniform(lo, hi):.1f}", u, f"{lo}-{hi}"]
+        for n, u, lo, hi in rng.sample(tests, rng.randint(4, 7))
+    ]
     y = _rows(f, x, right, y, ["Test", "Result", "Units", "Reference range"], rows)
     f.label_value(x, y, "Reported by" + f.colon, f"Dr {people.person_name(rng)}")
     return f.pen.finish(), dict(UNKNOWN)
 
 
 def invoice(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
-    f, x, right, y = _page(rng, typed, words, hand, rng.choice(
-        ("Invoice", "Receipt", "Pharmacy Receipt", "Statement of Account")))
+    f, x, right, y = _page(
+        rng,
+        typed,
+        words,
+        hand,
+        rng.choice(("Invoice", "Receipt", "Pharmacy Receipt", "Statement of Account")),
+    )
     meds = clinical.medicine_list(rng, rng.randint(2, 4))
-    rows = [[f"{m['name']} {m['strength']}", str(rng.randint(1, 3)),
-             f"{rng.uniform(3, 80):.2f}"] for m in meds]
+    rows = [
+        [f"{m['name']} {m['strength']}", str(rng.randint(1, 3)), f"{rng.uniform(3, 80):.2f}"]
+        for m in meds
+    ]
     rows.append(["Consultation fee", "1", f"{rng.uniform(30, 150):.2f}"])
     y = _rows(f, x, right, y, ["Item", "Qty", "Amount"], rows)
     f.label_value(x, y, "Total due" + f.colon, f"{rng.uniform(50, 400):.2f}")
@@ -87,9 +107,10 @@ def discharge_summary(rng, typed=None, *, words=None, hand=None):  # noqa: ANN00
     f, x, right, y = _page(rng, typed, words, hand, "Discharge Summary")
     st, pen = f.st, f.pen
     meds = clinical.medicine_list(rng, 2)
+    why = rng.choice(("community acquired pneumonia", "COPD exacerbation", "chest pain"))
+    bp = f"{rng.randint(100, 160)}/{rng.randint(60, 95)}"
     text = (
-        f"Admitted with {rng.choice(('community acquired pneumonia', 'COPD exacerbation', 'chest pain'))}. "
-        f"On arrival O2Sat: {rng.randint(84, 93)}%, BP {rng.randint(100, 160)}/{rng.randint(60, 95)}, "
+        f"Admitted with {why}. On arrival O2Sat: {rng.randint(84, 93)}%, BP {bp}, "
         f"HR {rng.randint(60, 120)}. Treated with {meds[0]['name']} {meds[0]['strength']} and "
         f"{meds[1]['name']}. Improved; discharged home. Follow-up with GP in two weeks. "
         "Continue usual medication."
@@ -106,14 +127,22 @@ def discharge_summary(rng, typed=None, *, words=None, hand=None):  # noqa: ANN00
 
 
 def visit_note(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
-    f, x, right, y = _page(rng, typed, words, hand, rng.choice(
-        ("Clinic Visit Note", "Progress Note", "Consultation Note")))
+    f, x, right, y = _page(
+        rng,
+        typed,
+        words,
+        hand,
+        rng.choice(("Clinic Visit Note", "Progress Note", "Consultation Note")),
+    )
     st, pen = f.st, f.pen
     med = clinical.medicine(rng)
     for label, text in [
         ("S:", f"{rng.randint(2, 10)} days of cough and sore throat. No fever."),
-        ("O:", f"T {rng.uniform(36.5, 38.5):.1f} C, BP {rng.randint(100, 150)}/80, "
-               f"SpO2 {rng.randint(94, 99)}%. Throat red."),
+        (
+            "O:",
+            f"T {rng.uniform(36.5, 38.5):.1f} C, BP {rng.randint(100, 150)}/80, "
+            f"SpO2 {rng.randint(94, 99)}%. Throat red.",
+        ),
         ("A:", rng.choice(("Viral URTI", "Acute pharyngitis", "Otitis media"))),
         ("P:", f"Continue {med['name']} {med['strength']}. Fluids, rest. Review if worse."),
     ]:
@@ -126,12 +155,19 @@ def visit_note(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN2
 
 
 def certificate(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
-    f, x, right, y = _page(rng, typed, words, hand, rng.choice(
-        ("Medical Certificate", "Fitness for Work Note", "Sick Note")))
+    f, x, right, y = _page(
+        rng,
+        typed,
+        words,
+        hand,
+        rng.choice(("Medical Certificate", "Fitness for Work Note", "Sick Note")),
+    )
     pen = f.pen
-    text = (f"This is to certify that the above patient was seen today and is unfit for work "
-            f"for {rng.randint(2, 14)} days owing to {rng.choice(('influenza', 'back pain'))}. "
-            "They may return to normal duties after this period.")
+    text = (
+        f"This is to certify that the above patient was seen today and is unfit for work "
+        f"for {rng.randint(2, 14)} days owing to {rng.choice(('influenza', 'back pain'))}. "
+        "They may return to normal duties after this period."
+    )
     for line in kit.wrap(pen, text, right - x):
         pen.value(x, y, line)
         y -= f.st.line()
@@ -140,12 +176,31 @@ def certificate(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN
 
 
 def vaccination_card(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
-    f, x, right, y = _page(rng, typed, words, hand, rng.choice(
-        ("Vaccination Record", "Immunisation Card", "COVID-19 Vaccination Record Card")))
-    vaccines = ["Influenza", "Tdap", "MMR", "Hepatitis B", "COVID-19 (Pfizer)", "Varicella",
-                "Pneumococcal"]
-    rows = [[v, printed_date(rng, 2015, 2025)[0], f"{rng.choice('ABEFK')}{rng.randint(1000, 99999)}",
-             rng.choice(("Left arm", "Right arm"))] for v in rng.sample(vaccines, 4)]
+    f, x, right, y = _page(
+        rng,
+        typed,
+        words,
+        hand,
+        rng.choice(("Vaccination Record", "Immunisation Card", "COVID-19 Vaccination Record Card")),
+    )
+    vaccines = [
+        "Influenza",
+        "Tdap",
+        "MMR",
+        "Hepatitis B",
+        "COVID-19 (Pfizer)",
+        "Varicella",
+        "Pneumococcal",
+    ]
+    rows = [
+        [
+            v,
+            printed_date(rng, 2015, 2025)[0],
+            f"{rng.choice('ABEFK')}{rng.randint(1000, 99999)}",
+            rng.choice(("Left arm", "Right arm")),
+        ]
+        for v in rng.sample(vaccines, 4)
+    ]
     _rows(f, x, right, y, ["Vaccine", "Date", "Lot no.", "Site"], rows)
     return f.pen.finish(), dict(UNKNOWN)
 

@@ -47,28 +47,51 @@ def build(
         return [("patient_name", 0.6, "text")]
 
     sections: list[tuple[str, list[Cell]]] = [
-        ("h_patient", [
-            *name_cells(), ("record_date", 0.2, "text"), ("birth_date", 0.25, "text"),
-            ("d:" + list(dvals)[0], 0.2, "d"), ("phone", 0.35, "text"),
-            ("address", 1.0, "lines"), ("weight", 0.2, "text"), ("height", 0.2, "text"),
-            ("d:" + list(dvals)[1], 0.3, "d"),
-        ]),
-        ("h_emergency", [
-            ("emergency_contact_name", 0.5, "text"), ("d:" + list(dvals)[2], 0.25, "d"),
-            ("emergency_contact_home_phone", 0.3, "text"),
-            ("emergency_contact_work_phone", 0.3, "text"),
-            ("emergency_contact_address", 1.0, "lines"),
-        ]),
-        ("h_history", [
-            ("chicken_pox", 0.5, "immune"), ("measles", 0.5, "immune"),
-            ("hepatitis_b_vaccinated", 0.6, "yesno"), ("medical_problems", 1.0, "lines"),
-            ("allergies", 0.5, "text"), ("regular_medications", 0.5, "text"),
-        ]),
-        ("h_insurance", [
-            ("has_insurance", 0.5, "yesno"), ("insurance_company", 0.5, "text"),
-            ("policy_number", 0.35, "text"), ("insurance_expiry", 0.3, "text"),
-            ("insurance_address", 1.0, "lines"),
-        ]),
+        (
+            "h_patient",
+            [
+                *name_cells(),
+                ("record_date", 0.2, "text"),
+                ("birth_date", 0.25, "text"),
+                ("d:" + list(dvals)[0], 0.2, "d"),
+                ("phone", 0.35, "text"),
+                ("address", 1.0, "lines"),
+                ("weight", 0.2, "text"),
+                ("height", 0.2, "text"),
+                ("d:" + list(dvals)[1], 0.3, "d"),
+            ],
+        ),
+        (
+            "h_emergency",
+            [
+                ("emergency_contact_name", 0.5, "text"),
+                ("d:" + list(dvals)[2], 0.25, "d"),
+                ("emergency_contact_home_phone", 0.3, "text"),
+                ("emergency_contact_work_phone", 0.3, "text"),
+                ("emergency_contact_address", 1.0, "lines"),
+            ],
+        ),
+        (
+            "h_history",
+            [
+                ("chicken_pox", 0.5, "immune"),
+                ("measles", 0.5, "immune"),
+                ("hepatitis_b_vaccinated", 0.6, "yesno"),
+                ("medical_problems", 1.0, "lines"),
+                ("allergies", 0.5, "text"),
+                ("regular_medications", 0.5, "text"),
+            ],
+        ),
+        (
+            "h_insurance",
+            [
+                ("has_insurance", 0.5, "yesno"),
+                ("insurance_company", 0.5, "text"),
+                ("policy_number", 0.35, "text"),
+                ("insurance_expiry", 0.3, "text"),
+                ("insurance_address", 1.0, "lines"),
+            ],
+        ),
     ]
     if rng.random() < 0.4:  # history and insurance swap places on some forms
         sections[2], sections[3] = sections[3], sections[2]
@@ -115,8 +138,14 @@ def _fill(f, p, key, kind, x, top, w, h, cap, dvals, present) -> None:  # noqa: 
         label = key[1:]
     else:
         label = f.words.pick(key)
-    pen.text(x + 3, top - cap - 2, label.upper().rstrip(":?") + ("?" if label.endswith("?")
-             else ""), st.label_font, cap, gray=st.label_gray)
+    pen.text(
+        x + 3,
+        top - cap - 2,
+        label.upper().rstrip(":?") + ("?" if label.endswith("?") else ""),
+        st.label_font,
+        cap,
+        gray=st.label_gray,
+    )
     vy = top - cap - 4 - st.value_size
     vx = x + 6
     if kind == "d":

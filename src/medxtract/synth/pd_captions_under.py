@@ -29,8 +29,9 @@ def build(
     cap = st.label_size * rng.uniform(0.65, 0.8)
     row_h = st.value_size + cap + rng.uniform(14, 22)
 
-    pen.text(st.width / 2, y, f.words.pick("pd_title"), st.heading_font, st.heading_size,
-             align="center")
+    pen.text(
+        st.width / 2, y, f.words.pick("pd_title"), st.heading_font, st.heading_size, align="center"
+    )
     y -= st.line() * 2.2
     present: list[str] = []
     yes_no = rng.choice(("(yes / no)", "(Y/N)", "- yes or no"))
@@ -41,29 +42,44 @@ def build(
         return key, frac
 
     sections: list[tuple[str, list[list[tuple[str, float]]]]] = [
-        ("h_patient", [
-            [item("patient_name", 0.62), item("record_date", 0.38)],
-            [item("birth_date", 0.3), item("phone", 0.4), item("d0", 0.3)],
-            [item("address", 1.0)],
-            [item("weight", 0.25), item("height", 0.25), item("d1", 0.5)],
-        ]),
-        ("h_emergency", [
-            [item("emergency_contact_name", 0.55), item("d2", 0.45)],
-            [item("emergency_contact_address", 1.0)],
-            [item("emergency_contact_home_phone", 0.5), item("emergency_contact_work_phone", 0.5)],
-        ]),
-        ("h_history", [
-            [item("chicken_pox", 0.5), item("measles", 0.5)],
-            [item("hepatitis_b_vaccinated", 1.0)],
-            [item("medical_problems", 1.0)],
-            [item("allergies", 1.0)],
-            [item("regular_medications", 1.0)],
-        ]),
-        ("h_insurance", [
-            [item("has_insurance", 0.4), item("insurance_company", 0.6)],
-            [item("policy_number", 0.5), item("insurance_expiry", 0.5)],
-            [item("insurance_address", 1.0)],
-        ]),
+        (
+            "h_patient",
+            [
+                [item("patient_name", 0.62), item("record_date", 0.38)],
+                [item("birth_date", 0.3), item("phone", 0.4), item("d0", 0.3)],
+                [item("address", 1.0)],
+                [item("weight", 0.25), item("height", 0.25), item("d1", 0.5)],
+            ],
+        ),
+        (
+            "h_emergency",
+            [
+                [item("emergency_contact_name", 0.55), item("d2", 0.45)],
+                [item("emergency_contact_address", 1.0)],
+                [
+                    item("emergency_contact_home_phone", 0.5),
+                    item("emergency_contact_work_phone", 0.5),
+                ],
+            ],
+        ),
+        (
+            "h_history",
+            [
+                [item("chicken_pox", 0.5), item("measles", 0.5)],
+                [item("hepatitis_b_vaccinated", 1.0)],
+                [item("medical_problems", 1.0)],
+                [item("allergies", 1.0)],
+                [item("regular_medications", 1.0)],
+            ],
+        ),
+        (
+            "h_insurance",
+            [
+                [item("has_insurance", 0.4), item("insurance_company", 0.6)],
+                [item("policy_number", 0.5), item("insurance_expiry", 0.5)],
+                [item("insurance_address", 1.0)],
+            ],
+        ),
     ]
     for head, rows in sections:
         if y < st.margin_top + 3 * row_h:
@@ -93,7 +109,7 @@ def build(
                         label = f"{label} {imm}"
                     present.append(key)
                 shown = value
-                while shown and pen.width_of(shown) > w - 8:
+                while shown and pen.value_width(shown) > w - 8:
                     shown = shown.rsplit(" ", 1)[0] if " " in shown else ""
                 if shown != value and not key.startswith("d"):
                     p.truth[key] = shown.rstrip(",")  # what fits the line is the answer

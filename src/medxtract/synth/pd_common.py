@@ -11,11 +11,28 @@ from medxtract.synth import clinical, people
 from medxtract.synth.dates import printed_date
 
 FIELDS = (
-    "record_date", "patient_name", "birth_date", "phone", "address", "weight", "height",
-    "emergency_contact_name", "emergency_contact_address", "emergency_contact_home_phone",
-    "emergency_contact_work_phone", "chicken_pox", "measles", "hepatitis_b_vaccinated",
-    "medical_problems", "has_insurance", "insurance_company", "policy_number",
-    "insurance_address", "insurance_expiry", "allergies", "regular_medications",
+    "record_date",
+    "patient_name",
+    "birth_date",
+    "phone",
+    "address",
+    "weight",
+    "height",
+    "emergency_contact_name",
+    "emergency_contact_address",
+    "emergency_contact_home_phone",
+    "emergency_contact_work_phone",
+    "chicken_pox",
+    "measles",
+    "hepatitis_b_vaccinated",
+    "medical_problems",
+    "has_insurance",
+    "insurance_company",
+    "policy_number",
+    "insurance_address",
+    "insurance_expiry",
+    "allergies",
+    "regular_medications",
 )
 
 
@@ -77,9 +94,9 @@ def patient(rng: random.Random) -> Patient:
     ins_addr: list[str] = []
     if has:
         s["insurance_company"] = t["insurance_company"] = people.company(rng)
-        s["policy_number"] = t["policy_number"] = rng.choice(
-            ("", "", "XK", "MBR-", "W")
-        ) + "".join(str(rng.randint(0, 9)) for _ in range(rng.choice((8, 9, 10, 12))))
+        s["policy_number"] = t["policy_number"] = rng.choice(("", "", "XK", "MBR-", "W")) + "".join(
+            str(rng.randint(0, 9)) for _ in range(rng.choice((8, 9, 10, 12)))
+        )
         ins_addr = people.address_lines(rng, country_p=0.2)
         s["insurance_address"] = t["insurance_address"] = ", ".join(ins_addr)
         s["insurance_expiry"], t["insurance_expiry"] = printed_date(rng, 2024, 2030)

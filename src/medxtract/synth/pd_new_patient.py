@@ -13,10 +13,20 @@ from medxtract.synth.manifest import Words
 from medxtract.synth.pd_common import patient
 from medxtract.synth.style import Hand, TypedText
 
-WIDE = {"address", "emergency_contact_address", "insurance_address", "medical_problems",
-        "allergies", "regular_medications"}
-BOXES = {"hepatitis_b_vaccinated": "yesno", "has_insurance": "yesno",
-         "chicken_pox": "immune", "measles": "immune"}
+WIDE = {
+    "address",
+    "emergency_contact_address",
+    "insurance_address",
+    "medical_problems",
+    "allergies",
+    "regular_medications",
+}
+BOXES = {
+    "hepatitis_b_vaccinated": "yesno",
+    "has_insurance": "yesno",
+    "chicken_pox": "immune",
+    "measles": "immune",
+}
 
 
 def build(
@@ -38,19 +48,62 @@ def build(
     title = f.words.pick("pd_title")
     pen.text(x0, y, title, st.heading_font, st.heading_size * 1.1)
     y -= st.line() * 1.2
-    pen.text(x0, y, "Please print clearly. All information is kept confidential.",
-             size=st.label_size * 0.8, gray=0.3)
+    pen.text(
+        x0,
+        y,
+        "Please print clearly. All information is kept confidential.",
+        size=st.label_size * 0.8,
+        gray=0.3,
+    )
     y -= st.line() * 1.8
     plain = rng.random() < 0.6  # "Name:" in every section rather than varied wordings
     sections = [
-        ("h_patient", ["patient_name", "record_date", "birth_date", "d0", "phone", "d1",
-                       "address", "weight", "height"]),
-        ("h_emergency", ["emergency_contact_name", "d2", "emergency_contact_home_phone",
-                         "emergency_contact_work_phone", "emergency_contact_address"]),
-        ("h_insurance", ["has_insurance", "insurance_company", "d3", "policy_number",
-                         "insurance_expiry", "insurance_address"]),
-        ("h_history", ["chicken_pox", "measles", "hepatitis_b_vaccinated",
-                       "medical_problems", "allergies", "regular_medications"]),
+        (
+            "h_patient",
+            [
+                "patient_name",
+                "record_date",
+                "birth_date",
+                "d0",
+                "phone",
+                "d1",
+                "address",
+                "weight",
+                "height",
+            ],
+        ),
+        (
+            "h_emergency",
+            [
+                "emergency_contact_name",
+                "d2",
+                "emergency_contact_home_phone",
+                "emergency_contact_work_phone",
+                "emergency_contact_address",
+            ],
+        ),
+        (
+            "h_insurance",
+            [
+                "has_insurance",
+                "insurance_company",
+                "d3",
+                "policy_number",
+                "insurance_expiry",
+                "insurance_address",
+            ],
+        ),
+        (
+            "h_history",
+            [
+                "chicken_pox",
+                "measles",
+                "hepatitis_b_vaccinated",
+                "medical_problems",
+                "allergies",
+                "regular_medications",
+            ],
+        ),
     ]
     if rng.random() < 0.5:
         sections[2], sections[3] = sections[3], sections[2]
@@ -80,7 +133,7 @@ def build(
                 label, value = f.lab(key), p.shown[key]
             if not key.startswith("d"):
                 present.append(key)
-            limit = (x1 if wide or col == 1 else xm - 12)
+            limit = x1 if wide or col == 1 else xm - 12
             if key in BOXES:
                 lw = pen.label(x, y, label)
                 if BOXES[key] == "yesno":
@@ -107,6 +160,10 @@ def build(
             y -= st.line() * 1.6
         y -= st.line() * 0.4
     pen.rule(x0, max(36.0, y - st.line()), x0 + 200)
-    pen.text(x0, max(36.0, y - st.line()) - st.line(st.label_size), "Signature of patient",
-             size=st.label_size * 0.8)
+    pen.text(
+        x0,
+        max(36.0, y - st.line()) - st.line(st.label_size),
+        "Signature of patient",
+        size=st.label_size * 0.8,
+    )
     return pen.finish(), {"document_type": "patient_details", "fields": p.fields(tuple(present))}

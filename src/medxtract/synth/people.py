@@ -124,23 +124,42 @@ def company(rng: random.Random) -> str:
 # international phone styles) ---------------------------------------------------------
 
 UK_TOWNS = [
-    ("Leeds", "LS6 2AB"), ("Manchester", "M14 5RT"), ("Bristol", "BS8 1TH"),
-    ("Glasgow", "G12 8QQ"), ("Cardiff", "CF10 3AT"), ("Norwich", "NR2 4PD"),
-    ("London", "SE1 7EH"), ("York", "YO10 5DD"), ("Brighton", "BN1 3XE"),
+    ("Leeds", "LS6 2AB"),
+    ("Manchester", "M14 5RT"),
+    ("Bristol", "BS8 1TH"),
+    ("Glasgow", "G12 8QQ"),
+    ("Cardiff", "CF10 3AT"),
+    ("Norwich", "NR2 4PD"),
+    ("London", "SE1 7EH"),
+    ("York", "YO10 5DD"),
+    ("Brighton", "BN1 3XE"),
 ]
-UK_STREETS = _split("Acacia Avenue|Station Road|High Street|Victoria Road|Mill Lane|"
-                    "Kings Road|Church Lane|Park Crescent|Queens Walk", "|")
+UK_STREETS = _split(
+    "Acacia Avenue|Station Road|High Street|Victoria Road|Mill Lane|"
+    "Kings Road|Church Lane|Park Crescent|Queens Walk",
+    "|",
+)
 IN_CITIES = [
-    ("Bengaluru", "Karnataka", "5600"), ("Mumbai", "Maharashtra", "4000"),
-    ("Chennai", "Tamil Nadu", "6000"), ("Pune", "Maharashtra", "4110"),
-    ("Hyderabad", "Telangana", "5000"), ("Kochi", "Kerala", "6820"),
+    ("Bengaluru", "Karnataka", "5600"),
+    ("Mumbai", "Maharashtra", "4000"),
+    ("Chennai", "Tamil Nadu", "6000"),
+    ("Pune", "Maharashtra", "4110"),
+    ("Hyderabad", "Telangana", "5000"),
+    ("Kochi", "Kerala", "6820"),
 ]
-IN_STREETS = _split("MG Road|Residency Road|Anna Salai|Linking Road|Park Street|"
-                    "Nehru Nagar Main Road|Gandhi Bazaar|FC Road", "|")
-FIRST_MORE = _split("Anil Sunita Ravi Deepa Oliver Amelia George Isla Harry Ava Jack Emily "
-                    "Chidi Ngozi Siobhan Callum Ewan Rhys Megan Ananya Vikram Kavya Rohan")
-LAST_MORE = _split("Iyer Reddy Nair Menon Gupta Chatterjee Thompson Evans Davies Wright "
-                   "Robinson Campbell MacLeod Osei Chukwu Byrne Doyle Khan Ali Begum")
+IN_STREETS = _split(
+    "MG Road|Residency Road|Anna Salai|Linking Road|Park Street|"
+    "Nehru Nagar Main Road|Gandhi Bazaar|FC Road",
+    "|",
+)
+FIRST_MORE = _split(
+    "Anil Sunita Ravi Deepa Oliver Amelia George Isla Harry Ava Jack Emily "
+    "Chidi Ngozi Siobhan Callum Ewan Rhys Megan Ananya Vikram Kavya Rohan"
+)
+LAST_MORE = _split(
+    "Iyer Reddy Nair Menon Gupta Chatterjee Thompson Evans Davies Wright "
+    "Robinson Campbell MacLeod Osei Chukwu Byrne Doyle Khan Ali Begum"
+)
 
 
 def name_parts(rng: random.Random, last: str | None = None) -> tuple[str, str]:
@@ -169,10 +188,13 @@ def uk_address_lines(rng: random.Random) -> list[str]:
 
 def india_address_lines(rng: random.Random) -> list[str]:
     city, state, pin = rng.choice(IN_CITIES)
-    first = rng.choice((f"Flat {rng.randint(1, 12)}{rng.choice('ABCD')}",
-                        f"House No. {rng.randint(1, 999)}"))
-    return [f"{first}, {rng.randint(1, 80)} {rng.choice(IN_STREETS)}",
-            f"{city}, {state} {pin}{rng.randint(10, 99)}"]
+    first = rng.choice(
+        (f"Flat {rng.randint(1, 12)}{rng.choice('ABCD')}", f"House No. {rng.randint(1, 999)}")
+    )
+    return [
+        f"{first}, {rng.randint(1, 80)} {rng.choice(IN_STREETS)}",
+        f"{city}, {state} {pin}{rng.randint(10, 99)}",
+    ]
 
 
 def any_address_lines(rng: random.Random) -> list[str]:
@@ -184,8 +206,14 @@ def any_address_lines(rng: random.Random) -> list[str]:
 
 
 INTL_PHONE_FORMATS = (
-    "+1 ({a}) {b}-{c}", "+1 {a} {b} {c}", "020 7{b} {c}", "+44 20 7{b} {c}",
-    "07{a} {b}{c3}", "+44 7{a} {b}{c3}", "+91 98{a2} {c}{c1}", "0161 {b} {c}",
+    "+1 ({a}) {b}-{c}",
+    "+1 {a} {b} {c}",
+    "020 7{b} {c}",
+    "+44 20 7{b} {c}",
+    "07{a} {b}{c3}",
+    "+44 7{a} {b}{c3}",
+    "+91 98{a2} {c}{c1}",
+    "0161 {b} {c}",
 )
 
 
@@ -195,7 +223,11 @@ def phone_any(rng: random.Random) -> str:
         return phone(rng)
     a, b, c = rng.randint(201, 989), rng.randint(200, 999), rng.randint(0, 9999)
     return rng.choice(INTL_PHONE_FORMATS).format(
-        a=a, b=b, c=f"{c:04d}", c1=rng.randint(0, 9), c3=f"{rng.randint(0, 999):03d}",
+        a=a,
+        b=b,
+        c=f"{c:04d}",
+        c1=rng.randint(0, 9),
+        c3=f"{rng.randint(0, 999):03d}",
         a2=f"{rng.randint(0, 999):03d}",
     )
 

@@ -22,9 +22,16 @@ class Prescriber:
 
 
 CLINICS = (
-    "Riverside Family Practice", "Greenfield Medical Centre", "Sunrise Clinic",
-    "Lakeside Health", "City Care Polyclinic", "Maple Grove Surgery", "St. Anne's Hospital",
-    "Hillview Community Hospital", "Apollo Clinic", "Northgate Health Centre",
+    "Riverside Family Practice",
+    "Greenfield Medical Centre",
+    "Sunrise Clinic",
+    "Lakeside Health",
+    "City Care Polyclinic",
+    "Maple Grove Surgery",
+    "St. Anne's Hospital",
+    "Hillview Community Hospital",
+    "Apollo Clinic",
+    "Northgate Health Centre",
 )
 
 
@@ -51,7 +58,7 @@ def med_text(f: Form, med: dict[str, str], *, with_form: bool | None = None) -> 
 
 
 def refills_text(f: Form, n: int) -> str:
-    """"Refills: 2", "Repeat x2", "No refills" ... from the wording bank."""
+    """ "Refills: 2", "Repeat x2", "No refills" ... from the wording bank."""
     if n == 0 and f.rng.random() < 0.35:
         return f.rng.choice(("No refills", "Refills: none", "NR", "Refills: 0"))
     return f.words.pick("refills").format(n=n)

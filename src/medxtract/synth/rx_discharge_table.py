@@ -34,8 +34,13 @@ def build(
     y -= st.line() * 1.1
     pen.text(st.width / 2, y, ", ".join(doc.lines), size=st.value_size * 0.85, align="center")
     y -= st.line() * 0.9
-    pen.text(st.width / 2, y, f"{f.lab('prescriber_phone')} {doc.phone}",
-             size=st.value_size * 0.85, align="center")
+    pen.text(
+        st.width / 2,
+        y,
+        f"{f.lab('prescriber_phone')} {doc.phone}",
+        size=st.value_size * 0.85,
+        align="center",
+    )
     y -= st.line() * 1.8
     pen.text(x, y, f.words.pick("rx_title"), st.heading_font, st.heading_size * 0.85)
     y -= st.line() * 1.6
@@ -59,7 +64,7 @@ def build(
         width = (right - x) / 2 - 12
         lw = pen.label(cx, ry, label)
         shown = value
-        while shown and pen.width_of(shown) > width - lw - 8:  # keep values inside the cell
+        while shown and pen.value_width(shown) > width - lw - 8:  # keep values inside the cell
             shown = shown.rsplit(" ", 1)[0] if " " in shown else ""
         if value is addr and shown != value:
             addr = shown.rstrip(",")
@@ -132,4 +137,3 @@ def build(
         fields["patient_address"] = addr
     fields |= {"medicines": truth_meds(meds), "directions": "; ".join(directions)}
     return pen.finish(), {"document_type": "prescription", "fields": fields}
-

@@ -30,8 +30,9 @@ def build(
     y = st.height - st.margin_top
 
     pen.text(x, y, f.words.pick("rx_title"), st.bold, st.heading_size)
-    pen.text(right, y, f"ID {rng.randint(10**9, 10**10 - 1)}", size=st.value_size * 0.8,
-             align="right")
+    pen.text(
+        right, y, f"ID {rng.randint(10**9, 10**10 - 1)}", size=st.value_size * 0.8, align="right"
+    )
     y -= st.line() * 0.6
     pen.rule(x, y, right, width=1.5)
     y -= st.line() * 1.6
@@ -90,6 +91,9 @@ def build(
     qty_label = f.words.pick("quantity") + ":"
     refill_tpl = f.words.pick("refills")
     for med, sig in zip(meds, directions, strict=True):
+        if y < st.margin_top + st.line(size) * 9:  # the next block would not fit
+            pen.new_page()
+            y = st.height - st.margin_top
         pen.text(x, y, "Rx", st.bold, size * 1.2)
         y -= st.line(size) * 1.3
         for label, value in (
@@ -112,11 +116,20 @@ def build(
         y -= st.line(size) * 0.8
 
     y -= st.line()
+    if y < st.margin_top + st.line() * 4:
+        pen.new_page()
+        y = st.height - st.margin_top
     for label, value in kit.distractors(rng, 2, "rx"):
         f.label_value(x, y, label + ":", value)
         y -= st.line() * 1.2
-    pen.text(x, max(40.0, y - st.line()), "Electronically signed by the prescriber and sent to the "
-             "pharmacy. This printout is for the patient's records.", size=st.value_size * 0.7)
+    note = (
+        "Electronically signed by the prescriber and sent to the pharmacy. This printout "
+        "is for the patient's records."
+    )
+    small = st.value_size * 0.7
+    for line in kit.wrap(pen, note, right - x, small, printed=True):
+        y -= st.line(small)
+        pen.text(x, max(12.0, y), line, size=small)
 
     fields: dict[str, Any] = {
         "prescriber_name": doc.name,

@@ -42,8 +42,7 @@ def build(
         pen.text(st.width / 2, y, line, size=small, align="center")
     y -= st.line(small) * 1.3
     dea = f"{rng.choice('ABFM')}{rng.choice('ABCDEFGH')}{rng.randint(10**6, 10**7 - 1)}"
-    pen.text(x, y, f"DEA# {dea}",
-             size=small)
+    pen.text(x, y, f"DEA# {dea}", size=small)
     pen.text(right, y, f"NPI# {rng.randint(10**9, 10**10 - 1)}", size=small, align="right")
     y -= st.line(small) * 0.6
     pen.rule(x, y, right, width=1.0)
@@ -57,13 +56,18 @@ def build(
     pen.rule(end - pen.width_of(name_text) - 2, y - 3, right - 95, width=0.5)
     dl = f.lab("date")
     dx = right - pen.width_of(date_text) - pen.width_of(dl, st.label_font, st.label_size) - 8
-    f.label_value(max(dx, end + 8), y, dl, date_text, gap=4)
+    if dx < end + 8:  # a long name: the date goes on a line of its own
+        y -= st.line() * 1.5
+        dx = x
+    f.label_value(dx, y, dl, date_text, gap=4)
     y -= st.line() * 1.5
-    alines = kit.wrap(pen, addr, right - x - 80)
-    f.label_value(x, y, f.lab("patient_address"), alines[0])
+    al = f.lab("patient_address")
+    vx = x + pen.width_of(al, st.label_font, st.label_size) + 8
+    alines = kit.wrap(pen, addr, (right - vx) * 0.88)  # room for a wider hand
+    f.label_value(x, y, al, alines[0], gap=8)
     for extra in alines[1:]:
         y -= st.line()
-        pen.value(x + 70, y, extra)
+        pen.value(vx, y, extra)
     pen.rule(x + 50, y - 3, right, width=0.5)
 
     y -= st.line() * 2.4

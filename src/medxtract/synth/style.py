@@ -206,13 +206,19 @@ class Pen:
     def width_of(self, s: str, font: str | None = None, size: float | None = None) -> float:
         return stringWidth(s, font or self.style.regular, size or self.style.value_size)
 
+    def value_width(self, s: str, size: float | None = None) -> float:
+        """Width of `s` as `value()` writes it (in the hand, when there is one)."""
+        if self.hand is not None:
+            return self.hand.measure(s, size or self.style.value_size)
+        return self.width_of(s, size=size)
+
     def wrap(self, s: str, max_width: float) -> list[str]:
-        """Greedy word wrap in the value font."""
+        """Greedy word wrap of a value."""
         lines: list[str] = []
         cur = ""
         for word in s.split():
             trial = f"{cur} {word}".strip()
-            if cur and self.width_of(trial) > max_width:
+            if cur and self.value_width(trial) > max_width:
                 lines.append(cur)
                 cur = word
             else:
@@ -242,6 +248,9 @@ class Hand:
         else:  # no handwriting package: an oblique print face stands in (warned once)
             self.font, self.caps = "Courier-Oblique", True
         self.scale = rng.uniform(0.95, 1.12)  # more would overrun the form's spaces
+
+    def measure(self, s: str, size: float) -> float:
+        return stringWidth(s.upper() if self.caps else s, self.font, size * self.scale)
 
     def restyle(self, s: str, size: float, y: float) -> tuple[str, str, float, float]:
         text = s.upper() if self.caps else s
