@@ -11,6 +11,7 @@ from typing import Any
 
 from medxtract.synth import clinical, people
 from medxtract.synth.dates import DATE_FORMATS, printed_date
+from medxtract.synth.kit import distractors
 from medxtract.synth.manifest import Words
 from medxtract.synth.style import Hand, Pen, TypedText, random_style
 
@@ -216,7 +217,10 @@ def build(
     text, f["allergies"] = _optional(rng, clinical.ALLERGIES)
     y = label_value(x1, y, lab("allergies", ALLERGY_Q), text)
     text, f["regular_medications"] = _optional(rng, clinical.REGULAR_MEDS)
-    label_value(x1, y, lab("regular_medications", MEDICATION_Q), text)
+    y = label_value(x1, y, lab("regular_medications", MEDICATION_Q), text)
+    # Fields no truth asks for (occupation, GP name, relationship ...).
+    for dlabel, dvalue in distractors(rng, 2, "pd"):
+        y = label_value(x1, y, dlabel + ":", dvalue)
 
     fields = {name: f[name] for name in FIELDS}  # the order the spec lists them
     return pen.finish(), {"document_type": "patient_details", "fields": fields}

@@ -8,6 +8,7 @@ from typing import Any
 
 from medxtract.synth import clinical, people
 from medxtract.synth.dates import printed_date
+from medxtract.synth.kit import distractor
 from medxtract.synth.manifest import Words
 from medxtract.synth.style import Hand, Pen, TypedText, random_style
 
@@ -88,14 +89,16 @@ def build(
         pen.value(indent, y, f"{med['name']} {med['strength']}")
         y -= st.line()
 
-    # Directions: label, a gap, then wrapped lines (truth joins them with spaces).
+    # Directions: label, a gap, then wrapped lines.
     y -= st.line() * rng.uniform(0.6, 1.5)
     pen.label(indent, y, lab("directions", DIRECTIONS_LABELS))
     y -= st.line() * rng.uniform(1.2, 2)
     chosen = meds if len(meds) > 1 and rng.random() < 0.7 else meds[:1]
     lines: list[str] = []
+    sigs: list[str] = []
     for med in chosen:
-        lines += pen.wrap(clinical.direction(rng, med["name"]), right - indent)
+        sigs.append(clinical.direction(rng, med["name"]))
+        lines += pen.wrap(sigs[-1], right - indent)
     for line in lines:
         pen.value(indent, y, line)
         y -= st.line()
@@ -115,6 +118,14 @@ def build(
     if tail:
         pen.label(x0 + head_w + num_w, ry, tail)
 
+    # A field no truth asks for, bottom left (a signature line, the pharmacy, a fax ...).
+    dlabel, dvalue = distractor(rng, "rx")
+    w = pen.label(x, ry, dlabel + ":")
+    if dvalue:
+        pen.value(x + w + 6, ry, dvalue)
+    else:
+        pen.rule(x + w + 4, ry - 3, min(x0 - 20, x + w + 150))
+
     truth = {
         "prescriber_name": prescriber,
         "prescriber_address": f"{street}, {city}",
@@ -123,7 +134,7 @@ def build(
         "date": date_truth,
         "patient_address": address,
         "medicines": meds,
-        "directions": " ".join(lines),
+        "directions": "; ".join(sigs),  # one sig per medicine, in medicine order
         "refills": refills,
     }
     return pen.finish(), {"document_type": "prescription", "fields": truth}
