@@ -4,9 +4,9 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install system-deps bench-deps services demo test bench lint ui
+.PHONY: install system-deps bench-deps synth-deps services demo test bench lint ui
 
-install: $(VENV)/.installed
+install: synth-deps $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ system-deps: bench-deps
 # The students' pipeline ran pdftoppm and the tesseract program; the benchmark does too.
 bench-deps:
 	@(command -v tesseract && command -v pdftoppm) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null)
+
+# TrueType and handwriting faces the synthetic forms are drawn with (the generator falls
+# back to the faces it finds, with a warning, when some are missing).
+SYNTH_FONTS := fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf \
+	fonts-dkg-handwriting fonts-humor-sans fonts-rufscript
+synth-deps:
+	@dpkg -s $(SYNTH_FONTS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYNTH_FONTS) >/dev/null)
 
 # Start the local SQL servers and Redis when they are not running.
 services:

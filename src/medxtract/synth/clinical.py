@@ -148,3 +148,112 @@ def direction(rng: random.Random, drug: str) -> str:
         step=rng.choice(["5 mg", "10 mg", "2.5 mg"]),
         k=rng.randint(2, 7),
     )
+
+
+# --- medicines for the form families -------------------------------------------------
+
+# Real drugs that are NOT in the lexicon, so a finder must also go by a medicine line's shape.
+UNLISTED = (
+    "Semaglutide",
+    "Tirzepatide",
+    "Empagliflozin",
+    "Dapagliflozin",
+    "Ticagrelor",
+    "Edoxaban",
+    "Vortioxetine",
+    "Lurasidone",
+    "Cariprazine",
+    "Suvorexant",
+    "Rimegepant",
+    "Finerenone",
+    "Tofacitinib",
+    "Apremilast",
+    "Alogliptin",
+    "Ivabradine",
+    "Mirabegron",
+    "Roflumilast",
+    "Tizanidine",
+    "Zonisamide",
+    "Ziprasidone",
+    "Vardenafil",
+)
+# (strength, printed form) by unit; forms go on the page, not into the truth.
+_STRENGTHS = [
+    (
+        [
+            "5 mg",
+            "10 mg",
+            "20 mg",
+            "25 mg",
+            "40 mg",
+            "50 mg",
+            "100 mg",
+            "250 mg",
+            "500 mg",
+            "2.5 mg",
+            "0.5 mg",
+            "150 mg",
+            "1000 mg",
+        ],
+        ["tab", "tab", "cap", "tablet", "capsule"],
+    ),
+    (["25 mcg", "50 mcg", "100 mcg", "200 mcg"], ["tab", "inhaler", "tablet"]),
+    (["1 g", "2 g", "0.5 g"], ["tab", "sachet", "vial"]),
+    (["5 ml", "10 ml", "125 mg/5 ml", "250 mg/5 ml"], ["syrup", "suspension", "oral solution"]),
+    (["1 %", "0.1 %", "2 %", "0.05 %"], ["cream", "ointment", "gel"]),
+    (["1000 IU", "400 IU", "50000 IU"], ["cap", "tab", "drops"]),
+    (["10 units", "20 units", "100 units/ml"], ["pen", "injection", "vial"]),
+    (["20 mEq", "10 mEq", "8 mEq"], ["tab", "ER tab", "oral solution"]),
+]
+_STRENGTH_WEIGHTS = [10, 2, 1, 2, 1.5, 1, 1, 1]
+
+
+def medicine(rng: random.Random, exclude: set[str] = frozenset()) -> dict[str, str]:
+    """{name, strength, form}: a lexicon drug (most) or an unlisted one."""
+    while True:
+        name = rng.choice(UNLISTED) if rng.random() < 0.2 else rng.choice(drug_names())
+        if name not in exclude:
+            break
+    if name in _SPECIAL and rng.random() < 0.6:
+        return {"name": name, "strength": rng.choice(_SPECIAL[name]), "form": "tab"}
+    strengths, forms = rng.choices(_STRENGTHS, _STRENGTH_WEIGHTS)[0]
+    return {"name": name, "strength": rng.choice(strengths), "form": rng.choice(forms)}
+
+
+def medicine_list(rng: random.Random, count: int) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for _ in range(count):
+        out.append(medicine(rng, {m["name"] for m in out}))
+    return out
+
+
+def print_strength(rng: random.Random, strength: str) -> str:
+    """As written: "500 mg", "500mg" (the truth compares strengths without spaces)."""
+    return strength.replace(" ", "") if rng.random() < 0.3 else strength
+
+
+_SIGS = [
+    "Take {n} {form} by mouth {freq}",
+    "{n} {form} {freq} for {dur}",
+    "Take {n} {form} {freq} after food",
+    "{n} {form} orally {freq} x {dur}",
+    "Take {n} {form} {freq} as needed for pain",
+    "Apply to affected area {freq}",
+    "Inhale {n} puffs {freq}",
+    "Inject {u} units subcutaneously {freq}",
+    "{n} {form} at night",
+    "Take {n} {form} {freq}, avoid alcohol",
+    "{n} {form} {freq} until finished",
+    "Dissolve {n} sachet in water {freq}",
+]
+
+
+def sig(rng: random.Random) -> str:
+    """One directions line ("sig") without the drug name."""
+    return rng.choice(_SIGS).format(
+        n=rng.choice(("1", "2", "one", "two", "1/2")),
+        form=rng.choice(("tablet", "tab", "capsule", "tablets", "dose")),
+        freq=rng.choice(_FREQ + ["BID", "TID", "QID", "PRN", "q6h", "OD", "at bedtime"]),
+        dur=rng.choice(_DUR),
+        u=rng.randint(4, 40),
+    )

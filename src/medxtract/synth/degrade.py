@@ -113,3 +113,57 @@ def _illumination(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
         small = cv2.GaussianBlur(small, (0, 0), max(small.shape) * rng.uniform(0.03, 0.07))
         field *= cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return field.astype(np.float32)
+
+
+def fax(gray: np.ndarray, rng: np.random.Generator, header: str) -> np.ndarray:
+    """A received fax: 1-bit at ~200 dpi, a transmit header line printed along the top,
+    broken strokes, a few streaks and speckles. Returns a 0/255 uint8 array."""
+    h, w = gray.shape
+    img = gray.astype(np.float32)
+    angle = _sign(rng) * rng.uniform(0.2, 1.2)
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    img = cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=255.0)
+    img += rng.normal(0, 28, img.shape).astype(np.float32)  # what makes strokes break up
+    bw = np.where(img < rng.uniform(120, 165), 0, 255).astype(np.uint8)
+    # Broken strokes: white out short random runs along some rows.
+    for _ in range(int(h * rng.uniform(0.05, 0.15))):
+        y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
+        bw[y, x : x + int(rng.integers(5, 40))] = 255
+    # Streaks: a few thin dark horizontal lines from a dirty scanner bar.
+    for _ in range(int(rng.integers(1, 4))):
+        y = int(rng.integers(0, h))
+        bw[y : y + int(rng.integers(1, 3)), :] = np.where(rng.random(w) < 0.7, 0, 255)
+    speck = rng.random(bw.shape) < rng.uniform(0.0005, 0.002)
+    bw[speck] = 0
+    # The sending machine's header, in its own blocky type, above the page content.
+    bw[: int(h * 0.03)] = 255
+    cv2.putText(
+        bw,
+        header,
+        (int(w * 0.03), int(h * 0.022)),
+        cv2.FONT_HERSHEY_PLAIN,
+        h / 1100,
+        0,
+        max(1, h // 900),
+        cv2.LINE_8,
+    )
+    return bw
+
+
+def curl(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Page curl: the paper bends near the bottom (a smooth warp whose lines tilt and bow
+    more the lower they are), as when a bound or folded page is re-scanned or photographed."""
+    h, w = gray.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    v = yy / h  # 0 at the top, 1 at the bottom
+    u = xx / w - 0.5
+    tilt = _sign(rng) * rng.uniform(0.02, 0.05) * h  # extra drop at the right edge, bottom
+    bow = rng.uniform(0.015, 0.04) * h  # the middle of a bottom line sags this much
+    dy = (v**2) * (tilt * u + bow * (1 - 4 * u**2))
+    dx = (v**3) * _sign(rng) * rng.uniform(0.0, 0.015) * w * np.sin(np.pi * u)
+    warped = cv2.remap(
+        gray, xx - dx, yy - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+    )
+    # The bent part catches less light.
+    shade = 1.0 - rng.uniform(0.05, 0.15) * (v**2) * (1 + u)
+    return np.clip(warped.astype(np.float32) * shade, 0, 255).astype(np.uint8)

@@ -11,7 +11,9 @@ from typing import Any
 
 from medxtract.synth import clinical, people
 from medxtract.synth.dates import DATE_FORMATS, printed_date
-from medxtract.synth.style import Pen, TypedText, random_style
+from medxtract.synth.kit import distractors
+from medxtract.synth.manifest import Words
+from medxtract.synth.style import Hand, Pen, TypedText, random_style
 
 FIELDS = (
     "record_date",
@@ -67,10 +69,24 @@ def _optional(rng: random.Random, choices: list[str]) -> tuple[str, str | None]:
     return v, v
 
 
-def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[bytes, dict[str, Any]]:
-    """(pdf_bytes, truth); with `typed`, the values go there instead (see `Pen`)."""
+def build(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
+    """(pdf_bytes, truth); with `typed`, the values go there instead (see `Pen`). With
+    `words`, labels and headings come from the wording bank."""
     st = random_style(rng)
-    pen = Pen(st, typed)
+    pen = Pen(st, typed, hand)
+
+    def lab(key: str, own: tuple[str, ...], colon: str = ":") -> str:
+        if not words:
+            return rng.choice(own)
+        w = words.pick(key)
+        return w if w.endswith("?") else w + colon
+
     f: dict[str, Any] = {}
     # Left-column values are drawn first so the right column can start clear of them.
     last = rng.choice(people.LAST)
@@ -84,7 +100,7 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     comp = people.company(rng) if has else rng.choice(("", "N/A"))
     left = [f["patient_name"], f["phone"], *addr, f["emergency_contact_name"], comp]
     x1 = st.margin_left
-    x2 = max(st.col2_x, x1 + max(pen.width_of(v) for v in left) + rng.uniform(20, 40))
+    x2 = max(st.col2_x, x1 + max(pen.value_width(v) for v in left) + rng.uniform(20, 40))
     right = st.width - st.margin_left * rng.uniform(0.6, 1.0)
     gap = st.line()  # one value line
 
@@ -101,13 +117,12 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     rec_text, f["record_date"] = printed_date(rng, 2018, 2025)
     pen.value(right, y, rec_text, st.bold, st.value_size * 0.9, align="right")
     y -= st.heading_size * rng.uniform(1.6, 2.4)
-    pen.text(
-        x1 - rng.uniform(0, 10), y, "Patient Medical Record", st.heading_font, st.heading_size + 2
-    )
+    title = lab("pd_title", ("Patient Medical Record",), "")
+    pen.text(x1 - rng.uniform(0, 10), y, title, st.heading_font, st.heading_size + 2)
     y -= st.heading_size * rng.uniform(1.3, 1.9)
     top = y
 
-    pen.label(x1, y, "Patient Information")
+    pen.label(x1, y, lab("h_patient", ("Patient Information",), ""))
     y -= st.line(st.label_size)
     pen.value(x1, y, f["patient_name"])
     y -= gap * 1.4
@@ -122,13 +137,13 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     f["weight"] = str(rng.randint(45, 130))
     f["height"] = str(rng.randint(148, 202))
     y = top
-    y = label_value(x2, y, rng.choice(BIRTH_LABELS), birth_text)
-    y = label_value(x2, y, rng.choice(WEIGHT_LABELS), f["weight"])
-    y = label_value(x2, y, rng.choice(HEIGHT_LABELS), f["height"])
+    y = label_value(x2, y, lab("birth_date", BIRTH_LABELS), birth_text)
+    y = label_value(x2, y, lab("weight", WEIGHT_LABELS), f["weight"])
+    y = label_value(x2, y, lab("height", HEIGHT_LABELS), f["height"])
     y = min(y, left_bottom) - gap * rng.uniform(0.8, 1.8)
 
     # In Case of Emergency: name / home phone left, address / work phone right.
-    y = _section(pen, rng, y, "In Case of Emergency", right)
+    y = _section(pen, rng, y, lab("h_emergency", ("In Case of Emergency",), ""), right)
     em_addr = addr if same_last and rng.random() < 0.5 else people.address_lines(rng)
     f["emergency_contact_address"] = ", ".join(em_addr)
     home = people.phone(rng) if rng.random() < 0.7 else None
@@ -142,21 +157,26 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     ly = y - gap * 0.3
     pen.value(x1, ly, f["emergency_contact_name"])
     ly -= gap * 1.6
-    ly = label_value(x1, ly, rng.choice(HOME_PHONE_LABELS), home or "")
-    ry = label_value(x2, ry, rng.choice(WORK_PHONE_LABELS), work or "")
+    ly = label_value(x1, ly, lab("emergency_contact_home_phone", HOME_PHONE_LABELS), home or "")
+    ry = label_value(x2, ry, lab("emergency_contact_work_phone", WORK_PHONE_LABELS), work or "")
     y = min(ly, ry) - gap * rng.uniform(0.3, 1.0)
 
     # General Medical History.
-    y = _section(pen, rng, y, "General Medical History", right)
+    y = _section(pen, rng, y, lab("h_history", ("General Medical History",), ""), right)
     f["chicken_pox"] = rng.choice(("IMMUNE", "IMMUNE", "NOT IMMUNE"))
     f["measles"] = rng.choice(("IMMUNE", "IMMUNE", "NOT IMMUNE"))
-    ly = label_value(x1, y, "Chicken Pox (Varicella):", f["chicken_pox"])
-    ry = label_value(x2, y + gap * rng.uniform(0, 0.5), "Measles:", f["measles"])
+    ly = label_value(x1, y, lab("chicken_pox", ("Chicken Pox (Varicella):",)), f["chicken_pox"])
+    ry = label_value(x2, y + gap * rng.uniform(0, 0.5), lab("measles", ("Measles:",)), f["measles"])
     y = min(ly, ry)
     f["hepatitis_b_vaccinated"] = rng.random() < 0.6
-    y = label_value(x1, y, rng.choice(HEP_B_Q), "Yes" if f["hepatitis_b_vaccinated"] else "No")
+    y = label_value(
+        x1,
+        y,
+        lab("hepatitis_b_vaccinated", HEP_B_Q),
+        "Yes" if f["hepatitis_b_vaccinated"] else "No",
+    )
     text, f["medical_problems"] = _optional(rng, clinical.PROBLEMS)
-    label_value(x1, y, rng.choice(PROBLEMS_Q), text)
+    label_value(x1, y, lab("medical_problems", PROBLEMS_Q), text)
     pen.new_page()
 
     # --- page 2 -------------------------------------------------------------------
@@ -175,23 +195,32 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     f["policy_number"] = policy if has else None
     f["insurance_expiry"] = exp_truth
 
-    ly = label_value(x1, y, rng.choice(COMPANY_LABELS), comp)
+    ly = label_value(x1, y, lab("insurance_company", COMPANY_LABELS), comp)
     ry = y - gap * rng.uniform(0.8, 1.3)
     for line in ins_addr:
         pen.value(x2, ry, line)
         ry -= gap
     ry -= gap * 0.6
-    ly = label_value(x1, ly, rng.choice(POLICY_LABELS), policy)
-    ry = label_value(x2, ry, rng.choice(EXPIRY_LABELS), exp_text)
+    ly = label_value(x1, ly, lab("policy_number", POLICY_LABELS), policy)
+    ry = label_value(x2, ry, lab("insurance_expiry", EXPIRY_LABELS), exp_text)
     y = min(ly, ry) - gap * rng.uniform(0, 0.8)
-    y = label_value(x1, y, rng.choice(HAS_INSURANCE_Q), "Yes" if has else "No")
+    y = label_value(x1, y, lab("has_insurance", HAS_INSURANCE_Q), "Yes" if has else "No")
     y -= gap * rng.uniform(0.2, 0.8)
-    pen.text(x1, y, "Medical Insurance Details", st.heading_font, st.heading_size)
+    pen.text(
+        x1,
+        y,
+        lab("h_insurance", ("Medical Insurance Details",), ""),
+        st.heading_font,
+        st.heading_size,
+    )
     y -= st.heading_size * rng.uniform(1.4, 1.9)
     text, f["allergies"] = _optional(rng, clinical.ALLERGIES)
-    y = label_value(x1, y, rng.choice(ALLERGY_Q), text)
+    y = label_value(x1, y, lab("allergies", ALLERGY_Q), text)
     text, f["regular_medications"] = _optional(rng, clinical.REGULAR_MEDS)
-    label_value(x1, y, rng.choice(MEDICATION_Q), text)
+    y = label_value(x1, y, lab("regular_medications", MEDICATION_Q), text)
+    # Fields no truth asks for (occupation, GP name, relationship ...).
+    for dlabel, dvalue in distractors(rng, 2, "pd"):
+        y = label_value(x1, y, dlabel + ":", dvalue)
 
     fields = {name: f[name] for name in FIELDS}  # the order the spec lists them
     return pen.finish(), {"document_type": "patient_details", "fields": fields}

@@ -8,7 +8,9 @@ from typing import Any
 
 from medxtract.synth import clinical, people
 from medxtract.synth.dates import printed_date
-from medxtract.synth.style import Pen, TypedText, random_style
+from medxtract.synth.kit import distractor
+from medxtract.synth.manifest import Words
+from medxtract.synth.style import Hand, Pen, TypedText, random_style
 
 NAME_LABELS = ("Name:", "Patient Name:", "Patient:")
 DATE_LABELS = ("Date:", "Date of issue:")
@@ -18,11 +20,22 @@ REFILL_STYLES = ("Refill: {n} times", "Refills: {n}", "Refill: {n}")
 PHONE_LABELS = ("Phone", "Phone:", "Tel:")
 
 
-def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[bytes, dict[str, Any]]:
+def build(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     """(pdf_bytes, truth); with `typed`, the values go there instead (see `Pen`). The
-    prescriber header stays printed: it is part of the pad, not filled in."""
+    prescriber header stays printed: it is part of the pad, not filled in. With `words`,
+    the labels come from the wording bank instead of the sample's own wordings."""
     st = random_style(rng)
-    pen = Pen(st, typed)
+    pen = Pen(st, typed, hand)
+
+    def lab(key: str, own: tuple[str, ...]) -> str:
+        return words.pick(key) + ":" if words else rng.choice(own)
+
     cx = st.width / 2 + rng.uniform(-15, 15)
     right = st.width - st.margin_left + rng.uniform(-10, 10)
 
@@ -48,10 +61,10 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     date_text, date_truth = printed_date(rng, 2018, 2025)
     y -= st.line() * rng.uniform(2.2, 3.2)
     x = st.margin_left
-    w = pen.label(x, y, rng.choice(NAME_LABELS))
+    w = pen.label(x, y, lab("patient_name", NAME_LABELS))
     vx = x + w + rng.uniform(6, 14)
     pen.value(vx, y, patient)
-    date_label = rng.choice(DATE_LABELS)
+    date_label = lab("date", DATE_LABELS)
     date_w = pen.width_of(date_text) + 8
     dlx = right - date_w - pen.width_of(date_label, st.label_font, st.label_size) - 6
     pen.rule(vx - 4, y - 4, dlx - 16)
@@ -62,7 +75,7 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     # Patient address, one underlined line.
     address = people.one_line_address(rng)
     y -= st.line() * rng.uniform(1.8, 2.6)
-    w = pen.label(x, y, rng.choice(ADDRESS_LABELS))
+    w = pen.label(x, y, lab("patient_address", ADDRESS_LABELS))
     pen.value(x + w + 5, y, address)
     pen.rule(x + w + 2, y - 4, right)
 
@@ -76,14 +89,16 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
         pen.value(indent, y, f"{med['name']} {med['strength']}")
         y -= st.line()
 
-    # Directions: label, a gap, then wrapped lines (truth joins them with spaces).
+    # Directions: label, a gap, then wrapped lines.
     y -= st.line() * rng.uniform(0.6, 1.5)
-    pen.label(indent, y, rng.choice(DIRECTIONS_LABELS))
+    pen.label(indent, y, lab("directions", DIRECTIONS_LABELS))
     y -= st.line() * rng.uniform(1.2, 2)
     chosen = meds if len(meds) > 1 and rng.random() < 0.7 else meds[:1]
     lines: list[str] = []
+    sigs: list[str] = []
     for med in chosen:
-        lines += pen.wrap(clinical.direction(rng, med["name"]), right - indent)
+        sigs.append(clinical.direction(rng, med["name"]))
+        lines += pen.wrap(sigs[-1], right - indent)
     for line in lines:
         pen.value(indent, y, line)
         y -= st.line()
@@ -91,7 +106,7 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     # Refills, bottom right, number on a short underline.
     refills = rng.randint(0, 5)
     ry = rng.uniform(60, max(70, min(y - 40, 160)))
-    template = rng.choice(REFILL_STYLES)
+    template = words.pick("refills") if words else rng.choice(REFILL_STYLES)
     head, tail = template.split("{n}")
     tail_w = pen.width_of(tail, st.label_font, st.label_size)
     num_w = max(pen.width_of(str(refills)) + 16, 28)
@@ -103,6 +118,14 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
     if tail:
         pen.label(x0 + head_w + num_w, ry, tail)
 
+    # A field no truth asks for, bottom left (a signature line, the pharmacy, a fax ...).
+    dlabel, dvalue = distractor(rng, "rx")
+    w = pen.label(x, ry, dlabel + ":")
+    if dvalue:
+        pen.value(x + w + 6, ry, dvalue)
+    else:
+        pen.rule(x + w + 4, ry - 3, min(x0 - 20, x + w + 150))
+
     truth = {
         "prescriber_name": prescriber,
         "prescriber_address": f"{street}, {city}",
@@ -111,7 +134,7 @@ def build(rng: random.Random, typed: list[TypedText] | None = None) -> tuple[byt
         "date": date_truth,
         "patient_address": address,
         "medicines": meds,
-        "directions": " ".join(lines),
+        "directions": "; ".join(sigs),  # one sig per medicine, in medicine order
         "refills": refills,
     }
     return pen.finish(), {"document_type": "prescription", "fields": truth}

@@ -118,3 +118,120 @@ def prescriber(rng: random.Random) -> str:
 
 def company(rng: random.Random) -> str:
     return rng.choice(COMPANIES)
+
+
+# --- wider variety for the form families (names in both orders, UK/India addresses,
+# international phone styles) ---------------------------------------------------------
+
+UK_TOWNS = [
+    ("Leeds", "LS6 2AB"),
+    ("Manchester", "M14 5RT"),
+    ("Bristol", "BS8 1TH"),
+    ("Glasgow", "G12 8QQ"),
+    ("Cardiff", "CF10 3AT"),
+    ("Norwich", "NR2 4PD"),
+    ("London", "SE1 7EH"),
+    ("York", "YO10 5DD"),
+    ("Brighton", "BN1 3XE"),
+]
+UK_STREETS = _split(
+    "Acacia Avenue|Station Road|High Street|Victoria Road|Mill Lane|"
+    "Kings Road|Church Lane|Park Crescent|Queens Walk",
+    "|",
+)
+IN_CITIES = [
+    ("Bengaluru", "Karnataka", "5600"),
+    ("Mumbai", "Maharashtra", "4000"),
+    ("Chennai", "Tamil Nadu", "6000"),
+    ("Pune", "Maharashtra", "4110"),
+    ("Hyderabad", "Telangana", "5000"),
+    ("Kochi", "Kerala", "6820"),
+]
+IN_STREETS = _split(
+    "MG Road|Residency Road|Anna Salai|Linking Road|Park Street|"
+    "Nehru Nagar Main Road|Gandhi Bazaar|FC Road",
+    "|",
+)
+FIRST_MORE = _split(
+    "Anil Sunita Ravi Deepa Oliver Amelia George Isla Harry Ava Jack Emily "
+    "Chidi Ngozi Siobhan Callum Ewan Rhys Megan Ananya Vikram Kavya Rohan"
+)
+LAST_MORE = _split(
+    "Iyer Reddy Nair Menon Gupta Chatterjee Thompson Evans Davies Wright "
+    "Robinson Campbell MacLeod Osei Chukwu Byrne Doyle Khan Ali Begum"
+)
+
+
+def name_parts(rng: random.Random, last: str | None = None) -> tuple[str, str]:
+    first = rng.choice(FIRST + FIRST_MORE)
+    return first, last or rng.choice(LAST + LAST_MORE)
+
+
+def printed_name(rng: random.Random, first: str, last: str) -> tuple[str, str | list[str]]:
+    """A name as a form prints it, with its truth ("Smith, John" accepts "John Smith")."""
+    style = rng.choice(("fl", "fl", "fl", "lf", "LF", "FL"))
+    if style == "fl":
+        return f"{first} {last}", f"{first} {last}"
+    if style == "FL":
+        return f"{first} {last}".upper(), f"{first} {last}"
+    text = f"{last}, {first}" if style == "lf" else f"{last.upper()}, {first}"
+    return text, [f"{last}, {first}", f"{first} {last}"]
+
+
+def uk_address_lines(rng: random.Random) -> list[str]:
+    town, postcode = rng.choice(UK_TOWNS)
+    lines = [f"{rng.randint(1, 240)} {rng.choice(UK_STREETS)}", town, postcode]
+    if rng.random() < 0.3:
+        lines.append("United Kingdom")
+    return lines
+
+
+def india_address_lines(rng: random.Random) -> list[str]:
+    city, state, pin = rng.choice(IN_CITIES)
+    first = rng.choice(
+        (f"Flat {rng.randint(1, 12)}{rng.choice('ABCD')}", f"House No. {rng.randint(1, 999)}")
+    )
+    return [
+        f"{first}, {rng.randint(1, 80)} {rng.choice(IN_STREETS)}",
+        f"{city}, {state} {pin}{rng.randint(10, 99)}",
+    ]
+
+
+def any_address_lines(rng: random.Random) -> list[str]:
+    """US (most), UK or Indian postal address lines."""
+    r = rng.random()
+    if r < 0.55:
+        return address_lines(rng, country_p=0.15)
+    return uk_address_lines(rng) if r < 0.8 else india_address_lines(rng)
+
+
+INTL_PHONE_FORMATS = (
+    "+1 ({a}) {b}-{c}",
+    "+1 {a} {b} {c}",
+    "020 7{b} {c}",
+    "+44 20 7{b} {c}",
+    "07{a} {b}{c3}",
+    "+44 7{a} {b}{c3}",
+    "+91 98{a2} {c}{c1}",
+    "0161 {b} {c}",
+)
+
+
+def phone_any(rng: random.Random) -> str:
+    """A phone number in a US style (most) or a UK/Indian/international one."""
+    if rng.random() < 0.6:
+        return phone(rng)
+    a, b, c = rng.randint(201, 989), rng.randint(200, 999), rng.randint(0, 9999)
+    return rng.choice(INTL_PHONE_FORMATS).format(
+        a=a,
+        b=b,
+        c=f"{c:04d}",
+        c1=rng.randint(0, 9),
+        c3=f"{rng.randint(0, 999):03d}",
+        a2=f"{rng.randint(0, 999):03d}",
+    )
+
+
+def email(rng: random.Random, first: str, last: str) -> str:
+    dom = rng.choice(("mail.com", "example.org", "inbox.net", "post.co.uk"))
+    return f"{first.lower()}.{last.lower().replace(chr(39), '')}@{dom}"

@@ -13,11 +13,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-FAMILIES = {
-    "Helvetica": ("Helvetica", "Helvetica-Bold"),
-    "Times": ("Times-Roman", "Times-Bold"),
-    "Courier": ("Courier", "Courier-Bold"),
-}
+from medxtract.synth import fonts
 
 
 @dataclass
@@ -53,10 +49,15 @@ class Style:
 
 
 def random_style(rng: random.Random) -> Style:
-    family = rng.choice(("Helvetica", "Helvetica", "Times", "Courier"))
-    regular, bold = FAMILIES[family]
+    families = fonts.print_families()
+    # Half the forms keep the PDF base-14 faces, the rest use any installed TrueType face.
+    if rng.random() < 0.5:
+        family = rng.choice(("Helvetica", "Helvetica", "Times", "Courier"))
+    else:
+        family = rng.choice(sorted(families))
+    regular, bold = families[family]
     value = rng.uniform(11, 14)
-    if family == "Courier":
+    if family in ("Courier", "FreeMono"):
         value = min(value, 12.5)  # Courier is wide; keep long lines on the page
     return Style(
         page=rng.choice((LETTER, A4)),
@@ -93,8 +94,11 @@ class Pen:
     Given a `typed` list, the pen draws the blank form only: every `value()` is appended
     to that list instead of being drawn, for the overlay variant to type in later."""
 
-    def __init__(self, style: Style, typed: list[TypedText] | None = None) -> None:
+    def __init__(
+        self, style: Style, typed: list[TypedText] | None = None, hand: Hand | None = None
+    ) -> None:
         self.style = style
+        self.hand = hand
         self.buf = io.BytesIO()
         # invariant=1 drops timestamps and random IDs so a seed gives identical bytes.
         self.c = Canvas(self.buf, pagesize=style.page, invariant=1)
@@ -146,11 +150,53 @@ class Pen:
         align: str = "left",
     ) -> float:
         """A filled-in answer (anything the truth is read from, not the printed form)."""
+        if self.hand is not None:
+            s, font, size, y = self.hand.restyle(s, size or self.style.value_size, y)
         if self.typed is None:
             return self.text(x, y, s, font, size, align=align)
         x, font, size, w = self._place(x, s, font, size, align)
         self.typed.append(TypedText(self.page, x, y, s, font, size))
         return w
+
+    def box(self, x: float, y: float, w: float, h: float, width: float = 0.8) -> None:
+        """A printed rectangle with its lower-left corner at (x, y)."""
+        self.c.setStrokeGray(0.1)
+        self.c.setLineWidth(width)
+        self.c.rect(x, y, w, h, stroke=1, fill=0)
+
+    def checkbox(self, x: float, y: float, size: float, checked: bool, kind: str) -> None:
+        """A tick box on the baseline at (x, y). kind: "tick"/"cross" (a drawn box, marked
+        with a pen stroke), "glyph" (the ballot-box characters), "bracket" ("[X]" / "[ ]")."""
+        sym = fonts.symbol_font()
+        if kind == "glyph" and sym:
+            if checked and self.typed is None:
+                self.text(x, y, "\u2612", sym, size * 1.2)
+            else:
+                self.text(x, y, "\u2610", sym, size * 1.2)
+                if checked:
+                    self.value(x + size * 0.2, y + size * 0.1, "X", size=size * 0.9)
+            return
+        if kind == "bracket":
+            self.text(x, y, "[   ]", size=size)
+            if checked:
+                self.value(x + self.width_of("[", size=size) + 1, y, "X", size=size)
+            return
+        self.box(x, y - size * 0.15, size, size)
+        if not checked:
+            return
+        if self.typed is not None:  # the overlay types its mark over the scanned box
+            self.value(x + size * 0.18, y + size * 0.05, "X", size=size * 0.95)
+            return
+        c = self.c
+        c.setStrokeGray(0.05)
+        c.setLineWidth(max(1.0, size * 0.12))
+        b = y - size * 0.15
+        if kind == "cross":
+            c.line(x + 1, b + 1, x + size - 1, b + size - 1)
+            c.line(x + 1, b + size - 1, x + size - 1, b + 1)
+        else:  # a tick that overshoots the box, as pens do
+            c.line(x + size * 0.15, b + size * 0.5, x + size * 0.4, b + size * 0.1)
+            c.line(x + size * 0.4, b + size * 0.1, x + size * 1.1, b + size * 1.2)
 
     def rule(self, x1: float, y: float, x2: float, width: float = 0.8, gray: float = 0.2) -> None:
         self.c.setStrokeGray(gray)
@@ -160,13 +206,19 @@ class Pen:
     def width_of(self, s: str, font: str | None = None, size: float | None = None) -> float:
         return stringWidth(s, font or self.style.regular, size or self.style.value_size)
 
+    def value_width(self, s: str, size: float | None = None) -> float:
+        """Width of `s` as `value()` writes it (in the hand, when there is one)."""
+        if self.hand is not None:
+            return self.hand.measure(s, size or self.style.value_size)
+        return self.width_of(s, size=size)
+
     def wrap(self, s: str, max_width: float) -> list[str]:
-        """Greedy word wrap in the value font."""
+        """Greedy word wrap of a value."""
         lines: list[str] = []
         cur = ""
         for word in s.split():
             trial = f"{cur} {word}".strip()
-            if cur and self.width_of(trial) > max_width:
+            if cur and self.value_width(trial) > max_width:
                 lines.append(cur)
                 cur = word
             else:
@@ -181,3 +233,25 @@ class Pen:
         self.c.showPage()
         self.c.save()
         return self.buf.getvalue()
+
+
+class Hand:
+    """Values written by hand: a handwriting face per document (block capitals, marker or
+    slanted script), a little larger than print, each entry on a slightly wandering line."""
+
+    def __init__(self, rng: random.Random) -> None:
+        faces = fonts.hand_faces()
+        self.rng = random.Random(rng.getrandbits(64))
+        if faces:
+            self.font = rng.choice(sorted(faces))
+            self.caps = faces[self.font] == "caps" or rng.random() < 0.25
+        else:  # no handwriting package: an oblique print face stands in (warned once)
+            self.font, self.caps = "Courier-Oblique", True
+        self.scale = rng.uniform(0.95, 1.12)  # more would overrun the form's spaces
+
+    def measure(self, s: str, size: float) -> float:
+        return stringWidth(s.upper() if self.caps else s, self.font, size * self.scale)
+
+    def restyle(self, s: str, size: float, y: float) -> tuple[str, str, float, float]:
+        text = s.upper() if self.caps else s
+        return text, self.font, size * self.scale, y + self.rng.uniform(-1.5, 1.5)

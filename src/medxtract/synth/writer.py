@@ -34,15 +34,19 @@ def rasterise(pdf_bytes: bytes, dpi: float) -> list[np.ndarray]:
         pdf.close()
 
 
-def image_pdf(pages: list[np.ndarray], dpi: float, quality: int) -> bytes:
-    """One full-page JPEG per page, no text layer (what a scanner or phone app saves)."""
+def image_pdf(pages: list[np.ndarray], dpi: float, quality: int, bilevel: bool = False) -> bytes:
+    """One full-page JPEG per page, no text layer (what a scanner or phone app saves);
+    `bilevel` pages (a fax) are stored as 1-bit images instead."""
     images = [Image.fromarray(p) for p in pages]
+    if bilevel:
+        images = [im.convert("1", dither=Image.Dither.NONE) for im in images]
     buf = io.BytesIO()
+    extra = {} if bilevel else {"quality": int(quality)}  # 1-bit pages go CCITT G4
     images[0].save(
         buf,
         "PDF",
         resolution=float(dpi),
-        quality=int(quality),
+        **extra,
         save_all=True,
         append_images=images[1:],
         creationDate=_FIXED_TIME,
@@ -85,9 +89,25 @@ def overlay_pdf(
     return buf.getvalue()
 
 
-def write_pair(out_dir: Path, stem: str, pdf_bytes: bytes, truth: dict[str, Any]) -> Path:
-    """Write STEM.pdf and STEM.truth.json; returns the PDF path."""
-    pdf_path = out_dir / f"{stem}.pdf"
+def heic(pages: list[np.ndarray], quality: int) -> bytes:
+    """Pages as an iPhone-style HEIC (one image per page), via pillow-heif."""
+    import pillow_heif
+
+    images = [Image.fromarray(p) for p in pages]
+    heif = pillow_heif.from_pillow(images[0])
+    for im in images[1:]:
+        heif.add_from_pillow(im)
+    buf = io.BytesIO()
+    # ultrafast: the look of a phone HEIC at a fraction of the default encoding time
+    heif.save(buf, quality=int(quality), enc_params={"preset": "ultrafast"})
+    return buf.getvalue()
+
+
+def write_pair(
+    out_dir: Path, stem: str, pdf_bytes: bytes, truth: dict[str, Any], suffix: str = ".pdf"
+) -> Path:
+    """Write STEM.pdf (or STEM + suffix) and STEM.truth.json; returns the document's path."""
+    pdf_path = out_dir / f"{stem}{suffix}"
     pdf_path.write_bytes(pdf_bytes)
     (out_dir / f"{stem}.truth.json").write_text(
         json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
