@@ -91,6 +91,31 @@ class Tally:
 
 
 @dataclass
+class Calibration:
+    """Whether the review flag tells right from wrong: a silent error is a wrong field that
+    was not sent to review; a right field sent to review is extra work."""
+
+    right: int = 0
+    total: int = 0
+    silent: int = 0
+    flagged_right: int = 0
+
+    def add(self, ok: bool, flagged: bool) -> None:
+        self.total += 1
+        self.right += ok
+        self.silent += (not ok) and not flagged
+        self.flagged_right += ok and flagged
+
+    @property
+    def silent_rate(self) -> float:
+        return self.silent / self.total if self.total else 0.0
+
+    @property
+    def flagged_right_rate(self) -> float:
+        return self.flagged_right / self.right if self.right else 0.0
+
+
+@dataclass
 class EvalReport:
     per_field: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
     per_type: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
@@ -99,6 +124,12 @@ class EvalReport:
     type_detection: Tally = field(default_factory=Tally)
     misses: list[tuple[str, str, Any, Any]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    # (document type, variant) -> calibration of the review flag
+    calibration: dict[tuple[str, str], Calibration] = field(
+        default_factory=lambda: defaultdict(Calibration)
+    )
+    silent: Calibration = field(default_factory=Calibration)
+    type_per_group: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
 
     def add_document(
         self,
@@ -107,11 +138,19 @@ class EvalReport:
         predicted_type: str,
         predicted: dict[str, Any],
         core_fields: set[str],
+        review: set[str] | None = None,
     ) -> None:
+        """`review`: the fields the result sends to a person (None: none)."""
         doc_type = truth["document_type"]
+        variant = str((truth.get("meta") or {}).get("variant") or "-")
         self.type_detection.add(predicted_type == doc_type)
+        self.type_per_group[(doc_type, variant)].add(predicted_type == doc_type)
         for name, expected in truth["fields"].items():
             ok = predicted_type == doc_type and values_equal(name, predicted.get(name), expected)
+            # A document typed wrongly goes to a person whole.
+            flagged = predicted_type != doc_type or name in (review or set())
+            self.calibration[(doc_type, variant)].add(ok, flagged)
+            self.silent.add(ok, flagged)
             self.per_field[(doc_type, name)].add(ok)
             self.per_type[doc_type].add(ok)
             self.overall.add(ok)
@@ -125,6 +164,18 @@ class EvalReport:
             "overall": self.overall.accuracy,
             "core": self.core.accuracy,
             "type_detection": self.type_detection.accuracy,
+            "silent_error_rate": self.silent.silent_rate,
+            "flagged_right_rate": self.silent.flagged_right_rate,
+            "per_group": {
+                f"{t}/{v}": {
+                    "accuracy": c.right / c.total if c.total else 0.0,
+                    "fields": c.total,
+                    "silent_error_rate": c.silent_rate,
+                    "flagged_right_rate": c.flagged_right_rate,
+                    "type_detection": self.type_per_group[(t, v)].accuracy,
+                }
+                for (t, v), c in sorted(self.calibration.items())
+            },
             "per_type": {k: v.accuracy for k, v in self.per_type.items()},
             "per_field": {f"{t}.{n}": v.accuracy for (t, n), v in sorted(self.per_field.items())},
             "fields_right": self.overall.right,

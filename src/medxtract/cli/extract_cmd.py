@@ -139,7 +139,12 @@ def evaluate(
         spec = all_specs.get(truth["document_type"])
         core = set(spec.core) if spec else set()
         report.add_document(
-            str(outcome.path), truth, outcome.result.document_type, outcome.result.values(), core
+            str(outcome.path),
+            truth,
+            outcome.result.document_type,
+            outcome.result.values(),
+            core,
+            set(outcome.result.needs_review),
         )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
@@ -160,7 +165,26 @@ def _print_report(report, show_misses: bool) -> None:
     out.print(table)
     for doc_type, tally in sorted(report.per_type.items()):
         out.print(f"{doc_type}: {tally.right}/{tally.total} fields = {tally.accuracy:.1%}")
+    groups = Table(title="Per type and variant (silent: wrong and not flagged for review)")
+    for col in ("type", "variant", "fields", "accuracy", "silent errors", "right but flagged",
+                "type right"):
+        groups.add_column(col, justify="right" if col not in ("type", "variant") else "left")
+    for (doc_type, variant), c in sorted(report.calibration.items()):
+        types = report.type_per_group[(doc_type, variant)]
+        groups.add_row(doc_type, variant, str(c.total), f"{c.right / max(c.total, 1):.1%}",
+                       f"{c.silent_rate:.1%}", f"{c.flagged_right_rate:.1%}",
+                       f"{types.right}/{types.total}")
+    for (doc_type, variant), types in sorted(report.type_per_group.items()):
+        if (doc_type, variant) not in report.calibration:
+            groups.add_row(doc_type, variant, "0", "-", "-", "-", f"{types.right}/{types.total}")
+    out.print(groups)
     out.print(f"type detection: {report.type_detection.right}/{report.type_detection.total}")
+    out.print(
+        f"silent errors: {report.silent.silent}/{report.silent.total} fields ="
+        f" {report.silent.silent_rate:.1%}; right fields flagged for review:"
+        f" {report.silent.flagged_right}/{report.silent.right} ="
+        f" {report.silent.flagged_right_rate:.1%}"
+    )
     out.print(f"core fields: {report.core.right}/{report.core.total} = {report.core.accuracy:.1%}")
     out.print(
         f"all fields: {report.overall.right}/{report.overall.total} = {report.overall.accuracy:.1%}"

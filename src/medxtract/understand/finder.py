@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from medxtract.document import Document, union_bbox
 from medxtract.understand import medicines as meds
-from medxtract.understand.labels import Vocabulary
+from medxtract.understand.labels import Vocabulary, tokens
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
     LabelSpan,
@@ -30,7 +30,7 @@ from medxtract.understand.structure import (
     Region,
     Tok,
     find_spans,
-    heading_kind,
+    blocks_of,
     phrases_of,
     region_above,
     region_below,
@@ -94,15 +94,31 @@ class Finder:
 
     # --- structure -------------------------------------------------------------------
 
-    def _is_label(self, words: tuple[str, ...], whole: bool) -> bool:
-        if any(c.score(words, self.explained[n]) >= LABEL_MIN for n, c in self.concepts.items()):
-            return True
-        if self.vocab.other.score(words) >= 0.9:
-            return True
+    def label_score(self, words: tuple[str, ...], whole: bool) -> float:
+        """How surely these words are a label (of a field, of no field, a name/address
+        part, or, for a whole phrase, a heading)."""
+        best = max(
+            (c.score(words, self.explained[n]) for n, c in self.concepts.items()), default=0.0
+        )
+        best = max(best, self.vocab.other.score(words) * 0.95)
         for _join, parts in self.vocab.composites.values():
-            if any(v.score(words) >= LABEL_MIN for _p, v in parts):
-                return True
-        return whole and heading_kind(words, self.vocab.sections)[1] >= HEADING_MIN
+            best = max(best, max(v.score(words) for _p, v in parts))
+        if whole:
+            best = max(best, self._heading(words)[1])
+        return best
+
+    def _is_label(self, words: tuple[str, ...], whole: bool, strict: bool = False) -> bool:
+        return self.label_score(words, whole) >= (0.9 if strict else LABEL_MIN)
+
+    def _heading(self, words: tuple[str, ...]) -> tuple[str | None, float]:
+        """A heading's section kind; words of the same kind explain each other
+        ("Emergency contact person")."""
+        best, score = None, 0.0
+        for kind, vocab in self.vocab.sections.items():
+            s = vocab.score(words, self.vocab.kind_words.get(kind, frozenset()))
+            if s > score:
+                best, score = kind, s
+        return best, score
 
     def build(self, doc: Document) -> list[PageModel]:
         models: list[PageModel] = []
@@ -113,18 +129,36 @@ class Finder:
                 p.index = n
                 n += 1
             model = PageModel(page, phrases)
+            model.blocks = blocks_of(phrases)
             for p in phrases:
                 for start, end, words, colon in find_spans(p, self._is_label):
                     span = LabelSpan(p, start, end, words, colon)
                     whole = start == 0 and end == len(p.toks)
-                    kind, hs = heading_kind(words, self.vocab.sections)
+                    kind, hs = self._heading(words)
                     # A heading unless a field's label says it better ("Policy Number:").
                     if whole and kind and hs >= HEADING_MIN and hs >= self._best_field(span)[1]:
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
+            label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
+            model.prescriber_blocks = {
+                model.blocks[p.index] for p in phrases if self._marks_prescriber(p, label_toks)
+            }
             models.append(model)
         return models
+
+    def _marks_prescriber(self, p: Phrase, label_toks: set[int]) -> bool:
+        """A doctor's title or a clinic's name, not an address line ("9 Ash Dr")."""
+        free = [t for t in p.toks if id(t) not in label_toks]
+        if not free or any(ch.isdigit() for t in free for ch in t.text):
+            return False
+        raw = {t.text.strip(".,:;()") for t in free}
+        if raw & self.vocab.prescriber_titles:
+            return True
+        return self.vocab.prescriber_marks.score(tokens(" ".join(t.text for t in free))) > 0.5
+
+    def block_section(self, model: PageModel, p: Phrase) -> str | None:
+        return "prescriber" if model.blocks.get(p.index) in model.prescriber_blocks else None
 
     def section_of(self, models: list[PageModel], mi: int, box: tuple) -> str | None:
         """The heading over a box: the nearest above it in its column; else the last heading
@@ -142,27 +176,6 @@ class Finder:
         for prev in range(mi - 1, -1, -1):
             if models[prev].headings:
                 return max(models[prev].headings, key=lambda s: s.box[1]).section
-        return self._letterhead(models, mi, box)
-
-    def _letterhead(self, models: list[PageModel], mi: int, box: tuple) -> str | None:
-        """A block at the top of the first page, above every field label, that names a
-        doctor, clinic or hospital is the prescriber's."""
-        if mi != 0:
-            return None
-        model = models[0]
-        first = min(
-            (s.box[1] for s in model.labels if self._best_field(s)[1] >= LABEL_MIN
-             and not self._is_header_label(s)),
-            default=model.page.height * 0.3,
-        )
-        if box[1] >= first - 0.2 * model.line_h:
-            return None
-        marks = self.vocab.prescriber_marks
-        from medxtract.understand.labels import tokens
-
-        for p in model.phrases:
-            if p.box[1] < first and any(w in marks for w in tokens(p.text())):
-                return "prescriber"
         return None
 
     def _is_header_label(self, span: LabelSpan) -> bool:
@@ -212,7 +225,9 @@ class Finder:
                 ends.setdefault(s.phrase.index, []).append(s.start)
             for span in model.labels:
                 claimed.update(id(t) for t in span.phrase.toks[span.start : span.end])
-                heading_section = self.section_of(models, mi, span.box)
+                heading_section = self.block_section(model, span.phrase) or self.section_of(
+                    models, mi, span.box
+                )
                 own = embedded_section(span.words, self.vocab)
                 section = own or (span.section if span.kind == "heading" else heading_section)
                 right = region_right(model, span, ends)
@@ -378,7 +393,9 @@ class Finder:
                         continue
                     if run:
                         box = union_bbox([x.box for x in run])
-                        segments.append((mi, p, run, self._local_section(models, mi, box)))
+                        section = self._local_section(models, mi, box)
+                        block = self.block_section(model, p)
+                        segments.append((mi, p, run, block or section))
                     run = []
         proposals: list[Candidate] = []
         for name in wanted:
@@ -413,8 +430,6 @@ class Finder:
     def _hint(self, fspec: FieldSpec, region: Region) -> float:
         if not fspec.hints:
             return 1.0
-        from medxtract.understand.labels import tokens
-
         words = set(tokens(" ".join(region.texts())))
         hints = {w for h in fspec.hints for w in tokens(h)}
         return 1.25 if words & hints else 0.8

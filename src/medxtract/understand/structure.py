@@ -108,6 +108,8 @@ class PageModel:
     phrases: list[Phrase]
     labels: list[LabelSpan] = field(default_factory=list)
     headings: list[LabelSpan] = field(default_factory=list)
+    blocks: dict[int, int] = field(default_factory=dict)  # phrase index -> block id
+    prescriber_blocks: set[int] = field(default_factory=set)
 
     @property
     def line_h(self) -> float:
@@ -281,10 +283,13 @@ def find_spans(
                     or toks[j].text[:1].isdigit()
                     or toks[j].text[:1] in "(+#"
                 )
-                if not gap_after:
+                # Without a gap, only a sure label before a capitalised value ("Name Ann").
+                capital_after = j < len(toks) and toks[j].text[:1].isupper()
+                if not gap_after and not capital_after:
                     continue
                 words = label_tokens(phrase.text(i, j))
-                if words and is_label(words, i == 0 and j == len(toks)):
+                whole = i == 0 and j == len(toks)
+                if words and is_label(words, whole, not gap_after):
                     found = (i, j, words, False)
                     break
         if found is None:
@@ -390,10 +395,27 @@ def region_above(model: PageModel, span: LabelSpan, label_starts: set[int]) -> R
     return Region([best.toks] if best else [], "above")
 
 
-def heading_kind(words: tuple[str, ...], kinds: dict[str, Vocabulary]) -> tuple[str | None, float]:
-    best, score = None, 0.0
-    for kind, vocab in kinds.items():
-        s = vocab.score(words)
-        if s > score:
-            best, score = kind, s
-    return best, score
+def blocks_of(phrases: list[Phrase]) -> dict[int, int]:
+    """Blocks of stacked lines (a letterhead, an address, a signature): phrases one under
+    another with little air between them and overlapping or centred on each other."""
+    parent = {p.index: p.index for p in phrases}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ordered = sorted(phrases, key=lambda p: p.box[1])
+    for k, p in enumerate(ordered):
+        for q in ordered[k + 1 :]:
+            gap = q.box[1] - p.box[3]
+            if gap > 1.4 * max(p.h, q.h):
+                break
+            if same_row(p.box, q.box) or gap < -0.3 * p.h:
+                continue
+            overlap = min(p.box[2], q.box[2]) - max(p.box[0], q.box[0])
+            centred = abs((p.box[0] + p.box[2]) - (q.box[0] + q.box[2])) / 2 < 3 * p.h
+            if overlap > 0 or centred:
+                parent[root(q.index)] = root(p.index)
+    return {i: root(i) for i in parent}

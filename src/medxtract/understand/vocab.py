@@ -26,8 +26,10 @@ def _words(items: list[str]) -> frozenset[str]:
 @dataclass(frozen=True)
 class Vocab:
     sections: dict[str, Vocabulary]
+    kind_words: dict[str, frozenset[str]]  # every word of a section kind's headings
     section_words: dict[str, frozenset[str]]
-    prescriber_marks: frozenset[str]
+    prescriber_marks: Vocabulary
+    prescriber_titles: frozenset[str]
     other: Vocabulary
     dose_forms: frozenset[str]
     columns: dict[str, Vocabulary]
@@ -53,8 +55,10 @@ def _build(spec: DocumentSpec) -> Vocab:
         kinds.setdefault(k, []).extend(v)
     return Vocab(
         sections={k: Vocabulary(v) for k, v in kinds.items()},
+        kind_words={k: _words(v) for k, v in kinds.items()},
         section_words={k: _words(v) for k, v in raw["section_words"].items()},
-        prescriber_marks=_words(raw["prescriber_marks"]),
+        prescriber_marks=Vocabulary(raw["prescriber_marks"]),
+        prescriber_titles=frozenset(str(t) for t in raw["prescriber_titles"]),
         other=Vocabulary([*raw["other_labels"], *spec.other_labels]),
         dose_forms=_words(raw["dose_forms"]),
         columns={k: Vocabulary(v) for k, v in raw["table_columns"].items()},
