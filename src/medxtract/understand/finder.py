@@ -497,9 +497,14 @@ class Finder:
         for name, fspec in self.spec.fields.items():
             if fspec.type == "medicines":
                 out[name] = meds.find_medicines(models, self, taken)
-        if "directions" in self.spec.fields and "directions" not in taken:
+        if "directions" in self.spec.fields:
+            # Directions printed per medicine win over one labelled block when they cover
+            # more than one medicine or nothing else was found.
             sig = meds.directions_from_medicines(models, self)
-            if sig is not None:
+            items = getattr(self, "_items", [])
+            with_sig = sum(1 for it in items if it.sig)
+            if sig is not None and (with_sig >= 2 or out.get("directions") is None
+                                    or out["directions"].value is None):
                 out["directions"] = sig
         return out
 

@@ -47,12 +47,16 @@ def label_tokens(text: str) -> tuple[str, ...]:
     return tokens(_PARENS.sub(" ", text)) or tokens(text)
 
 
+# Abbreviations a label may use for a vocabulary word.
+ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number"}
+
+
 def tokens(text: str) -> tuple[str, ...]:
-    """Stemmed lowercase words; "D.O.B" and "Pt." keep their letters."""
+    """Stemmed lowercase words; "D.O.B" and "Pt." keep their letters; "No." is "number"."""
     text = text.lower().replace("'s", "").replace("’s", "")
     # Dotted abbreviations ("d.o.b", "m.d") become one word.
     text = re.sub(r"\b(?:[a-z]\.){2,}(?:[a-z]\b)?", lambda m: m.group().replace(".", ""), text)
-    return tuple(stem(w) for w in _WORD.findall(text))
+    return tuple(ABBREVIATIONS.get(w, stem(w)) for w in _WORD.findall(text))
 
 
 STOP = frozenset(stem(w) for w in STOP)

@@ -67,8 +67,10 @@ def _split_name(words: list[Tok], dose_forms: frozenset[str]) -> tuple[list[Tok]
     for k in range(len(kept)):
         cand = kept[k:]
         name = clean_text(" ".join(t.text for t in cand)).strip(",-:;")
-        if lookup(name) or any(lookup(t.text.strip(",-:;")) for t in cand[:1]):
+        if lookup(name):
             return cand, True
+        if lookup(cand[0].text.strip(",-:;")):
+            return cand[:1], True
     return kept[-2:], False
 
 
@@ -157,9 +159,11 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
                 continue
             name_p = cells["medicine"][0]
             item = _medicine_in(name_p, skip, finder.vocab.dose_forms)
-            if item is None and "strength" in cells:
-                joined = Phrase(name_p.toks + cells["strength"][0].toks, name_p.index, p.page)
-                item = _medicine_in(joined, skip, finder.vocab.dose_forms)
+            if item is None:
+                # The strength sits in the next cell ("Inversine | 1 g | ...").
+                row_toks = [t for q in sorted(r, key=lambda q: q.box[0]) for t in q.toks]
+                item = _medicine_in(Phrase(row_toks, name_p.index, p.page), skip,
+                                    finder.vocab.dose_forms)
             if item is None:
                 continue
             item.known = True  # a medicine column says what it is
@@ -209,25 +213,38 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
         for p in below[:2]:
             if any(id(t) in item_toks for t in p.toks) or any(id(t) in skip for t in p.toks):
                 break
-            words = tokens(p.text())
-            if words and words[0] in finder.vocab.sig_starts:
-                toks = p.toks[1:] if words[0] == "sig" else p.toks
-                it.sig.append(toks)
+            cut = _directions_label_end(model, p, finder)
+            words = tokens(" ".join(t.text for t in p.toks[cut:]))
+            if cut or (words and words[0] in finder.vocab.sig_starts):
+                if p.toks[cut:]:
+                    it.sig.append(p.toks[cut:])
                 box = p.box
             else:
                 break
 
 
+def _directions_label_end(model: PageModel, p: Phrase, finder: Finder) -> int:
+    """Tokens a directions label takes at the start of a line ("Sig:", "Take as follows:")."""
+    for s in model.labels:
+        if s.phrase is p and s.start == 0:
+            name, score = finder._best_field(s)
+            if name == "directions" and score >= 0.8 or (s.colon and s.end < len(p.toks)
+                                                           and s.words[0] in finder.vocab.sig_starts):
+                return s.end
+    return 0
+
+
 def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate]) -> list[Item]:
-    skip: set[int] = set()
-    for c in taken.values():
+    skip: set[int] = set()  # other fields' values: never a medicine, never a sig line
+    own: set[int] = set()  # a labelled directions block: never a medicine, maybe sig lines
+    for name, c in taken.items():
         if c.region is not None:
-            skip |= c.region.key()
+            (own if name == "directions" else skip).update(c.region.key())
     items: list[Item] = []
     for model in models:
-        items += _table_items(model, finder, skip)
+        items += _table_items(model, finder, skip | own)
     if not items:
-        items = _line_items(models, finder, skip)
+        items = _line_items(models, finder, skip | own)
         _attach_sig(models, items, finder, skip)
     return items
 

@@ -251,8 +251,8 @@ def find_spans(
             or toks[i - 1].text.endswith((",", ":", ";", "|", ")"))
             or phrase.wide_gap(i)
         )
-        if toks[i].check is not None:
-            i += 1
+        if toks[i].check is not None or toks[i].text[:1].isdigit():
+            i += 1  # a label never starts with a number ("Refill: 2 times")
             continue
         found = None
         # A colon ends a label outright.
