@@ -233,9 +233,12 @@ class Finder:
                 right = region_right(model, span, ends)
                 other = self.vocab.other.score(span.words)
                 best_field = 0.0
+                alt = span.all_words
                 for name, concept in self.concepts.items():
                     fspec = self.fields[name]
                     s = concept.score(span.words, self.explained[name])
+                    if alt != span.words:
+                        s = max(s, concept.score(alt, self.explained[name]))
                     s *= self._compat(fspec, own or heading_section)
                     if s < PAIR_MIN:
                         continue

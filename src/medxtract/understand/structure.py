@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from medxtract.document import Page, Word
-from medxtract.understand.labels import Vocabulary, label_tokens
+from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 
 Box = tuple[float, float, float, float]
 
@@ -70,6 +70,11 @@ class LabelSpan:
     colon: bool
     kind: str = "label"  # "label" (maybe a field's), "heading"
     section: str | None = None  # kind a heading opens
+
+    @property
+    def all_words(self) -> tuple[str, ...]:
+        """Its words with the parenthesised ones too ("Phone (work)")."""
+        return tokens(self.text)
 
     @property
     def box(self) -> Box:
@@ -142,6 +147,34 @@ def _clean_word(text: str) -> str:
     return text.strip("_|…").strip()
 
 
+def _merge_bracket_boxes(toks: list[Tok]) -> list[Tok]:
+    """"[", "X", "]" read as separate words are one check box; a mark drawn over a ticked
+    box ("[X] X Yes") is not an option word."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text in ("[", "(") and i + 1 < len(toks):
+            close = "]" if t.text == "[" else ")"
+            mid = toks[i + 1]
+            if mid.text == close:
+                out.append(Tok("☐", [t.words[0], mid.words[0]], _union([t.box, mid.box]),
+                               t.conf, False))
+                i += 2
+                continue
+            if mid.text in ("x", "X", "✓", "✔") and i + 2 < len(toks) and toks[i + 2].text == close:
+                end = toks[i + 2]
+                out.append(Tok("☒", [t.words[0], end.words[0]], _union([t.box, end.box]),
+                               t.conf, True))
+                i += 3
+                if i < len(toks) and toks[i].text in ("x", "X", "✓", "✔"):
+                    i += 1
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
 def phrases_of(page: Page) -> list[Phrase]:
     """Each line cut into phrases at wide gaps; fill-in rules dropped, fragments rejoined."""
     w, h = max(page.width, 1), max(page.height, 1)
@@ -181,6 +214,7 @@ def phrases_of(page: Page) -> list[Phrase]:
                 )
                 continue
             toks.append(tok)
+        toks = _merge_bracket_boxes(toks)
         if not toks:
             continue
         hh = median(t.h for t in toks)

@@ -172,7 +172,9 @@ def to_identifier(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any,
     if is_empty(text):
         return None, []
     token = max(text.split(), key=len)
-    return _digits_fixed(token).upper(), []
+    # Only an all-digit number may have its O/I/l slips fixed: "MBR-1188" keeps its letters.
+    fixed = _digits_fixed(token) if re.fullmatch(r"[\dOoIl|]+", token) else token
+    return fixed.upper(), []
 
 
 _UNITS = r"mg|mcg|µg|ug|g|gm|gram|grams|ml|mL|l|iu|IU|units?|meq|%|mq|rng|mgs"
