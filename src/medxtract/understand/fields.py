@@ -9,7 +9,7 @@ from medxtract.understand.specs.schema import DocumentSpec
 
 # Flags that always send a field to a person, whatever its confidence.
 REVIEW_FLAGS = {"invalid", "ambiguous_date", "missing", "label_not_found", "corrected",
-                "unknown_drug", "partial_date"}  # fmt: skip
+                "unknown_drug", "partial_date", "ambiguous"}  # fmt: skip
 
 
 def find(doc: Document, spec: DocumentSpec, date_order: str) -> dict[str, Found]:

@@ -31,6 +31,7 @@ from medxtract.understand.structure import (
     Tok,
     find_spans,
     blocks_of,
+    continued,
     phrases_of,
     region_above,
     region_below,
@@ -131,7 +132,7 @@ class Finder:
             model = PageModel(page, phrases)
             model.blocks = blocks_of(phrases)
             for p in phrases:
-                for start, end, words, colon in find_spans(p, self._is_label):
+                for start, end, words, colon in find_spans(p, self.label_score, LABEL_MIN):
                     span = LabelSpan(p, start, end, words, colon)
                     whole = start == 0 and end == len(p.toks)
                     kind, hs = self._heading(words)
@@ -219,7 +220,13 @@ class Finder:
         cands: list[Candidate] = []
         claimed: set[int] = set()
         for mi, model in enumerate(models):
-            starts = {s.phrase.index for s in model.labels if s.start == 0}
+            # Values stop at labels the vocabulary knows; an unknown "Librax:" inside a block
+            # of directions is text.
+            starts = {
+                s.phrase.index for s in model.labels
+                if s.start == 0 and (s.kind == "heading" or self.label_score(s.words, False)
+                                     >= LABEL_MIN or s.colon and s.end == len(s.phrase.toks))
+            }
             ends: dict[int, list[int]] = {}
             for s in model.labels:
                 ends.setdefault(s.phrase.index, []).append(s.start)
@@ -243,7 +250,7 @@ class Finder:
                     if s < PAIR_MIN:
                         continue
                     best_field = max(best_field, s)
-                    regions = [right]
+                    regions = [continued(model, right, starts, fspec.max_lines)]
                     if span.kind != "heading" or not right.lines:
                         below = region_below(model, span, starts, fspec.max_lines)
                         regions.append(below)
@@ -411,6 +418,9 @@ class Finder:
                     continue
                 lines = [run]
                 if fspec.max_lines > 1:
+                    first = self._typed(name, Region([run], "free"))
+                    if fspec.type == "address" and first.plausibility < 0.8:
+                        continue  # a block starts at its street line, not a clinic's name
                     lines = self._stack(segments, k, fspec.max_lines)
                 region = Region(lines, "free")
                 tv = self._typed(name, region)

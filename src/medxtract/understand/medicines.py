@@ -216,8 +216,11 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
             cut = _directions_label_end(model, p, finder)
             words = tokens(" ".join(t.text for t in p.toks[cut:]))
             if cut or (words and words[0] in finder.vocab.sig_starts):
-                if p.toks[cut:]:
-                    it.sig.append(p.toks[cut:])
+                toks = p.toks[cut:]
+                if toks and tokens(toks[0].text) in (("sig",), ("directions",)):
+                    toks = toks[1:]  # "Sig one tablet...": the label without its colon
+                if toks:
+                    it.sig.append(toks)
                 box = p.box
             else:
                 break

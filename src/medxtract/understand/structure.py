@@ -268,24 +268,30 @@ def _colon_label_start(phrase: Phrase, i: int, j: int) -> int:
     return i
 
 
+def _valueish(text: str) -> bool:
+    """A word that belongs to a value, never to a label: a number, a phone, an amount."""
+    return bool(re.search(r"\d", text)) or text[:1] in "(+#$£€@"
+
+
 def find_spans(
     phrase: Phrase,
-    is_label: callable,  # type: ignore[valid-type]
+    label_score: callable,  # type: ignore[valid-type]
+    threshold: float,
     max_words: int = 8,
 ) -> list[tuple[int, int, tuple[str, ...], bool]]:
     """Label spans in a phrase: (start, end, words, colon). A span starts the phrase or
     follows a comma, colon or wide gap; it ends at a colon, or where the vocabulary calls the
-    words a label and a gap (or the phrase's end) separates them from what follows."""
+    words a label and a gap (or a number, or a capitalised value) follows them."""
     spans: list[tuple[int, int, tuple[str, ...], bool]] = []
     toks = phrase.toks
     i = 0
     while i < len(toks):
         starts_ok = (
             i == 0
-            or toks[i - 1].text.endswith((",", ":", ";", "|", ")"))
+            or toks[i - 1].text.endswith((",", ":", ";", "|", ")", "."))
             or phrase.wide_gap(i)
         )
-        if toks[i].check is not None or toks[i].text[:1].isdigit():
+        if toks[i].check is not None or _valueish(toks[i].text):
             i += 1  # a label never starts with a number ("Refill: 2 times")
             continue
         found = None
@@ -297,7 +303,7 @@ def find_spans(
                 k = _colon_label_start(phrase, i, j)
                 # The longest tail the vocabulary knows ("Name: Ann Lee Date:" -> "Date:").
                 for kk in range(k, j + 1):
-                    if is_label(label_tokens(phrase.text(kk, j + 1)), False):
+                    if label_score(label_tokens(phrase.text(kk, j + 1)), False) >= threshold:
                         k = kk
                         break
                 words = label_tokens(phrase.text(k, j + 1))
@@ -305,27 +311,26 @@ def find_spans(
                     found = (k, j + 1, words, True)
                 break
         if found is None and starts_ok:
-            # Without a colon, the longest prefix the vocabulary calls a label, set off from
-            # its value by a gap ("Name ____ John", "Weight 70" is a value line, not a label).
-            for j in range(min(len(toks), i + max_words), i, -1):
-                if any(t.check is not None for t in toks[i:j]):
-                    continue
-                # A number cannot be part of a label, so "Phone (000) 111" needs no gap.
+            # Without a colon: the prefix the vocabulary likes best, set off from its value
+            # by a gap, a number ("Phone (000) 111") or, for a sure label, a capital ("Name
+            # Ann Lee"); "Weight 70" starts a label, "Sex F" is the label "Sex".
+            best: tuple[float, int] | None = None
+            for j in range(i + 1, min(len(toks), i + max_words) + 1):
+                if toks[j - 1].check is not None or _valueish(toks[j - 1].text):
+                    break
                 gap_after = j == len(toks) or (
-                    phrase.wide_gap(j)
-                    or toks[j].check is not None
-                    or toks[j].text[:1].isdigit()
-                    or toks[j].text[:1] in "(+#"
+                    phrase.wide_gap(j) or toks[j].check is not None or _valueish(toks[j].text)
                 )
-                # Without a gap, only a sure label before a capitalised value ("Name Ann").
                 capital_after = j < len(toks) and toks[j].text[:1].isupper()
                 if not gap_after and not capital_after:
                     continue
                 words = label_tokens(phrase.text(i, j))
-                whole = i == 0 and j == len(toks)
-                if words and is_label(words, whole, not gap_after):
-                    found = (i, j, words, False)
-                    break
+                score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
+                need = threshold if gap_after else max(threshold, 0.9)
+                if score >= need and (best is None or score >= best[0]):
+                    best = (score, j)
+            if best is not None:
+                found = (i, best[1], label_tokens(phrase.text(i, best[1])), False)
         if found is None:
             i += 1
             continue
@@ -364,6 +369,32 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
         if cut < len(q.toks):
             break
     return Region([toks] if toks else [], "right")
+
+
+def continued(model: PageModel, region: Region, label_starts: set[int], max_lines: int) -> Region:
+    """A value beside its label that runs on under itself: the lines right under the value
+    (left-aligned with it) while the field may have more lines, or after a trailing comma."""
+    if not region.lines:
+        return region
+    lines = list(region.lines)
+    box = _union([t.box for t in lines[-1]])
+    x0 = _union([t.box for t in lines[0]])[0]
+    h = max(1.0, box[3] - box[1])
+    while len(lines) < max_lines or lines[-1][-1].text.endswith(","):
+        below = [
+            q for q in model.phrases
+            if q.box[1] > box[3] - 0.3 * h and q.box[1] - box[3] < 0.9 * h
+            and abs(q.box[0] - x0) < 2 * h and q.index not in label_starts
+            and not same_row(q.box, box)
+        ]
+        if not below or len(lines) >= max_lines + 1:
+            break
+        q = min(below, key=lambda q: q.box[1])
+        if any(tok in q.toks for line in lines for tok in line):
+            break
+        lines.append(q.toks)
+        box = q.box
+    return Region(lines, region.where)
 
 
 def region_below(

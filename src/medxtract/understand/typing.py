@@ -24,6 +24,14 @@ _ORG_WORDS = {"company", "insurance", "inc", "ltd", "llc", "hospital", "clinic",
               "assurance", "mutual", "plc", "trust"}  # fmt: skip
 
 
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE_SHAPE = re.compile(
+    rf"\b\d{{1,4}}\s?[/.\-]\s?\d{{1,2}}\s?[/.\-]\s?\d{{2,4}}\b|\b{_MONTHS}\s+\d{{1,2}}\b"
+    rf"|\b\d{{1,2}}\s+{_MONTHS}|\b\d{{1,2}}\s*/\s*\d{{1,2}}\s*/\s*\d{{2,4}}",
+    re.I,
+)
+
+
 @dataclass
 class TypedValue:
     value: Any
@@ -114,6 +122,9 @@ def type_value(fspec: FieldSpec, region: Region, date_order: str, _vocab: Any) -
         p = name_plausibility(str(value))
     elif kind == "address":
         p = address_plausibility(str(value))
+    elif kind == "date":
+        # A date looks like one; the parser alone would read "1. Tab 50 mg" as a date.
+        p = 1.0 if _DATE_SHAPE.search(text) else 0.2
     elif kind == "identifier":
         p = 1.0 if re.search(r"\d", text) else 0.3
     elif kind == "text":

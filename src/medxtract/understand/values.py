@@ -122,9 +122,13 @@ def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[s
     if is_empty(text):
         return None, []
     tokens = re.split(r"[\s_]+", text)
-    m = re.search(r"\d+", " ".join(_digits_fixed(t) for t in tokens))
-    if m:
-        return int(m.group()), []
+    numbers = re.findall(r"\d+", " ".join(_digits_fixed(t) for t in tokens))
+    if len(numbers) > 2 or (len(numbers) == 2 and numbers[1] == str(int(numbers[0]) + 1)):
+        return None, ["ambiguous"]  # a printed row of choices ("0 1 2 3 PRN"), none read
+    if numbers:
+        return int(numbers[0]), []
+    if re.search(r"\b(?:no|none|nil|zero|nr)\b", text, re.I):
+        return 0, []
     # A thin "1" alone on its fill-in line is often read as a letter or a bar.
     if any(t in {"l", "I", "i", "|"} for t in tokens):
         return 1, []
