@@ -250,7 +250,7 @@ class Finder:
                     if s < PAIR_MIN:
                         continue
                     best_field = max(best_field, s)
-                    regions = [continued(model, right, starts, fspec.max_lines)]
+                    regions = [continued(model, right, starts, fspec.max_lines, span.box[2])]
                     if span.kind != "heading" or not right.lines:
                         below = region_below(model, span, starts, fspec.max_lines)
                         regions.append(below)
@@ -258,6 +258,7 @@ class Finder:
                             regions.append(region_above(model, span, starts))
                     best: Candidate | None = None
                     for region in regions:
+                        region = _drop_label_note(region)
                         if not region.lines:
                             continue
                         tv = self._typed(name, region, span)
@@ -547,6 +548,18 @@ class Finder:
             words[0].source,
             why=c.why,
         )
+
+
+def _drop_label_note(region: Region) -> Region:
+    """A label's parenthesised note printed on the value's line ("(asthma, seizures)")."""
+    if not region.lines or not region.lines[0] or not region.lines[0][0].text.startswith("("):
+        return region
+    first = region.lines[0]
+    end = next((k for k, t in enumerate(first) if t.text.rstrip(",.:;").endswith(")")), None)
+    if end is None or any(ch.isdigit() for t in first[: end + 1] for ch in t.text):
+        return region  # "(756) 660-4660" is a phone, not a note
+    rest = [first[end + 1 :], *region.lines[1:]]
+    return Region([line for line in rest if line], region.where)
 
 
 def rel_box(models: list[PageModel], page: int | None, box: tuple) -> tuple | None:

@@ -48,7 +48,8 @@ def label_tokens(text: str) -> tuple[str, ...]:
 
 
 # Abbreviations a label may use for a vocabulary word.
-ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number"}
+ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number",
+                 "w": "work", "h": "home"}  # fmt: skip
 
 
 def tokens(text: str) -> tuple[str, ...]:

@@ -371,25 +371,31 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
     return Region([toks] if toks else [], "right")
 
 
-def continued(model: PageModel, region: Region, label_starts: set[int], max_lines: int) -> Region:
-    """A value beside its label that runs on under itself: the lines right under the value
-    (left-aligned with it) while the field may have more lines, or after a trailing comma."""
+def continued(
+    model: PageModel, region: Region, label_starts: set[int], max_lines: int, label_x1: float
+) -> Region:
+    """A value beside its label that runs on under itself: lines right under the value,
+    starting where it starts (right of the label, so not the next label's line), while the
+    field may have more lines, or after a trailing comma; a wrapped name or company too."""
     if not region.lines:
         return region
     lines = list(region.lines)
     box = _union([t.box for t in lines[-1]])
     x0 = _union([t.box for t in lines[0]])[0]
     h = max(1.0, box[3] - box[1])
-    while len(lines) < max_lines or lines[-1][-1].text.endswith(","):
+    while len(lines) < max(max_lines, 3):
         below = [
             q for q in model.phrases
             if q.box[1] > box[3] - 0.3 * h and q.box[1] - box[3] < 0.9 * h
             and abs(q.box[0] - x0) < 2 * h and q.index not in label_starts
             and not same_row(q.box, box)
         ]
-        if not below or len(lines) >= max_lines + 1:
+        if not below:
             break
         q = min(below, key=lambda q: q.box[1])
+        wrapped = q.box[0] > label_x1 + 0.2 * h  # in the value's column, not the label's
+        if not (wrapped or len(lines) < max_lines or lines[-1][-1].text.endswith(",")):
+            break
         if any(tok in q.toks for line in lines for tok in line):
             break
         lines.append(q.toks)

@@ -150,6 +150,8 @@ def to_bool(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[
     text = clean_text(" ".join(lines)).lower()
     if is_empty(text):
         return None, []
+    if re.search(r"\byes\b", text) and re.search(r"\bno\b", text):
+        return None, ["ambiguous"]  # both printed; the mark (a circle) was not read
     word = re.sub(r"[^a-z]", "", text.split()[0]) if text.split() else ""
     if word in ("yes", "y", "true", "yea", "yas", "ves", "yes."):
         return True, []
@@ -165,6 +167,11 @@ def to_choice(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list
     text = clean_text(" ".join(lines)).upper()
     if is_empty(text):
         return None, []
+    # Every choice printed side by side ("Immune  Not immune"): the mark was not read.
+    if len(spec.choices) > 1 and all(c.upper() in text for c in spec.choices) and len(
+        text.split()
+    ) >= sum(len(c.split()) for c in spec.choices):
+        return None, ["ambiguous"]
     best = process.extractOne(text, spec.choices, scorer=fuzz.ratio, processor=str.upper)
     if best and best[1] >= 75:
         return best[0], []
