@@ -23,6 +23,7 @@ from medxtract.understand.values import _ONE_BEFORE_UNIT, _STRENGTH, _UNIT_FIX, 
 
 if TYPE_CHECKING:
     from medxtract.understand.finder import Candidate, Finder, Found
+    from medxtract.understand.vocab import Vocab
 
 _RATE = re.compile(r"^\s*/\s*(?:d?l|dl|min|h|hr|hour|day|kg|m2|mmol|µl|ul)\b", re.I)
 _NUMBERING = re.compile(r"^(?:\(?\d{1,2}[.)\]]|[-•*·]|#\d+)$")
@@ -57,12 +58,14 @@ def lookup(name: str) -> str | None:
     return None
 
 
-def _split_name(words: list[Tok], dose_forms: frozenset[str]) -> tuple[list[Tok], bool]:
-    """The drug name among the words before a strength, and whether the lexicon knows it."""
-    kept = [t for t in words if not _NUMBERING.match(t.text)]
-    kept = [t for t in kept if not (set(tokens(t.text)) <= dose_forms and tokens(t.text))]
-    kept = [t for t in kept if re.search(r"[A-Za-z]{2,}", t.text)]
-    kept = kept[-4:]
+def _split_name(words: list[Tok], vocab: Vocab) -> tuple[list[Tok], bool]:
+    """The drug name among the words before a strength, and whether the lexicon knows it.
+    Leading numbers and forms ("1) Tab.") go; a release form or salt after a known name
+    stays with it ("Cardizem LA", "Nalmefene Hydrochloride"); "(cap)" goes."""
+    kept = [t for t in words if not _NUMBERING.match(t.text) and not t.text.startswith("(")]
+    while kept and set(tokens(kept[0].text)) <= vocab.dose_forms and tokens(kept[0].text):
+        kept = kept[1:]
+    kept = [t for t in kept if re.search(r"[A-Za-z]{2,}", t.text)][-4:]
     # Longest run ending at the strength that the lexicon knows; else the last words.
     for k in range(len(kept)):
         cand = kept[k:]
@@ -70,11 +73,14 @@ def _split_name(words: list[Tok], dose_forms: frozenset[str]) -> tuple[list[Tok]
         if lookup(name):
             return cand, True
         if lookup(cand[0].text.strip(",-:;")):
-            return cand[:1], True
+            tail = [t for t in cand[1:] if set(tokens(t.text)) <= vocab.drug_suffixes]
+            return cand[: 1 + len(tail)] if len(tail) == len(cand) - 1 else cand[:1], True
+    while kept and set(tokens(kept[-1].text)) <= vocab.dose_forms - vocab.drug_suffixes:
+        kept = kept[:-1]  # "Amoxil capsule 500 mg": the form is not the name
     return kept[-2:], False
 
 
-def _medicine_in(p: Phrase, skip: set[int], dose_forms: frozenset[str]) -> Item | None:
+def _medicine_in(p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
     toks = [t for t in p.toks if id(t) not in skip]
     if not toks:
         return None
@@ -92,7 +98,7 @@ def _medicine_in(p: Phrase, skip: set[int], dose_forms: frozenset[str]) -> Item 
         return None
     before = [t for t, (a, _) in zip(toks, spans, strict=True) if a < m.start() and
               spans[toks.index(t)][1] <= m.start() + 1]
-    name_toks, known = _split_name(before, dose_forms)
+    name_toks, known = _split_name(before, vocab)
     if not name_toks:
         return None
     name = clean_text(" ".join(t.text for t in name_toks)).strip(",-:;")
@@ -114,6 +120,24 @@ def _rx_context(model: PageModel, finder: Finder) -> float:
     return min(tops, default=float("inf"))
 
 
+def _header_cells(q: Phrase, cols: dict) -> list[tuple[str, Phrase]]:
+    """Column headings in one phrase; OCR may run two together ("Dose/Strength Instructions"),
+    so the phrase is cut where each piece is a heading of its own."""
+    n = len(q.toks)
+    # best[i]: the cut of toks[:i] into headings, or None
+    best: list[list[tuple[str, int, int]] | None] = [[]] + [None] * n
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(n, i + 4) + 1):
+            words = tokens(" ".join(t.text for t in q.toks[i:j]))
+            kind = max(cols, key=lambda k: cols[k].score(words)) if words else None
+            if kind and cols[kind].score(words) >= 0.9 and best[j] is None:
+                best[j] = [*best[i], (kind, i, j)]
+    cut = best[n] or []
+    return [(k, Phrase(q.toks[i:j], q.index, q.page, q.word_gap)) for k, i, j in cut]
+
+
 def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]:
     """Rows of a medicine table: a header row naming a medicine column, then one record per
     row (a row with an empty medicine cell continues the one above)."""
@@ -125,10 +149,8 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
             continue
         heads: dict[str, Phrase] = {}
         for q in row:
-            words = tokens(q.text())
-            kind = max(cols, key=lambda k: cols[k].score(words))
-            if cols[kind].score(words) >= 0.9 and kind not in heads:
-                heads[kind] = q
+            for kind, part in _header_cells(q, cols):
+                heads.setdefault(kind, part)
         if "medicine" not in heads or len(heads) < 2:
             continue
         order = sorted(heads.items(), key=lambda kv: kv[1].box[0])
@@ -158,12 +180,12 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
                     items[-1].sig.extend(q.toks for q in cells["directions"])
                 continue
             name_p = cells["medicine"][0]
-            item = _medicine_in(name_p, skip, finder.vocab.dose_forms)
+            item = _medicine_in(name_p, skip, finder.vocab)
             if item is None:
                 # The strength sits in the next cell ("Inversine | 1 g | ...").
                 row_toks = [t for q in sorted(r, key=lambda q: q.box[0]) for t in q.toks]
                 item = _medicine_in(Phrase(row_toks, name_p.index, p.page), skip,
-                                    finder.vocab.dose_forms)
+                                    finder.vocab)
             if item is None:
                 continue
             item.known = True  # a medicine column says what it is
@@ -184,7 +206,7 @@ def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list
             # A label's value (vitals, "Weight: 70 kg") is not a medicine.
             if id(first) in label_toks and not _NUMBERING.match(first.text):
                 continue
-            item = _medicine_in(p, skip | label_toks, finder.vocab.dose_forms)
+            item = _medicine_in(p, skip | label_toks, finder.vocab)
             if item is None:
                 continue
             words = tokens(p.text())

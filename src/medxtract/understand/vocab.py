@@ -34,6 +34,7 @@ class Vocab:
     dose_forms: frozenset[str]
     columns: dict[str, Vocabulary]
     sig_starts: frozenset[str]
+    drug_suffixes: frozenset[str]
     # type -> (join, [(part, vocabulary)]) for values split over labelled boxes
     composites: dict[str, tuple[str, list[tuple[str, Vocabulary]]]]
 
@@ -63,6 +64,7 @@ def _build(spec: DocumentSpec) -> Vocab:
         dose_forms=_words(raw["dose_forms"]),
         columns={k: Vocabulary(v) for k, v in raw["table_columns"].items()},
         sig_starts=_words(raw["sig_starts"]),
+        drug_suffixes=_words(raw["drug_suffixes"]),
         composites={
             kind: (c["join"], [(part, Vocabulary(v)) for part, v in c["parts"].items()])
             for kind, c in raw["composites"].items()
