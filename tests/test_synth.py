@@ -369,3 +369,17 @@ def test_cli_command_writes_documents(tmp_path) -> None:
             family=None,
             negatives=False,
         )
+
+
+def test_seed_split_keeps_the_samples_layouts_and_wordings() -> None:
+    from medxtract.synth.layout_prescription import NAME_LABELS
+
+    for i in range(4):
+        data, truth = generate_one("prescription", "clean", random.Random(i), split="seed")
+        assert truth["meta"]["family"] == "rx_sample" and truth["meta"]["split"] == "seed"
+        text = " ".join(t for t, _ in _pages(data))
+        assert any(label in text for label in NAME_LABELS)
+    _, truth = generate_one("negative", "clean", random.Random(0), split="seed")
+    assert truth["meta"]["family"].removeprefix("blank_") in ("rx_sample", "pd_sample")
+    with pytest.raises(ValueError, match="seed"):
+        generate_one("prescription", "clean", random.Random(0), family="rx_us_card", split="seed")
