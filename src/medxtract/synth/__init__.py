@@ -30,6 +30,7 @@ from medxtract.synth import (
     pd_boxed_intake,
     pd_captions_under,
     pd_new_patient,
+    pd_registration_grid,
     people,
     rx_clinic_pad,
     rx_discharge_table,
@@ -58,6 +59,7 @@ _FORMS: dict[str, Builder] = {
     "pd_boxed_intake": pd_boxed_intake.build,
     "pd_captions_under": pd_captions_under.build,
     "pd_new_patient": pd_new_patient.build,
+    "pd_registration_grid": pd_registration_grid.build,
 }
 # The families the seed samples were copied from (what the generator made before families).
 SAMPLE_FAMILIES = {"prescription": "rx_sample", "patient_details": "pd_sample"}

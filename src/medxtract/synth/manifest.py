@@ -24,6 +24,7 @@ FAMILIES: dict[str, tuple[str, bool]] = {
     "pd_boxed_intake": ("patient_details", False),
     "pd_captions_under": ("patient_details", True),
     "pd_new_patient": ("patient_details", False),
+    "pd_registration_grid": ("patient_details", False),
     # near-miss negatives (truth: document type unknown, no fields); blank forms of the
     # families above are negatives too, as "blank_<family>", held out with their family
     "neg_lab_report": ("negative", False),
