@@ -11,7 +11,7 @@ from typing import Any
 from medxtract.synth import kit
 from medxtract.synth.manifest import Words
 from medxtract.synth.pd_common import patient
-from medxtract.synth.style import Hand, TypedText
+from medxtract.synth.style import Hand, Pen, TypedText
 
 # Grid rows: (row wording key, patient field, emergency-contact field or None)
 GRID = [
@@ -129,7 +129,7 @@ def build(
     return pen.finish(), {"document_type": "patient_details", "fields": p.fields(tuple(present))}
 
 
-def _grid(pen, xs: list[float], ys: list[float]) -> None:  # noqa: ANN001
+def _grid(pen: Pen, xs: list[float], ys: list[float]) -> None:
     """Rules between rows and columns of a table whose row boundaries are `ys`."""
     for yv in ys:
         pen.rule(xs[0], yv, xs[-1], width=0.6, gray=0.2)
