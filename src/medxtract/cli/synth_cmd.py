@@ -28,7 +28,10 @@ def synth(
         "(repeatable; default all).",
     ),
     split: str = typer.Option(
-        "all", "--split", help="dev | heldout | all: which families and wordings to use."
+        "all",
+        "--split",
+        help="dev | heldout | all: which families and wordings to use; seed: only the "
+        "seed samples' own layouts and wordings.",
     ),
     family: str = typer.Option(
         None, "--family", help="Only this family (an id from docs/synth.md)."

@@ -30,6 +30,7 @@ from medxtract.synth import (
     pd_boxed_intake,
     pd_captions_under,
     pd_new_patient,
+    pd_registration_grid,
     people,
     rx_clinic_pad,
     rx_discharge_table,
@@ -43,7 +44,9 @@ from medxtract.synth.style import Hand, TypedText
 KINDS = ("prescription", "patient_details")
 ALL_KINDS = (*KINDS, "negative")
 VARIANTS = ("clean", "scan", "photo", "overlay", "fax", "handwriting", "curl", "heic")
-SPLITS = ("all", "dev", "heldout")
+# "seed": the seed samples' own layouts and wordings only (what the generator made before it
+# had families), for regression tests whose rules were written on those samples.
+SPLITS = ("all", "dev", "heldout", "seed")
 
 Builder = Callable[..., tuple[bytes, dict[str, Any]]]
 _FORMS: dict[str, Builder] = {
@@ -56,6 +59,7 @@ _FORMS: dict[str, Builder] = {
     "pd_boxed_intake": pd_boxed_intake.build,
     "pd_captions_under": pd_captions_under.build,
     "pd_new_patient": pd_new_patient.build,
+    "pd_registration_grid": pd_registration_grid.build,
 }
 # The families the seed samples were copied from (what the generator made before families).
 SAMPLE_FAMILIES = {"prescription": "rx_sample", "patient_details": "pd_sample"}
@@ -86,7 +90,7 @@ def generate_one(
     """One document as (file bytes, truth dict); all randomness comes from `rng`.
 
     kind: prescription | patient_details | negative; family: a manifest family id (default:
-    drawn among those `split` allows); split: all | dev | heldout."""
+    drawn among those `split` allows); split: all | dev | heldout | seed."""
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {ALL_KINDS}")
     if variant not in VARIANTS:
@@ -100,6 +104,14 @@ def generate_one(
             if (family and FAMILIES.get(family, ("", False))[1])
             else (rng.choice(("dev", "heldout")))
         )
+    if split == "seed":
+        sample = SAMPLE_FAMILIES.get(kind) or rng.choice(sorted(SAMPLE_FAMILIES.values()))
+        allowed = (
+            {sample} if kind != "negative" else {f"blank_{f}" for f in SAMPLE_FAMILIES.values()}
+        )
+        if family is not None and family not in allowed:
+            raise ValueError(f"split 'seed' has only the families {sorted(allowed)}")
+        family = family or (sample if kind != "negative" else f"blank_{sample}")
     if family is None:
         family = pick_family(kind, rng, split)
     elif FAMILIES.get(family, ("",))[0] != kind:
@@ -112,12 +124,17 @@ def generate_one(
     builder = _builder(family)
     hand = Hand(rng) if variant == "handwriting" else None
 
-    data, truth = _render(builder, variant, rng, words, hand)
+    # No wording bank for "seed" documents: the sample families use their own wordings.
+    data, truth = _render(builder, variant, rng, None if split == "seed" else words, hand)
     truth = dict(truth)
     truth["meta"] = {
         "family": family,
         "variant": variant,
-        "split": "heldout" if held_family or words.used_heldout else "dev",
+        "split": split
+        if split == "seed"
+        else "heldout"
+        if held_family or words.used_heldout
+        else "dev",
         "kind": kind,
     }
     return data, truth
@@ -142,7 +159,7 @@ def _builder(family: str) -> Builder:
 
 
 def _render(
-    builder: Builder, variant: str, rng: random.Random, words: Words, hand: Hand | None
+    builder: Builder, variant: str, rng: random.Random, words: Words | None, hand: Hand | None
 ) -> tuple[bytes, dict[str, Any]]:
     if variant == "overlay":
         return _overlay(builder, rng, words)
@@ -214,7 +231,9 @@ def generate(
     return paths
 
 
-def _overlay(builder: Builder, rng: random.Random, words: Words) -> tuple[bytes, dict[str, Any]]:
+def _overlay(
+    builder: Builder, rng: random.Random, words: Words | None
+) -> tuple[bytes, dict[str, Any]]:
     """The blank form (labels, rules, headings) scanned; the values typed over it."""
     typed: list[TypedText] = []
     blank, truth = builder(rng, typed, words=words, hand=None)

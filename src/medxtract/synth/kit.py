@@ -11,7 +11,7 @@ from typing import Any
 from medxtract.synth import people
 from medxtract.synth.dates import printed_date
 from medxtract.synth.manifest import Words
-from medxtract.synth.style import Hand, Pen, TypedText, random_style
+from medxtract.synth.style import Hand, Pen, Style, TypedText, random_style
 
 CHECK_KINDS = ("tick", "cross", "glyph", "bracket")
 
@@ -28,7 +28,7 @@ class Form:
     fields: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def st(self):  # noqa: ANN201 - the Style
+    def st(self) -> Style:
         return self.pen.style
 
     def lab(self, key: str, *, split_ok: bool = False) -> str:

@@ -218,8 +218,8 @@ def build(
     y = label_value(x1, y, lab("allergies", ALLERGY_Q), text)
     text, f["regular_medications"] = _optional(rng, clinical.REGULAR_MEDS)
     y = label_value(x1, y, lab("regular_medications", MEDICATION_Q), text)
-    # Fields no truth asks for (occupation, GP name, relationship ...).
-    for dlabel, dvalue in distractors(rng, 2, "pd"):
+    # Fields no truth asks for (occupation, GP name ...); not on the seed-like forms.
+    for dlabel, dvalue in distractors(rng, 2, "pd") if words else []:
         y = label_value(x1, y, dlabel + ":", dvalue)
 
     fields = {name: f[name] for name in FIELDS}  # the order the spec lists them

@@ -118,13 +118,15 @@ def build(
     if tail:
         pen.label(x0 + head_w + num_w, ry, tail)
 
-    # A field no truth asks for, bottom left (a signature line, the pharmacy, a fax ...).
-    dlabel, dvalue = distractor(rng, "rx")
-    w = pen.label(x, ry, dlabel + ":")
-    if dvalue:
-        pen.value(x + w + 6, ry, dvalue)
-    else:
-        pen.rule(x + w + 4, ry - 3, min(x0 - 20, x + w + 150))
+    # A field no truth asks for, bottom left (a signature line, the pharmacy, a fax ...);
+    # not on the seed-like forms (no `words`).
+    if words:
+        dlabel, dvalue = distractor(rng, "rx")
+        w = pen.label(x, ry, dlabel + ":")
+        if dvalue:
+            pen.value(x + w + 6, ry, dvalue)
+        else:
+            pen.rule(x + w + 4, ry - 3, min(x0 - 20, x + w + 150))
 
     truth = {
         "prescriber_name": prescriber,

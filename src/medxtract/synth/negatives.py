@@ -5,6 +5,7 @@ negatives too; `generate_one` builds those from the families themselves."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,13 @@ from medxtract.synth.style import Hand, TypedText
 UNKNOWN: dict[str, Any] = {"document_type": "unknown", "fields": {}}
 
 
-def _page(rng, typed, words, hand, title: str):  # noqa: ANN001, ANN202
+def _page(
+    rng: random.Random,
+    typed: list[TypedText] | None,
+    words: Words | None,
+    hand: Hand | None,
+    title: str,
+) -> tuple[kit.Form, float, float, float]:
     """A form with the clinic header and `title`; returns (form, x, right, y)."""
     f = kit.start(rng, typed, words, hand)
     st, pen = f.st, f.pen
@@ -41,7 +48,9 @@ def _page(rng, typed, words, hand, title: str):  # noqa: ANN001, ANN202
     return f, x, right, y - st.line()
 
 
-def _rows(f, x: float, right: float, y: float, head: list[str], rows: list[list[str]]) -> float:  # noqa: ANN001
+def _rows(
+    f: kit.Form, x: float, right: float, y: float, head: list[str], rows: list[list[str]]
+) -> float:
     """A plain table; returns the y below it."""
     pen, st = f.pen, f.st
     xs = [x + (right - x) * i / len(head) for i in range(len(head))]
@@ -56,7 +65,13 @@ def _rows(f, x: float, right: float, y: float, head: list[str], rows: list[list[
     return y - st.line() * 1.5
 
 
-def lab_report(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
+def lab_report(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     f, x, right, y = _page(
         rng,
         typed,
@@ -83,7 +98,13 @@ def lab_report(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN2
     return f.pen.finish(), dict(UNKNOWN)
 
 
-def invoice(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
+def invoice(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     f, x, right, y = _page(
         rng,
         typed,
@@ -103,7 +124,13 @@ def invoice(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
     return f.pen.finish(), dict(UNKNOWN)
 
 
-def discharge_summary(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
+def discharge_summary(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     f, x, right, y = _page(rng, typed, words, hand, "Discharge Summary")
     st, pen = f.st, f.pen
     meds = clinical.medicine_list(rng, 2)
@@ -126,7 +153,13 @@ def discharge_summary(rng, typed=None, *, words=None, hand=None):  # noqa: ANN00
     return pen.finish(), dict(UNKNOWN)
 
 
-def visit_note(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
+def visit_note(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     f, x, right, y = _page(
         rng,
         typed,
@@ -154,7 +187,13 @@ def visit_note(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN2
     return pen.finish(), dict(UNKNOWN)
 
 
-def certificate(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
+def certificate(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     f, x, right, y = _page(
         rng,
         typed,
@@ -175,7 +214,13 @@ def certificate(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN
     return pen.finish(), dict(UNKNOWN)
 
 
-def vaccination_card(rng, typed=None, *, words=None, hand=None):  # noqa: ANN001, ANN201
+def vaccination_card(
+    rng: random.Random,
+    typed: list[TypedText] | None = None,
+    *,
+    words: Words | None = None,
+    hand: Hand | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     f, x, right, y = _page(
         rng,
         typed,
@@ -215,4 +260,4 @@ BUILDERS: dict[str, Builder] = {
     "neg_vaccination_card": vaccination_card,
 }
 
-__all__ = ["BUILDERS", "UNKNOWN", "Hand", "TypedText", "Words"]
+__all__ = ["BUILDERS", "UNKNOWN"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from medxtract.synth import kit
 from medxtract.synth.manifest import Words
-from medxtract.synth.pd_common import patient
+from medxtract.synth.pd_common import Patient, patient
 from medxtract.synth.style import Hand, TypedText
 
 # (key, width as a fraction of the row, kind): kind "text", "lines" (wrapped, two lines),
@@ -129,7 +129,19 @@ def build(
     return pen.finish(), {"document_type": "patient_details", "fields": p.fields(tuple(present))}
 
 
-def _fill(f, p, key, kind, x, top, w, h, cap, dvals, present) -> None:  # noqa: ANN001, PLR0913
+def _fill(
+    f: kit.Form,
+    p: Patient,
+    key: str,
+    kind: str,
+    x: float,
+    top: float,
+    w: float,
+    h: float,
+    cap: float,
+    dvals: dict[str, str],
+    present: list[str],
+) -> None:
     """Draw one cell's corner label and its answer; note the truth field it holds."""
     pen, st = f.pen, f.st
     if kind == "d":
