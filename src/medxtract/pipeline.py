@@ -72,6 +72,8 @@ def extract(
         type_conf = 1.0
     fields = extract_fields(document, specs[doc_type], settings) if doc_type in specs else {}
     timings["fields"] = _ms(t2)
+    for page in document.pages:
+        page.image = None  # kept for re-reading regions during the extraction only
     timings["total"] = _ms(t0)
     return ExtractionResult(
         source=filename or name,
@@ -89,6 +91,8 @@ def extract(
                 source=p.source,
                 rotation=p.rotation,
                 skew=p.skew,
+                status=p.status,
+                error=p.error,
             )
             for p in document.pages
         ],

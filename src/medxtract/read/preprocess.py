@@ -20,6 +20,8 @@ PAGE_INSET = 0.006
 UPRIGHT_SIDE = 1400
 # At the 700 px orientation check, letters are well under this; rules and edges are not.
 GLYPH_MAX_PX = 25
+# A page with fewer letter-sized marks than this (at 700 px) has nothing to read.
+BLANK_MARKS = 3
 
 
 def rescale(image: np.ndarray, target: int = TARGET_LONG_SIDE) -> np.ndarray:
@@ -109,6 +111,8 @@ def flatten_illumination(image: np.ndarray) -> np.ndarray:
     background = cv2.GaussianBlur(small, (0, 0), sigmaX=max(small.shape) / 40)
     background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(image, background, scale=255)
+    if flat.min() == flat.max():
+        return np.full_like(image, 255)  # an empty page stays white, not stretched black
     return cv2.normalize(flat, None, 0, 255, cv2.NORM_MINMAX)
 
 
@@ -179,6 +183,17 @@ def _ink(image: np.ndarray) -> np.ndarray:
 def _glyphs(image: np.ndarray) -> np.ndarray:
     """Glyph-sized ink of a 700 px copy (0/1)."""
     return _letter_ink(_shrink(image, 700), 21, 12, GLYPH_MAX_PX, GLYPH_MAX_PX)
+
+
+def is_blank(image: np.ndarray) -> bool:
+    """Nothing on the page: fewer than a few marks clearly darker than the paper (specks
+    and scanner noise are not marks)."""
+    small = cv2.medianBlur(_shrink(image, 700), 3)
+    paper = float(np.median(small))
+    dark = (small < paper - max(40.0, 0.25 * paper)).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    marks = int(((stats[1:, 4] >= 4) & (stats[1:, 3] >= 3)).sum())
+    return marks < BLANK_MARKS
 
 
 def is_sideways(image: np.ndarray) -> bool:

@@ -1,0 +1,125 @@
+"""The OCR cascade: Tesseract reads the page, RapidOCR re-reads only what it reads weakly.
+
+A line is weak when a word has low confidence or does not look like a word, a number or
+a code ("fov", "Lyrin" look fine; "8S4-4)", "tW0" do not). RapidOCR's recognizer reads
+the cropped line (~20-40 ms) and the better-scoring reading is kept. The whole page goes
+to RapidOCR (seconds) only when Tesseract's reading is unusable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from medxtract.document import BBox, Line, Word
+from medxtract.errors import OcrTimeoutError
+
+# Below this a Tesseract word is doubtful (clean print reads 0.9+).
+WEAK_WORD_CONF = 0.75
+# A reading must beat the other by this much to replace it.
+MARGIN = 0.03
+# A page needs this many confident, word-like words for Tesseract's reading to stand...
+MIN_CONFIDENT_WORDS = 12
+# ...or this share of its words confident.
+MIN_CONFIDENT_SHARE = 0.5
+# A re-read that keeps less than this share of the characters dropped part of the line.
+MIN_LENGTH_SHARE = 0.6
+
+_EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*"
+_NUMBER = re.compile(r"[+#]?\d+([-/.:,]\d+)*[-/.]?%?")
+_WORD = re.compile(r"[A-Za-z]+(['’-][A-Za-z]+)*")
+_UNIT = re.compile(r"\d+([.,]\d+)?(mg|mcg|ml|mL|g|kg|cm|mm|x|am|pm|st|nd|rd|th|hrs?|yrs?|IU)", re.I)
+_CODE = re.compile(r"[A-Z0-9]+([-/][A-Z0-9]+)*")  # IDs, postcodes, policy numbers
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def plausible(token: str) -> bool:
+    """Looks like a word, a number, a dose, a code or an address, not OCR debris."""
+    core = token.strip(_EDGE_PUNCT)
+    if not core:
+        return len(token) <= 2  # a dash or slash on its own
+    if _EMAIL.fullmatch(core) or _NUMBER.fullmatch(core) or _UNIT.fullmatch(core):
+        return True
+    if _WORD.fullmatch(core):
+        letters = core.replace("'", "").replace("’", "").replace("-", "")
+        return letters.islower() or letters.isupper() or letters.istitle()
+    if _CODE.fullmatch(core) and len(core) <= 14:
+        return any(c.isdigit() for c in core) or len(core) <= 4
+    return "/" in core and all(plausible(p) for p in core.split("/") if p)
+
+
+def reading_score(words: list[Word]) -> float:
+    """Mean confidence and share of characters in word-like tokens, equally weighted."""
+    if not words:
+        return 0.0
+    chars = sum(len(w.text) for w in words)
+    good = sum(len(w.text) for w in words if plausible(w.text))
+    conf = sum(w.confidence * len(w.text) for w in words) / max(chars, 1)
+    return 0.5 * conf + 0.5 * good / max(chars, 1)
+
+
+def is_weak(line: Line) -> bool:
+    return any(w.confidence < WEAK_WORD_CONF or not plausible(w.text) for w in line.words)
+
+
+def unusable(words: list[Word]) -> bool:
+    """Too few confident, word-like words to type the document or find its fields."""
+    good = [w for w in words if w.confidence >= WEAK_WORD_CONF and plausible(w.text)]
+    return len(good) < MIN_CONFIDENT_WORDS and len(good) < MIN_CONFIDENT_SHARE * len(words)
+
+
+def crop(image: np.ndarray, bbox: BBox, pad: float = 0.25) -> np.ndarray | None:
+    """The region of `image` under a relative `bbox`, with a margin of `pad` line heights
+    (the recognizer wants a little white around the ink)."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = bbox[0] * w, bbox[1] * h, bbox[2] * w, bbox[3] * h
+    m = pad * max(y1 - y0, 1.0)
+    x0, x1 = int(max(x0 - 2 * m, 0)), int(min(x1 + 2 * m, w))
+    y0, y1 = int(max(y0 - m, 0)), int(min(y1 + m, h))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    return image[y0:y1, x0:x1]
+
+
+@dataclass
+class CascadeStats:
+    lines: int = 0  # lines Tesseract read
+    reread: int = 0  # lines RapidOCR re-read
+    replaced: int = 0  # lines where RapidOCR's reading was kept
+    whole_page: bool = False  # the page went to RapidOCR whole
+
+
+def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float | None):
+    """Re-read weak lines with `engine.read_lines`; keep the better reading of each."""
+    from medxtract.read.engines.rapidocr import split_words
+
+    stats = CascadeStats(lines=len(lines))
+    weak = [(i, crop(image, line.bbox)) for i, line in enumerate(lines) if is_weak(line)]
+    weak = [(i, c) for i, c in weak if c is not None]
+    if not weak:
+        return lines, stats
+    try:
+        readings = engine.read_lines([c for _, c in weak], timeout_s)
+    except OcrTimeoutError:
+        return lines, stats  # Tesseract's reading stands
+    stats.reread = len(weak)
+    out = list(lines)
+    for (i, _), (text, score) in zip(weak, readings, strict=False):
+        old = lines[i]
+        new = split_words(text, score, old.bbox)
+        if better(new, old.words):
+            out[i] = Line(words=new)
+            stats.replaced += 1
+    return out, stats
+
+
+def better(new: list[Word], old: list[Word]) -> bool:
+    if not new:
+        return False
+    new_len = sum(len(w.text) for w in new)
+    old_len = sum(len(w.text) for w in old)
+    if new_len < MIN_LENGTH_SHARE * old_len:
+        return False
+    return reading_score(new) > reading_score(old) + MARGIN
