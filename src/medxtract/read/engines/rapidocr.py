@@ -117,7 +117,8 @@ class RapidOcrEngine:
                 return call()
             except Exception as exc:  # noqa: BLE001 - map every failure to ours
                 if any(s.options.terminate for s in self._sessions):
-                    raise OcrTimeoutError(f"RapidOCR ran past its {timeout_s:g} s limit") from exc
+                    message = f"RapidOCR ran out of time (limit {timeout_s:g} s)"
+                    raise OcrTimeoutError(message) from exc
                 raise OcrEngineError(f"RapidOCR failed: {type(exc).__name__}") from exc
             finally:
                 if timer is not None:

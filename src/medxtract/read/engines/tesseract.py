@@ -77,7 +77,7 @@ class TesseractEngine:
                 ms = max(1, round(timeout_s * 1000)) if timeout_s else 0
                 if not self._api.Recognize(timeout=ms):
                     if ms:
-                        raise OcrTimeoutError(f"Tesseract ran past its {timeout_s:g} s limit")
+                        raise OcrTimeoutError(f"Tesseract ran out of time (limit {timeout_s:g} s)")
                     raise OcrEngineError("Tesseract could not read the page")
                 return _lines_from(self._api.GetIterator(), w, h)
             except RuntimeError as exc:
