@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from medxtract.document import BBox, Line, Word
+from medxtract.document import BBox, Line, Word, union_bbox
 from medxtract.errors import OcrTimeoutError
 
 # Below this a Tesseract word is doubtful (clean print reads 0.9+).
@@ -60,10 +60,6 @@ def reading_score(words: list[Word]) -> float:
     return 0.5 * conf + 0.5 * good / max(chars, 1)
 
 
-def is_weak(line: Line) -> bool:
-    return any(w.confidence < WEAK_WORD_CONF or not plausible(w.text) for w in line.words)
-
-
 def unusable(words: list[Word]) -> bool:
     """Too few confident, word-like words to type the document or find its fields."""
     good = [w for w in words if w.confidence >= WEAK_WORD_CONF and plausible(w.text)]
@@ -86,33 +82,60 @@ def crop(image: np.ndarray, bbox: BBox, pad: float = 0.25) -> np.ndarray | None:
 @dataclass
 class CascadeStats:
     lines: int = 0  # lines Tesseract read
-    reread: int = 0  # lines RapidOCR re-read
-    replaced: int = 0  # lines where RapidOCR's reading was kept
+    reread: int = 0  # lines RapidOCR re-read (in part or whole)
+    replaced: int = 0  # lines where RapidOCR's reading of a part was kept
     whole_page: bool = False  # the page went to RapidOCR whole
 
 
+def weak_spans(line: Line) -> list[tuple[int, int]]:
+    """(start, stop) word ranges to re-read: each run of weak words with one neighbour
+    either side (a misread often splits or merges words). The recognizer's cost grows with
+    the width it reads, so a line's sound label is not read again with its weak value."""
+    weak = [w.confidence < WEAK_WORD_CONF or not plausible(w.text) for w in line.words]
+    spans: list[tuple[int, int]] = []
+    for i, bad in enumerate(weak):
+        if not bad:
+            continue
+        start, stop = max(i - 1, 0), min(i + 2, len(weak))
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], stop)
+        else:
+            spans.append((start, stop))
+    return spans
+
+
 def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float | None):
-    """Re-read weak lines with `engine.read_lines`; keep the better reading of each."""
+    """Re-read the weak spans of each line with `engine.read_lines`; keep the better
+    reading of each span."""
     from medxtract.read.engines.rapidocr import split_words
 
     stats = CascadeStats(lines=len(lines))
-    weak = [(i, crop(image, line.bbox)) for i, line in enumerate(lines) if is_weak(line)]
-    weak = [(i, c) for i, c in weak if c is not None]
-    if not weak:
+    jobs = []  # (line index, span, crop)
+    for i, line in enumerate(lines):
+        for start, stop in weak_spans(line):
+            region = crop(image, union_bbox([w.bbox for w in line.words[start:stop]]))
+            if region is not None:
+                jobs.append((i, (start, stop), region))
+    if not jobs:
         return lines, stats
     try:
-        readings = engine.read_lines([c for _, c in weak], timeout_s)
+        readings = engine.read_lines([c for _, _, c in jobs], timeout_s)
     except OcrTimeoutError:
         return lines, stats  # Tesseract's reading stands
-    stats.reread = len(weak)
-    out = list(lines)
-    for (i, _), (text, score) in zip(weak, readings, strict=False):
-        old = lines[i]
-        new = split_words(text, score, old.bbox)
-        if better(new, old.words):
-            out[i] = Line(words=new)
-            stats.replaced += 1
-    return out, stats
+    stats.reread = len({i for i, _, _ in jobs})
+    words = [list(line.words) for line in lines]
+    changed = set()
+    # Right to left within a line, so replacing a span keeps the earlier spans' indices.
+    for (i, (start, stop), _), (text, score) in sorted(
+        zip(jobs, readings, strict=False), key=lambda j: (j[0][0], -j[0][1][0])
+    ):
+        old = lines[i].words[start:stop]
+        new = split_words(text, score, union_bbox([w.bbox for w in old]))
+        if better(new, old):
+            words[i][start:stop] = new
+            changed.add(i)
+    stats.replaced = len(changed)
+    return [Line(words=ws) for ws in words], stats
 
 
 def better(new: list[Word], old: list[Word]) -> bool:

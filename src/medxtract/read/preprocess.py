@@ -12,6 +12,12 @@ import numpy as np
 # Tesseract reads best with body text ~25-35 px high; a letter page at 200 dpi gets there.
 TARGET_LONG_SIDE = 2200
 MAX_SKEW_DEG = 6.0
+# Bilevel (fax) pages: upscale factor, closing kernel (px) and edge blur (px at 1x).
+# Measured on generated 200 dpi faxes (bench.hard, Tesseract alone, 2 sets of 93 and 124
+# fields): closing 3 px 70->84% and 64->86%; upscaling 1.5x or 2x on top lost fields.
+FAX_SCALE = 1.0
+FAX_CLOSE = 3
+FAX_BLUR = 0.6
 # Page finding works on a small copy; a sheet must cover this share of the photo.
 PAGE_FIND_SIDE = 500
 PAGE_MIN_AREA, PAGE_MAX_AREA = 0.25, 0.97
@@ -32,6 +38,29 @@ def rescale(image: np.ndarray, target: int = TARGET_LONG_SIDE) -> np.ndarray:
     scale = min(scale, 2.0)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=interp)
+
+
+def is_bilevel(image: np.ndarray) -> bool:
+    """A fax or a 1-bit scan: nearly every pixel pure black or pure white."""
+    small = image[::4, ::4]
+    extreme = np.count_nonzero((small < 16) | (small > 239))
+    return extreme > 0.995 * small.size
+
+
+def repair_bilevel(
+    image: np.ndarray, scale: float = FAX_SCALE, close: int = FAX_CLOSE
+) -> np.ndarray:
+    """A 1-bit page made grey for OCR: upscaled with smooth edges, small gaps in strokes
+    (a fax's dropouts) closed, so Tesseract sees whole letters."""
+    ink = (image < 128).astype(np.uint8) * 255
+    if close:
+        ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((close, close), np.uint8))
+    h, w = image.shape[:2]
+    if scale != 1.0:
+        ink = cv2.resize(ink, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+    if FAX_BLUR > 0:
+        ink = cv2.GaussianBlur(ink, (0, 0), FAX_BLUR * scale)
+    return 255 - ink
 
 
 def find_page(image: np.ndarray) -> np.ndarray | None:

@@ -240,6 +240,8 @@ def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np
 def _flat_page(raw: RawPage) -> np.ndarray:
     """The page at OCR scale with even light; a photographed sheet is cut off its background
     and its keystone undone (a mixed page keeps its geometry, to match its text layer)."""
+    if raw.source != "mixed" and preprocess.is_bilevel(raw.image):
+        return preprocess.repair_bilevel(preprocess.rescale(raw.image))
     corners = None if raw.source == "mixed" else preprocess.find_page(raw.image)
     if corners is None:
         image = preprocess.rescale(raw.image)

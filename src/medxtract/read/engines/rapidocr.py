@@ -29,6 +29,9 @@ except ImportError as exc:  # pragma: no cover - both are hard dependencies
 _PARAMS = {
     "Global.log_level": "error",
     "Global.use_cls": False,  # pages reach it upright; lines are cropped from upright pages
+    # One line per run: batches pad every line to the widest and measured several times
+    # slower per line on one thread.
+    "Rec.rec_batch_num": 1,
     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
