@@ -162,7 +162,7 @@ def measure(folder: Path, settings, show_misses: bool = False) -> dict:
     import medxtract
     from medxtract.evaluate import truth_pairs, values_equal
 
-    right = total = pages = lines = reread = replaced = whole = 0
+    right = total = pages = lines = reread = replaced = whole = recovered = 0
     cascade_ms = 0.0
     start = time.perf_counter()
     for doc, truth_path in truth_pairs(folder):
@@ -181,6 +181,7 @@ def measure(folder: Path, settings, show_misses: bool = False) -> dict:
             lines += stats.get("lines", 0)
             reread += stats.get("reread", 0)
             replaced += stats.get("replaced", 0)
+            recovered += stats.get("recovered", 0)
             whole += bool(stats.get("whole_page"))
             cascade_ms += page.timings.get("cascade", 0.0)
     return {
@@ -189,6 +190,7 @@ def measure(folder: Path, settings, show_misses: bool = False) -> dict:
         "pages": pages,
         "lines_reread": f"{reread}/{lines}",
         "lines_replaced": replaced,
+        "lines_recovered": recovered,
         "pages_whole": whole,
         "cascade_s": round(cascade_ms / 1000, 1),
         "wall_s": round(time.perf_counter() - start, 1),

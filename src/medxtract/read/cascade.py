@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from medxtract.document import BBox, Line, Word, union_bbox
@@ -26,6 +27,14 @@ MIN_CONFIDENT_WORDS = 12
 MIN_CONFIDENT_SHARE = 0.5
 # A re-read that keeps less than this share of the characters dropped part of the line.
 MIN_LENGTH_SHARE = 0.6
+
+# Missed text: searched on a copy with this long side; its line heights (px) there; at
+# most this many regions a page; a reading kept from there needs this confidence/score.
+MISSED_SIDE = 1100
+MISSED_MIN_H, MISSED_MAX_H = 7, 40
+MAX_MISSED = 25
+MISSED_MIN_CONF = 0.75
+MISSED_MIN_SCORE = 0.8
 
 _EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*"
 _NUMBER = re.compile(r"[+#]?\d+([-/.:,]\d+)*[-/.]?%?")
@@ -83,7 +92,8 @@ def crop(image: np.ndarray, bbox: BBox, pad: float = 0.25) -> np.ndarray | None:
 class CascadeStats:
     lines: int = 0  # lines Tesseract read
     reread: int = 0  # lines RapidOCR re-read (in part or whole)
-    replaced: int = 0  # lines where RapidOCR's reading of a part was kept
+    replaced: int = 0  # lines where RapidOCR's reading was kept
+    recovered: int = 0  # lines RapidOCR read where Tesseract saw no text
     whole_page: bool = False  # the page went to RapidOCR whole
 
 
@@ -129,6 +139,58 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
             changed.add(i)
     stats.replaced = len(changed)
     return [Line(words=ws) for ws in words], stats
+
+
+def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
+    """Boxes of text-like ink that no word of `lines` covers: what Tesseract did not see
+    as text at all (a scrawled name, a value written large). Rules, boxes and specks are
+    left out; at most MAX_MISSED, largest first."""
+    h, w = image.shape[:2]
+    k = MISSED_SIDE / max(h, w)
+    small = cv2.resize(image, (max(round(w * k), 1), max(round(h * k), 1)),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    ink = cv2.adaptiveThreshold(
+        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20
+    )
+    # Rules and table lines: long thin runs of ink.
+    for size in ((35, 1), (1, 35)):
+        ink = cv2.subtract(ink, cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(size[::-1])))
+    sh, sw = ink.shape
+    for line in lines:
+        for word in line.words:
+            x0, y0, x1, y1 = word.bbox
+            m = 0.3 * (y1 - y0)
+            ink[max(int((y0 - m) * sh), 0) : int((y1 + m) * sh) + 1,
+                max(int((x0 - m) * sw), 0) : int((x1 + m) * sw) + 1] = 0  # fmt: skip
+    joined = cv2.dilate(ink, np.ones((3, 9), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    boxes = []
+    for x, y, bw, bh, _area in stats[1:]:
+        ink_px = cv2.countNonZero(ink[y : y + bh, x : x + bw])
+        if MISSED_MIN_H <= bh <= MISSED_MAX_H and bw >= bh and ink_px >= 3 * bh:
+            boxes.append((ink_px, (x / sw, y / sh, (x + bw) / sw, (y + bh) / sh)))
+    boxes.sort(reverse=True)
+    return [b for _, b in boxes[:MAX_MISSED]]
+
+
+def recover_missed(image: np.ndarray, lines: list[Line], engine, timeout_s: float | None):
+    """Lines RapidOCR reads in `missed_regions`, where its reading looks like text."""
+    from medxtract.read.engines.rapidocr import split_words
+
+    regions = missed_regions(image, lines)
+    crops = [(b, c) for b in regions if (c := crop(image, b)) is not None]
+    if not crops:
+        return []
+    try:
+        readings = engine.read_lines([c for _, c in crops], timeout_s)
+    except OcrTimeoutError:
+        return []
+    found = []
+    for (box, _), (text, score) in zip(crops, readings, strict=False):
+        words = split_words(text, score, box)
+        if words and score >= MISSED_MIN_CONF and reading_score(words) >= MISSED_MIN_SCORE:
+            found.append(Line(words=words))
+    return found
 
 
 def better(new: list[Word], old: list[Word]) -> bool:

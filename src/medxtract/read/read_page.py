@@ -134,6 +134,9 @@ def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
             work.stats.lines, work.stats.replaced = len(lines), len(whole)
             return whole
     lines, stats = cascade.refine_lines(work.image, lines, rapid, timeout)
+    found = cascade.recover_missed(work.image, lines, rapid, timeout)
+    lines += found
+    stats.recovered = len(found)
     stats.whole_page = work.stats.whole_page
     work.stats = stats
     work.timings["cascade"] = (time.perf_counter() - start) * 1000
