@@ -36,14 +36,16 @@ _BUILD = {
 }
 
 
-def fax(kind: str, rng: random.Random) -> tuple[bytes, dict]:
-    """A G4 TIFF fax: 1-bit at 200 dpi, broken strokes, streaks, a transmit header."""
+def fax(kind: str, rng: random.Random, fmt: str = "PDF") -> tuple[bytes, dict]:
+    """A fax as a fax server saves it (PDF, 1-bit CCITT pages; or fmt="TIFF", G4): 200 dpi,
+    broken strokes, streaks, a transmit header."""
     pdf, truth = generate_one(kind, "clean", rng)
     nrng = np.random.default_rng(rng.getrandbits(64))
     frames = [_fax_page(g, nrng, i + 1) for i, g in enumerate(rasterise(pdf, FAX_DPI))]
     buf = io.BytesIO()
-    frames[0].save(buf, format="TIFF", compression="group4", save_all=True,
-                   append_images=frames[1:], dpi=(FAX_DPI, FAX_DPI))  # fmt: skip
+    extra = {"compression": "group4"} if fmt == "TIFF" else {}
+    frames[0].save(buf, format=fmt, save_all=True, append_images=frames[1:],
+                   resolution=FAX_DPI, dpi=(FAX_DPI, FAX_DPI), **extra)  # fmt: skip
     return buf.getvalue(), truth
 
 
