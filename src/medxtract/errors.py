@@ -102,6 +102,13 @@ class OcrEngineError(MedxtractError):
     code = "ocr_error"
 
 
+class OcrTimeoutError(OcrEngineError):
+    """One OCR call ran past MEDXTRACT_OCR_TIMEOUT_S; its page is reported, the rest go on."""
+
+    http_status = 504
+    code = "ocr_timeout"
+
+
 def exit_code_for(exc: BaseException) -> ExitCode:
     """Translate any exception to the process exit code (the only place this happens)."""
     if isinstance(exc, MedxtractError):

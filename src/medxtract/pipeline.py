@@ -75,6 +75,8 @@ def extract(
         found = find(document, specs[doc_type], settings.date_order)
     fields = to_results(found, specs[doc_type]) if doc_type in specs else {}
     timings["fields"] = _ms(t2)
+    for page in document.pages:
+        page.image = None  # kept for re-reading regions during the extraction only
     timings["total"] = _ms(t0)
     return ExtractionResult(
         source=filename or name,
@@ -92,6 +94,8 @@ def extract(
                 source=p.source,
                 rotation=p.rotation,
                 skew=p.skew,
+                status=p.status,
+                error=p.error,
             )
             for p in document.pages
         ],

@@ -33,6 +33,8 @@ class PageInfo(BaseModel):
     source: str = Field(description="'text_layer', 'ocr' or 'mixed'")
     rotation: int = 0
     skew: float = 0.0
+    status: str = Field("ok", description="'ok', or 'timeout' when OCR ran out of time")
+    error: str | None = Field(None, description="Why the page could not be read")
 
 
 class ExtractionResult(BaseModel):

@@ -6,11 +6,13 @@ scanned page's embedded image at its native resolution instead of re-rendering i
 
 from __future__ import annotations
 
+import contextlib
 import io
 import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
+import pillow_heif
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
@@ -25,6 +27,7 @@ from medxtract.errors import (
     InvalidImageError,
     UnsupportedInputError,
 )
+from medxtract.read.forms import form_words
 from medxtract.read.sniff import sniff
 
 # A text layer with fewer characters than this is a scanner's stray OCR or a stamp.
@@ -33,6 +36,8 @@ MIN_TEXT_CHARS = 40
 IMAGE_COVER = 0.5
 
 Image.MAX_IMAGE_PIXELS = None  # we check sizes ourselves, with a clear error
+# HEIC/HEIF photos open like any image; pillow-heif applies their EXIF orientation itself.
+pillow_heif.register_heif_opener()
 
 
 @dataclass
@@ -59,7 +64,7 @@ class SourceDocument:
         self.kind = sniff(data)
         if self.kind is None:
             raise UnsupportedInputError(
-                "not a PDF or image (PNG, JPEG, TIFF, BMP, WebP): content not recognised"
+                "not a PDF or image (PNG, JPEG, TIFF, BMP, WebP, HEIC): content not recognised"
             )
         self._data = data
         self._pdf: pdfium.PdfDocument | None = None
@@ -83,6 +88,10 @@ class SourceDocument:
             if "password" in str(exc).lower():
                 raise EncryptedInputError("the PDF is encrypted (password protected)") from exc
             raise CorruptInputError(f"the PDF is damaged or truncated ({exc})") from exc
+        # Needed to read filled form widgets and to draw them when rendering; a broken
+        # form still leaves the page content readable.
+        with contextlib.suppress(pdfium.PdfiumError):
+            self._pdf.init_forms()
         self.page_count = len(self._pdf)
 
     def _open_image(self) -> None:
@@ -123,13 +132,15 @@ class SourceDocument:
             raise CorruptInputError(f"page {index + 1} has no size")
         images = [o for o in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)]
         cover = max((_area(o.get_bounds(), pw, ph) for o in images), default=0.0)
-        lines = _text_layer_lines(page, pw, ph)
+        filled = form_words(self._pdf, page, pw, ph)
+        lines = group_lines(_under_values(_text_layer_words(page, pw, ph), filled) + filled)
         n_chars = sum(len(line.text) for line in lines)
         if n_chars >= MIN_TEXT_CHARS and cover < IMAGE_COVER:
             size = (round(pw * self.settings.dpi / 72), round(ph * self.settings.dpi / 72))
             return RawPage(number=index + 1, text_lines=lines, source="text_layer", size=size)
         image = self._page_image(page, images, cover, pw, ph)
-        if n_chars and _typed(page):  # a typed overlay on a photo: OCR it and merge the layer in
+        if filled or (n_chars and _typed(page)):
+            # A typed overlay or filled form on a scan: OCR it and merge the layer in.
             return RawPage(number=index + 1, image=image, text_lines=lines, source="mixed")
         # No layer, or a scanner's invisible OCR layer: our own OCR reads the page.
         return RawPage(number=index + 1, image=image)
@@ -157,6 +168,22 @@ class SourceDocument:
         self._check_pixels(int(pw * scale), int(ph * scale))
         bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
         return _grey(bitmap.to_pil())
+
+
+def _under_values(layer: list[Word], filled: list[Word]) -> list[Word]:
+    """Drop the blanks ('____', '.....') a filled value is written over: they would split
+    the value's words apart when the line is read left to right."""
+
+    def blank_under(w: Word) -> bool:
+        if w.text.strip("_.") or not filled:
+            return False
+        return any(
+            min(w.bbox[2], f.bbox[2]) > max(w.bbox[0], f.bbox[0])
+            and min(w.bbox[3], f.bbox[3]) > max(w.bbox[1], f.bbox[1])
+            for f in filled
+        )
+
+    return [w for w in layer if not blank_under(w)]
 
 
 def _typed(page: pdfium.PdfPage) -> bool:
@@ -199,7 +226,7 @@ def _grey(img: Image.Image) -> np.ndarray:
     return np.asarray(img, dtype=np.uint8)
 
 
-def _text_layer_lines(page: pdfium.PdfPage, pw: float, ph: float) -> list[Line]:
+def _text_layer_words(page: pdfium.PdfPage, pw: float, ph: float) -> list[Word]:
     """Words from the text layer, via pdfium's text runs (few calls, so it stays fast)."""
     textpage = page.get_textpage()
     runs: list[tuple[str, float, float, float, float]] = []
@@ -208,11 +235,11 @@ def _text_layer_lines(page: pdfium.PdfPage, pw: float, ph: float) -> list[Line]:
         text = textpage.get_text_bounded(left, bottom, right, top).strip()
         if text:
             runs.append((text, left, ph - top, right, ph - bottom))
-    return _runs_to_lines(runs, pw, ph)
+    return _runs_to_words(runs, pw, ph)
 
 
-def _runs_to_lines(runs, pw: float, ph: float) -> list[Line]:
-    """Split runs into words (boxes by character share) and group them into lines by baseline."""
+def _runs_to_words(runs, pw: float, ph: float) -> list[Word]:
+    """Split runs into words, boxes by character share."""
     words: list[Word] = []
     for text, x0, y0, x1, y1 in runs:
         n = max(len(text), 1)
@@ -230,12 +257,14 @@ def _runs_to_lines(runs, pw: float, ph: float) -> list[Line]:
                     source="text_layer",
                 )
             )
-    return group_lines(words)
+    return words
 
 
 def group_lines(words: list[Word]) -> list[Line]:
     """Words whose vertical centres fall within half a line height share a line."""
     words = sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0]))
+    if not words:
+        return []
     lines: list[list[Word]] = []
     for w in words:
         cy = (w.bbox[1] + w.bbox[3]) / 2
@@ -264,7 +293,9 @@ def _split_on_gaps(words: list[Word]) -> list[Line]:
     for prev, w in zip(words, words[1:], strict=False):
         own = prev.bbox[3] - prev.bbox[1]
         height = max(own if any(c.isalnum() for c in prev.text) else typical, 1e-6)
-        if w.bbox[0] - prev.bbox[2] > 6 * height:
+        # A filled form value belongs to the label before it, however far away its box.
+        joins_label = w.source == "form_field" and prev.source != "form_field"
+        if w.bbox[0] - prev.bbox[2] > 6 * height and not joins_label:
             parts.append([w])
         else:
             parts[-1].append(w)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-Kind = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp"]
+Kind = Literal["pdf", "png", "jpeg", "tiff", "bmp", "webp", "heif"]
+# ISO base media file brands of HEIF still images (iPhone photos are 'heic').
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 
 _MAGIC: list[tuple[bytes, Kind]] = [
     (b"%PDF-", "pdf"),
@@ -26,4 +28,6 @@ def sniff(data: bytes) -> Kind | None:
             return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heif"
     return None

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from medxtract.document import Line, Word  # noqa: E402
-from medxtract.errors import OcrEngineError  # noqa: E402
+from medxtract.errors import OcrEngineError, OcrTimeoutError  # noqa: E402
 
 try:
     import tesserocr  # noqa: E402
@@ -57,6 +57,8 @@ class TesseractEngine:
         # white-on-black, which costs time on every smudge and never helps here.
         self._api.SetVariable("tessedit_do_invert", "0")
         self._lock = threading.Lock()
+        self._datapath = path
+        self._osd: tesserocr.PyTessBaseAPI | None = None  # loaded on first use
 
     @classmethod
     def shared(cls, lang: str = "eng") -> TesseractEngine:
@@ -66,26 +68,56 @@ class TesseractEngine:
             cls._instances[key] = cls(lang)
         return cls._instances[key]
 
-    def recognize(self, image: np.ndarray) -> list[Line]:
+    def recognize(self, image: np.ndarray, timeout_s: float | None = None) -> list[Line]:
+        """Read the image; past `timeout_s` Tesseract is cancelled (OcrTimeoutError)."""
         h, w = image.shape[:2]
         with self._lock:
             try:
                 self._api.SetImage(Image.fromarray(image))
-                self._api.Recognize()
+                ms = max(1, round(timeout_s * 1000)) if timeout_s else 0
+                if not self._api.Recognize(timeout=ms):
+                    if ms:
+                        raise OcrTimeoutError(f"Tesseract ran out of time (limit {timeout_s:g} s)")
+                    raise OcrEngineError("Tesseract could not read the page")
                 return _lines_from(self._api.GetIterator(), w, h)
             except RuntimeError as exc:
                 raise OcrEngineError(f"Tesseract failed: {exc}") from exc
             finally:
                 self._api.Clear()
 
+    def orientation(self, image: np.ndarray) -> tuple[int, float]:
+        """Tesseract's OSD: (degrees the page is turned clockwise, confidence; ~15 is sure).
+        (0, 0.0) when it cannot tell (too little text)."""
+        with self._lock:
+            if self._osd is None:
+                try:
+                    self._osd = tesserocr.PyTessBaseAPI(
+                        path=self._datapath, lang="osd", psm=PSM.OSD_ONLY
+                    )
+                except RuntimeError as exc:
+                    raise OcrEngineError(f"cannot load Tesseract's osd model: {exc}") from exc
+            try:
+                self._osd.SetImage(Image.fromarray(image))
+                found = self._osd.DetectOrientationScript()
+            except RuntimeError:
+                found = None
+            finally:
+                self._osd.Clear()
+        if not found:
+            return 0, 0.0
+        return int(found["orient_deg"]), float(found["orient_conf"])
+
 
 def _lines_from(it, w: int, h: int) -> list[Line]:
     lines: list[Line] = []
     current: list[Word] = []
-    if it is None:
-        return lines
+    if it is None or it.Empty(RIL.WORD):
+        return lines  # a blank page
     for r in tesserocr.iterate_level(it, RIL.WORD):
-        text = (r.GetUTF8Text(RIL.WORD) or "").strip()
+        try:
+            text = (r.GetUTF8Text(RIL.WORD) or "").strip()
+        except RuntimeError:  # an empty block ("No text returned")
+            continue
         if r.IsAtBeginningOf(RIL.TEXTLINE) and current:
             lines.append(Line(words=current))
             current = []
@@ -96,7 +128,8 @@ def _lines_from(it, w: int, h: int) -> list[Line]:
             continue
         x0, y0, x1, y1 = box
         conf = max(0.0, min(1.0, r.Confidence(RIL.WORD) / 100.0))
-        current.append(Word(text=text, confidence=conf, bbox=(x0 / w, y0 / h, x1 / w, y1 / h)))
+        box = (x0 / w, y0 / h, x1 / w, y1 / h)
+        current.append(Word(text=text, confidence=conf, bbox=box, engine="tesseract"))
     if current:
         lines.append(Line(words=current))
     return lines

@@ -1,0 +1,203 @@
+"""The OCR cascade: Tesseract reads the page, RapidOCR re-reads only what it reads weakly.
+
+A line is weak when a word has low confidence or does not look like a word, a number or
+a code ("fov", "Lyrin" look fine; "8S4-4)", "tW0" do not). RapidOCR's recognizer reads
+the cropped line (~20-40 ms) and the better-scoring reading is kept. The whole page goes
+to RapidOCR (seconds) only when Tesseract's reading is unusable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from medxtract.document import BBox, Line, Word, union_bbox
+from medxtract.errors import OcrTimeoutError
+
+# Below this a Tesseract word is doubtful (clean print reads 0.9+).
+WEAK_WORD_CONF = 0.75
+# A reading must beat the other by this much to replace it.
+MARGIN = 0.03
+# A page needs this many confident, word-like words for Tesseract's reading to stand...
+MIN_CONFIDENT_WORDS = 12
+# ...or this share of its words confident.
+MIN_CONFIDENT_SHARE = 0.5
+# A re-read that keeps less than this share of the characters dropped part of the line.
+MIN_LENGTH_SHARE = 0.6
+
+# Missed text: searched on a copy with this long side; its line heights (px) there; at
+# most this many regions a page; a reading kept from there needs this confidence/score.
+MISSED_SIDE = 1100
+MISSED_MIN_H, MISSED_MAX_H = 7, 40
+MAX_MISSED = 25
+MISSED_MIN_CONF = 0.75
+MISSED_MIN_SCORE = 0.8
+
+_EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*"
+_NUMBER = re.compile(r"[+#]?\d+([-/.:,]\d+)*[-/.]?%?")
+_WORD = re.compile(r"[A-Za-z]+(['’-][A-Za-z]+)*")
+_UNIT = re.compile(r"\d+([.,]\d+)?(mg|mcg|ml|mL|g|kg|cm|mm|x|am|pm|st|nd|rd|th|hrs?|yrs?|IU)", re.I)
+_CODE = re.compile(r"[A-Z0-9]+([-/][A-Z0-9]+)*")  # IDs, postcodes, policy numbers
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def plausible(token: str) -> bool:
+    """Looks like a word, a number, a dose, a code or an address, not OCR debris."""
+    core = token.strip(_EDGE_PUNCT)
+    if not core:
+        return len(token) <= 2  # a dash or slash on its own
+    if _EMAIL.fullmatch(core) or _NUMBER.fullmatch(core) or _UNIT.fullmatch(core):
+        return True
+    if _WORD.fullmatch(core):
+        letters = core.replace("'", "").replace("’", "").replace("-", "")
+        return letters.islower() or letters.isupper() or letters.istitle()
+    if _CODE.fullmatch(core) and len(core) <= 14:
+        return any(c.isdigit() for c in core) or len(core) <= 4
+    return "/" in core and all(plausible(p) for p in core.split("/") if p)
+
+
+def reading_score(words: list[Word]) -> float:
+    """Mean confidence and share of characters in word-like tokens, equally weighted."""
+    if not words:
+        return 0.0
+    chars = sum(len(w.text) for w in words)
+    good = sum(len(w.text) for w in words if plausible(w.text))
+    conf = sum(w.confidence * len(w.text) for w in words) / max(chars, 1)
+    return 0.5 * conf + 0.5 * good / max(chars, 1)
+
+
+def unusable(words: list[Word]) -> bool:
+    """Too few confident, word-like words to type the document or find its fields."""
+    good = [w for w in words if w.confidence >= WEAK_WORD_CONF and plausible(w.text)]
+    return len(good) < MIN_CONFIDENT_WORDS and len(good) < MIN_CONFIDENT_SHARE * len(words)
+
+
+def crop(image: np.ndarray, bbox: BBox, pad: float = 0.25) -> np.ndarray | None:
+    """The region of `image` under a relative `bbox`, with a margin of `pad` line heights
+    (the recognizer wants a little white around the ink)."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = bbox[0] * w, bbox[1] * h, bbox[2] * w, bbox[3] * h
+    m = pad * max(y1 - y0, 1.0)
+    x0, x1 = int(max(x0 - 2 * m, 0)), int(min(x1 + 2 * m, w))
+    y0, y1 = int(max(y0 - m, 0)), int(min(y1 + m, h))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    return image[y0:y1, x0:x1]
+
+
+@dataclass
+class CascadeStats:
+    lines: int = 0  # lines Tesseract read
+    reread: int = 0  # lines RapidOCR re-read (in part or whole)
+    replaced: int = 0  # lines where RapidOCR's reading was kept
+    recovered: int = 0  # lines RapidOCR read where Tesseract saw no text
+    whole_page: bool = False  # the page went to RapidOCR whole
+
+
+def weak_spans(line: Line) -> list[tuple[int, int]]:
+    """(start, stop) word ranges to re-read: the whole line when any word is weak.
+    Measured on generated faxes and hand-filled forms (bench.hard), reading only the weak
+    words (alone or with a neighbour) halved the cost but lost 1-8 fields of 93: the
+    recognizer reads better with the line's context, and misreads split or merge words."""
+    if any(w.confidence < WEAK_WORD_CONF or not plausible(w.text) for w in line.words):
+        return [(0, len(line.words))]
+    return []
+
+
+def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float | None):
+    """Re-read the weak spans of each line with `engine.read_lines`; keep the better
+    reading of each span."""
+    from medxtract.read.engines.rapidocr import split_words
+
+    stats = CascadeStats(lines=len(lines))
+    jobs = []  # (line index, span, crop)
+    for i, line in enumerate(lines):
+        for start, stop in weak_spans(line):
+            region = crop(image, union_bbox([w.bbox for w in line.words[start:stop]]))
+            if region is not None:
+                jobs.append((i, (start, stop), region))
+    if not jobs:
+        return lines, stats
+    try:
+        readings = engine.read_lines([c for _, _, c in jobs], timeout_s)
+    except OcrTimeoutError:
+        return lines, stats  # Tesseract's reading stands
+    stats.reread = len({i for i, _, _ in jobs})
+    words = [list(line.words) for line in lines]
+    changed = set()
+    # Right to left within a line, so replacing a span keeps the earlier spans' indices.
+    for (i, (start, stop), _), (text, score) in sorted(
+        zip(jobs, readings, strict=False), key=lambda j: (j[0][0], -j[0][1][0])
+    ):
+        old = lines[i].words[start:stop]
+        new = split_words(text, score, union_bbox([w.bbox for w in old]))
+        if better(new, old):
+            words[i][start:stop] = new
+            changed.add(i)
+    stats.replaced = len(changed)
+    return [Line(words=ws) for ws in words], stats
+
+
+def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
+    """Boxes of text-like ink that no word of `lines` covers: what Tesseract did not see
+    as text at all (a scrawled name, a value written large). Rules, boxes and specks are
+    left out; at most MAX_MISSED, largest first."""
+    h, w = image.shape[:2]
+    k = MISSED_SIDE / max(h, w)
+    small = cv2.resize(image, (max(round(w * k), 1), max(round(h * k), 1)),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    ink = cv2.adaptiveThreshold(
+        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20
+    )
+    # Rules and table lines: long thin runs of ink.
+    for size in ((35, 1), (1, 35)):
+        ink = cv2.subtract(ink, cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(size[::-1])))
+    sh, sw = ink.shape
+    for line in lines:
+        for word in line.words:
+            x0, y0, x1, y1 = word.bbox
+            m = 0.3 * (y1 - y0)
+            ink[max(int((y0 - m) * sh), 0) : int((y1 + m) * sh) + 1,
+                max(int((x0 - m) * sw), 0) : int((x1 + m) * sw) + 1] = 0  # fmt: skip
+    joined = cv2.dilate(ink, np.ones((3, 9), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    boxes = []
+    for x, y, bw, bh, _area in stats[1:]:
+        ink_px = cv2.countNonZero(ink[y : y + bh, x : x + bw])
+        if MISSED_MIN_H <= bh <= MISSED_MAX_H and bw >= bh and ink_px >= 3 * bh:
+            boxes.append((ink_px, (x / sw, y / sh, (x + bw) / sw, (y + bh) / sh)))
+    boxes.sort(reverse=True)
+    return [b for _, b in boxes[:MAX_MISSED]]
+
+
+def recover_missed(image: np.ndarray, lines: list[Line], engine, timeout_s: float | None):
+    """Lines RapidOCR reads in `missed_regions`, where its reading looks like text."""
+    from medxtract.read.engines.rapidocr import split_words
+
+    regions = missed_regions(image, lines)
+    crops = [(b, c) for b in regions if (c := crop(image, b)) is not None]
+    if not crops:
+        return []
+    try:
+        readings = engine.read_lines([c for _, c in crops], timeout_s)
+    except OcrTimeoutError:
+        return []
+    found = []
+    for (box, _), (text, score) in zip(crops, readings, strict=False):
+        words = split_words(text, score, box)
+        if words and score >= MISSED_MIN_CONF and reading_score(words) >= MISSED_MIN_SCORE:
+            found.append(Line(words=words))
+    return found
+
+
+def better(new: list[Word], old: list[Word]) -> bool:
+    if not new:
+        return False
+    new_len = sum(len(w.text) for w in new)
+    old_len = sum(len(w.text) for w in old)
+    if new_len < MIN_LENGTH_SHARE * old_len:
+        return False
+    return reading_score(new) > reading_score(old) + MARGIN

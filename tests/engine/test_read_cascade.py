@@ -1,0 +1,124 @@
+"""The OCR cascade with the real engines: Tesseract first, RapidOCR where it reads weakly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+import medxtract
+from medxtract.config import Settings
+from medxtract.read import cascade
+from medxtract.read.engines import reread
+from medxtract.read.ingest import RawPage
+from medxtract.read.read_page import read_page
+
+HAND = Path("/usr/share/fonts/truetype/fifthhorseman/dkg.ttf")  # fonts-dkg-handwriting
+PRINT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+LINES = [
+    "Patient: Joel Morris",
+    "19 Hawkins Crescent, London",
+    "Take one tablet for 5 days",
+    "Policy 834-4923-3174",
+    "Amoxicillin 500 mg twice daily",
+    "Eiravati Bhardwaj",
+]
+
+needs_hand_font = pytest.mark.skipif(not HAND.exists(), reason="make bench-deps installs it")
+
+
+def page_of(lines: list[str], font: Path, px: int, labels: bool = True) -> np.ndarray:
+    """A page of printed labels with values written in `font` beside them."""
+    img = Image.new("L", (1700, 2200), 255)
+    draw = ImageDraw.Draw(img)
+    label_font = ImageFont.truetype(str(PRINT), 30)
+    value_font = ImageFont.truetype(str(font), px)
+    for i, text in enumerate(lines):
+        y = 200 + 110 * i
+        if labels:
+            draw.text((120, y), f"Item {i + 1}:", font=label_font, fill=0)
+        draw.text((360, y - 6), text, font=value_font, fill=0)
+    return np.asarray(img)
+
+
+def distance(text: str, truth: list[str]) -> int:
+    """Edit distance of a page's text to its truth lines, whitespace ignored."""
+    return Levenshtein.distance("".join(text.split()), "".join("".join(truth).split()))
+
+
+@pytest.mark.parametrize(
+    ("token", "ok"),
+    [
+        ("Morris", True),
+        ("MORRIS", True),
+        ("834-4923-3174", True),
+        ("500mg", True),
+        ("N11", True),
+        ("(kg):", True),
+        ("joel@example.com", True),
+        ("fOv", False),
+        ("3°387", False),
+        ("\\nsucance", False),
+        ("Weele-r7", False),
+    ],
+)
+def test_plausible_tells_words_from_debris(token, ok):
+    assert cascade.plausible(token) is ok
+
+
+@needs_hand_font
+def test_the_cascade_keeps_rapidocrs_reading_of_lines_tesseract_garbles():
+    image = page_of(LINES, HAND, 40)
+    alone = read_page(RawPage(number=1, image=image), Settings(ocr_engine="tesseract"))
+    both = read_page(RawPage(number=1, image=image), Settings(ocr_engine="auto"))
+    values = [line.split(": ", 1)[-1] for line in LINES]
+    assert distance(alone.text, values) > 0  # Tesseract alone garbles some of the fills
+    kept = [line for line in both.lines if any(w.engine == "rapidocr" for w in line.words)]
+    assert kept, "no line was taken from RapidOCR"
+    assert 0 < both.ocr_stats["reread"] < 2 * len(LINES)
+    # Printed labels Tesseract reads well stay Tesseract's.
+    assert any(w.engine == "tesseract" and w.text.startswith("Item") for w in both.words)
+    # The kept readings are closer to what is written than Tesseract's.
+    assert distance(both.text, values) < distance(alone.text, values)
+
+
+def test_a_clean_printed_page_is_not_re_read():
+    image = page_of(LINES, PRINT, 32)
+    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="auto"))
+    assert page.ocr_stats["reread"] <= 1
+    assert all(w.engine == "tesseract" for w in page.words)
+
+
+@needs_hand_font
+def test_rapidocr_alone_reads_the_page():
+    image = page_of(LINES, HAND, 40)
+    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="rapidocr"))
+    assert page.words and all(w.engine == "rapidocr" for w in page.words)
+    assert "Morris" in page.text
+
+
+def test_reread_reads_one_region_of_the_kept_page_image():
+    image = page_of(["Joel Morris", "Amoxicillin 500 mg twice daily"], PRINT, 32, labels=False)
+    result = medxtract.extract(_png(image), settings=Settings(ocr_engine="tesseract"))
+    page = result.document.pages[0]
+    assert page.image is None  # dropped when the extraction ended, never serialized
+    assert "image" not in result.document.export()["pages"][0]
+    # Within a page read (as the field finder will), the grey image is on the Page.
+    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="tesseract"))
+    target = max(page.lines, key=lambda line: line.bbox[1])  # the second line
+    words = reread(page.image, target.bbox)
+    assert " ".join(w.text for w in words) == "Amoxicillin 500 mg twice daily"
+    assert all(w.engine == "rapidocr" for w in words)
+    for w in words:  # boxes inside the line's box
+        assert target.bbox[0] - 1e-6 <= w.bbox[0] < w.bbox[2] <= target.bbox[2] + 1e-6
+
+
+def _png(image: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG")
+    return buf.getvalue()
