@@ -265,6 +265,10 @@ class Finder:
                         if tv.value is None and "invalid" in tv.flags:
                             continue  # not a value of this type: leave it to others
                         sc = s * POSITION[region.where] * tv.plausibility
+                        if region.where == "right":
+                            # A value far along the row may be the next column's.
+                            gap = region.box[0] - span.box[2]
+                            sc *= 1.0 if gap < 6 * span.phrase.h else 0.85
                         if best is None or sc > best.score:
                             best = Candidate(name, sc, s, tv, region, span,
                                              f"label '{span.text}' {region.where}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from medxtract.document import Page, Word
-from medxtract.understand.labels import Vocabulary, label_tokens, tokens
+from medxtract.understand.labels import STOP, Vocabulary, label_tokens, tokens
 
 Box = tuple[float, float, float, float]
 
@@ -324,6 +324,8 @@ def find_spans(
                 capital_after = j < len(toks) and toks[j].text[:1].isupper()
                 if not gap_after and not capital_after:
                     continue
+                if tokens(toks[j - 1].text) and set(tokens(toks[j - 1].text)) <= STOP:
+                    continue  # a label does not end in "of" or "my" ("Name My Fathers Name")
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
                 need = threshold if gap_after else max(threshold, 0.9)
@@ -360,7 +362,7 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
     last_x = (toks[-1].box[2] if toks else span.box[2])
     for q in row:
         gap = q.box[0] - last_x
-        if gap > (12 if not toks else 5) * p.h:
+        if gap > (25 if not toks else 5) * p.h:
             break
         starts = span_ends.get(q.index, [])
         cut = min(starts) if starts else len(q.toks)
@@ -435,8 +437,10 @@ def region_below(
         if q.index in label_starts:
             break
         if lines and same_row(q.box, _union([t.box for t in lines[-1]])):
-            lines[-1] = sorted(lines[-1] + q.toks, key=lambda t: t.box[0])
-            continue
+            last = _union([t.box for t in lines[-1]])
+            if q.box[0] - last[2] < 4 * h:  # the same line, cut at a gap
+                lines[-1] = sorted(lines[-1] + q.toks, key=lambda t: t.box[0])
+            continue  # else another column's cell on this row
         if x0 is not None and abs(q.box[0] - x0) > 6 * h:
             continue
         lines.append(q.toks)

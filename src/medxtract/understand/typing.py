@@ -126,7 +126,7 @@ def type_value(fspec: FieldSpec, region: Region, date_order: str, _vocab: Any) -
         # A date looks like one; the parser alone would read "1. Tab 50 mg" as a date.
         p = 1.0 if _DATE_SHAPE.search(text) else 0.2
     elif kind == "identifier":
-        p = 1.0 if re.search(r"\d", text) else 0.3
+        p = 1.0 if re.search(r"\d", str(value)) else 0.3
     elif kind == "text":
         p = 0.3 if text.rstrip().endswith((":", "?")) else 1.0
     else:
