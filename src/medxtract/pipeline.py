@@ -9,15 +9,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from medxtract.config import Settings, get_settings
 from medxtract.document import Document, Page
-from medxtract.errors import InputNotFoundError, UnknownDocumentTypeError
+from medxtract.errors import InputNotFoundError, MedxtractError, UnknownDocumentTypeError
 from medxtract.read.ingest import SourceDocument
 from medxtract.read.read_page import page_image, read_page
 from medxtract.result import ExtractionResult, PageInfo
 from medxtract.understand.classify import classify
 from medxtract.understand.fields import find, needs_review, to_results
+from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs import load_specs
 
 Source = str | Path | bytes
@@ -66,13 +68,15 @@ def extract(
             timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
 
     t2 = time.perf_counter()
+    marks = MarkReader(_page_images(document, src), {p.number: (p.width, p.height)
+                                                     for p in document.pages})
     if doc_type == "auto":
         doc_type, type_conf, found, _ = classify(
-            document, specs, settings.date_order, settings.type_threshold
+            document, specs, settings.date_order, settings.type_threshold, marks
         )
     else:
         type_conf = 1.0
-        found = find(document, specs[doc_type], settings.date_order)
+        found = find(document, specs[doc_type], settings.date_order, marks)
     fields = to_results(found, specs[doc_type]) if doc_type in specs else {}
     timings["fields"] = _ms(t2)
     for page in document.pages:
@@ -127,6 +131,25 @@ def render_page(
         image = src.render(page - 1)
     ok, png = cv2.imencode(".png", image)
     return png.tobytes()
+
+
+def _page_images(document: Document, src: SourceDocument) -> Callable[[int], np.ndarray | None]:
+    """The image a page's words were read from; a text-layer page is rendered when a drawn
+    mark (a ticked box, a circled answer) has to be looked at."""
+    pages = {p.number: p for p in document.pages}
+
+    def image(number: int) -> np.ndarray | None:
+        page = pages.get(number)
+        if page is None:
+            return None
+        if page.image is None and page.source == "text_layer":
+            try:
+                page.image = src.render(number - 1)
+            except MedxtractError:
+                return None
+        return page.image
+
+    return image
 
 
 def _ms(start: float) -> float:

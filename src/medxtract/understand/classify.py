@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from medxtract.document import Document
 from medxtract.understand.finder import Found
 from medxtract.understand.labels import Vocabulary, tokens
+from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec
 
 
@@ -62,13 +63,17 @@ def score_type(doc: Document, spec: DocumentSpec, found: dict[str, Found]) -> Ty
 
 
 def classify(
-    doc: Document, specs: dict[str, DocumentSpec], date_order: str, threshold: float
+    doc: Document,
+    specs: dict[str, DocumentSpec],
+    date_order: str,
+    threshold: float,
+    marks: MarkReader | None = None,
 ) -> tuple[str, float, dict[str, Found], list[TypeScore]]:
     from medxtract.understand.fields import find
 
     if not specs or not doc.text.strip():
         return "unknown", 0.0, {}, []
-    scores = [score_type(doc, s, find(doc, s, date_order)) for s in specs.values()]
+    scores = [score_type(doc, s, find(doc, s, date_order, marks)) for s in specs.values()]
     scores.sort(key=lambda t: -t.score)
     best = scores[0]
     runner = scores[1].score if len(scores) > 1 else 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from medxtract.document import Document
 from medxtract.result import FieldResult
 from medxtract.understand.finder import Finder, Found
+from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec
 
 # Flags that always send a field to a person, whatever its confidence.
@@ -12,8 +13,10 @@ REVIEW_FLAGS = {"invalid", "ambiguous_date", "missing", "label_not_found", "corr
                 "unknown_drug", "partial_date", "ambiguous"}  # fmt: skip
 
 
-def find(doc: Document, spec: DocumentSpec, date_order: str) -> dict[str, Found]:
-    return Finder(spec, date_order).find(doc)
+def find(
+    doc: Document, spec: DocumentSpec, date_order: str, marks: MarkReader | None = None
+) -> dict[str, Found]:
+    return Finder(spec, date_order, marks).find(doc)
 
 
 def to_results(found: dict[str, Found], spec: DocumentSpec) -> dict[str, FieldResult]:

@@ -22,6 +22,7 @@ from scipy.optimize import linear_sum_assignment
 from medxtract.document import Document, union_bbox
 from medxtract.understand import medicines as meds
 from medxtract.understand.labels import Vocabulary, tokens
+from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
     LabelSpan,
@@ -77,9 +78,12 @@ class Found:
 
 
 class Finder:
-    def __init__(self, spec: DocumentSpec, date_order: str = "MDY") -> None:
+    def __init__(
+        self, spec: DocumentSpec, date_order: str = "MDY", marks: MarkReader | None = None
+    ) -> None:
         self.spec = spec
         self.date_order = date_order
+        self.marks = marks
         self.vocab: Vocab = vocab_for(spec)
         self.fields = {n: f for n, f in spec.fields.items() if f.type != "medicines"}
         self.concepts = {n: Vocabulary(f.labels) for n, f in self.fields.items()}
@@ -124,11 +128,13 @@ class Finder:
     def build(self, doc: Document) -> list[PageModel]:
         models: list[PageModel] = []
         n = 0
+        self._tok_page: dict[int, int] = {}
         for page in doc.pages:
             phrases = phrases_of(page)
             for p in phrases:
                 p.index = n
                 n += 1
+                self._tok_page.update((id(t), page.number) for t in p.toks)
             model = PageModel(page, phrases)
             model.blocks = blocks_of(phrases)
             for p in phrases:
@@ -204,7 +210,16 @@ class Finder:
         return 1.0 if section in fspec.sections else 0.0
 
     def _typed(self, name: str, region: Region, span: LabelSpan | None = None) -> TypedValue:
-        return type_value(self.fields[name], region, self._order(span), self.vocab)
+        choose = None
+        if self.marks is not None and region.lines and region.lines[0]:
+            marks, page = self.marks, self._page_of(region.lines[0][0])
+            if page is not None:
+                def choose(options: list) -> Any:
+                    return marks.choose(page, options)
+        return type_value(self.fields[name], region, self._order(span), self.vocab, choose)
+
+    def _page_of(self, tok: Tok) -> int | None:
+        return self._tok_page.get(id(tok))
 
     def _order(self, span: LabelSpan | None) -> str:
         """A label that prints its date format ("Date of birth (dd/mm/yy)") decides it."""

@@ -388,7 +388,7 @@ def continued(
     while len(lines) < max(max_lines, 3):
         below = [
             q for q in model.phrases
-            if q.box[1] > box[3] - 0.3 * h and q.box[1] - box[3] < 0.9 * h
+            if q.box[1] > box[3] - 0.3 * h and q.box[1] - box[3] < 1.2 * h
             and abs(q.box[0] - x0) < 2 * h and q.index not in label_starts
             and not same_row(q.box, box)
         ]

@@ -7,6 +7,7 @@ a person's name, a phone has a plausible digit count, a date parses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +104,36 @@ def _checked_options(toks: list[Tok]) -> list[str] | None:
     return [" ".join(words) for on, words in options if on and words]
 
 
-def type_value(fspec: FieldSpec, region: Region, date_order: str, _vocab: Any) -> TypedValue:
+def _printed_options(fspec: FieldSpec, toks: list[Tok]) -> list[list[Tok]]:
+    """The answers printed side by side in a value ("Yes No", "Immune Not immune",
+    "0 1 2 3 PRN"), longest choice first so "Not immune" is not read as "Immune"."""
+    if fspec.type == "bool":
+        choices = ["yes", "no"]
+    elif fspec.type == "choice":
+        choices = [c.lower() for c in fspec.choices]
+    else:
+        nums = [t for t in toks if re.fullmatch(r"\d{1,2}|prn|nr", t.text.lower())]
+        return [[t] for t in nums] if len(nums) >= 3 else []
+    words = [t.text.lower().strip(".,:;") for t in toks]
+    used = [False] * len(toks)
+    found: list[tuple[int, list[Tok]]] = []
+    for choice in sorted(choices, key=lambda c: -len(c.split())):
+        parts = choice.split()
+        for i in range(len(toks) - len(parts) + 1):
+            if words[i : i + len(parts)] == parts and not any(used[i : i + len(parts)]):
+                found.append((i, toks[i : i + len(parts)]))
+                used[i : i + len(parts)] = [True] * len(parts)
+    return [o for _, o in sorted(found, key=lambda t: t[0])] if len(found) >= 2 else []
+
+
+def type_value(
+    fspec: FieldSpec,
+    region: Region,
+    date_order: str,
+    _vocab: Any,
+    choose: Callable[[list[list[Tok]]], Any] | None = None,
+) -> TypedValue:
+    """`choose` reads drawn marks (ticked boxes, circles) on a row of printed options."""
     toks = region.toks
     if fspec.type in ("bool", "choice"):
         picked = _checked_options(toks)
@@ -112,6 +142,15 @@ def type_value(fspec: FieldSpec, region: Region, date_order: str, _vocab: Any) -
                 return TypedValue(None, [], 0.7)  # boxes, none ticked: a blank answer
             value, flags = normalise(picked[:1], fspec, date_order)
             return TypedValue(value, flags, 1.0 if value is not None else 0.2)
+    if fspec.type in ("bool", "choice", "int") and choose is not None:
+        options = _printed_options(fspec, toks)
+        chosen = choose(options) if options else None
+        if chosen is not None:
+            marked = [o.text for o in chosen if o.marked]
+            if len(marked) == 1:
+                value, flags = normalise(marked, fspec, date_order)
+                if value is not None:
+                    return TypedValue(value, flags, 0.95)
     texts = region.texts()
     value, flags = normalise(texts, fspec, date_order)
     text = " ".join(texts)

@@ -1,0 +1,140 @@
+"""Marks drawn on the page rather than printed as text: a ticked or crossed box beside an
+option, a circle round the chosen answer ("Yes  No", "0 1 2 3 PRN").
+
+Read from the page image (OpenCV) only where a field's value is a row of options with no
+check-box glyph, and decided relatively: the one option whose box holds more ink, or the
+one option with a ring of ink round it, is the answer; a tie is no answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from medxtract.understand.structure import Tok
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class Option:
+    toks: list[Tok]
+    marked: bool
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.toks)
+
+
+@dataclass
+class MarkReader:
+    """Looks at page images on demand; `image_for(page_number)` gives the grey image whose
+    frame the words' boxes are relative to (None: no image)."""
+
+    image_for: Callable[[int], np.ndarray | None]
+    sizes: dict[int, tuple[int, int]]  # page number -> (width, height) of the words' frame
+    _ink: dict[int, np.ndarray | None] = field(default_factory=dict)
+
+    def ink(self, page: int) -> np.ndarray | None:
+        if page not in self._ink:
+            grey = self.image_for(page)
+            if grey is None:
+                self._ink[page] = None
+            else:
+                if grey.ndim == 3:
+                    grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
+                _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+                self._ink[page] = ink
+        return self._ink[page]
+
+    def choose(self, page: int, options: list[list[Tok]]) -> list[Option] | None:
+        """Which options are marked, by a drawn box or a circle; None when the image says
+        nothing (no boxes, no rings, or every option looks the same)."""
+        ink = self.ink(page)
+        if ink is None or len(options) < 2:
+            return None
+        w, h = self.sizes[page]
+        sx, sy = ink.shape[1] / max(w, 1), ink.shape[0] / max(h, 1)
+        boxes = [_scale(_union([t.box for t in o]), sx, sy) for o in options]
+        text_h = float(np.median([b[3] - b[1] for b in boxes]))
+        for score in (_box_fill, _ring):
+            values = [score(ink, b, text_h) for b in boxes]
+            if any(v is None for v in values):
+                continue
+            best = max(values)
+            rest = sorted(values)[-2] if len(values) > 1 else 0.0
+            if best >= 0.5 and best - rest >= 0.3:
+                return [Option(o, v == best) for o, v in zip(options, values, strict=True)]
+        return None
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))  # fmt: skip
+
+
+def _scale(b: Box, sx: float, sy: float) -> Box:
+    return (b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy)
+
+
+def _crop(ink: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    hh, ww = ink.shape
+    a, b = max(0, int(y0)), min(hh, int(y1))
+    c, d = max(0, int(x0)), min(ww, int(x1))
+    return ink[a:b, c:d] if b > a and d > c else np.zeros((0, 0), np.uint8)
+
+
+def _box_fill(ink: np.ndarray, word: Box, h: float) -> float | None:
+    """A square outline just left of the option word; its fill (ink inside the border),
+    scaled so a clear tick or cross scores about 1. None when no box is there."""
+    region = _crop(ink, word[0] - 3.0 * h, word[1] - 0.6 * h, word[0] - 0.05 * h,
+                   word[3] + 0.6 * h)
+    if region.size == 0:
+        return None
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    best = None
+    for c in contours:
+        x, y, bw, bh = cv2.boundingRect(c)
+        if not (0.5 * h <= bw <= 2.2 * h and 0.5 * h <= bh <= 2.2 * h):
+            continue
+        if not 0.7 <= bw / max(bh, 1) <= 1.4:
+            continue
+        border = max(2, int(0.18 * min(bw, bh)))
+        inner = region[y + border : y + bh - border, x + border : x + bw - border]
+        if inner.size == 0:
+            continue
+        frame = region[y : y + bh, x : x + bw]
+        edge = (frame.sum() - inner.sum()) / max(1, frame.size - inner.size)
+        if edge < 0.3:
+            continue  # not an outline: a letter or a blot
+        fill = float(inner.mean())
+        # Rightmost box: the one that belongs to this word.
+        if best is None or x > best[0]:
+            best = (x, fill)
+    if best is None:
+        return None
+    return min(1.0, best[1] / 0.12)
+
+
+def _ring(ink: np.ndarray, word: Box, h: float) -> float | None:
+    """How surely a ring of ink runs round the word: above and below it across its width,
+    and beside it at its middle."""
+    inner, outer = 0.2 * h, 0.75 * h
+    x0, y0, x1, y1 = word
+    top = _crop(ink, x0, y0 - outer, x1, y0 - inner)
+    bottom = _crop(ink, x0, y1 + inner, x1, y1 + outer)
+    left = _crop(ink, x0 - outer - 0.4 * h, y0, x0 - inner, y1)
+    right = _crop(ink, x1 + inner, y0, x1 + outer + 0.4 * h, y1)
+    if min(a.size for a in (top, bottom, left, right)) == 0:
+        return None
+
+    def cols(a: np.ndarray) -> float:
+        return float((a.max(axis=0) > 0).mean())
+
+    def rows(a: np.ndarray) -> float:
+        return float((a.max(axis=1) > 0).mean())
+
+    return min(cols(top), cols(bottom), rows(left), rows(right))
