@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
 import typer
+
+from medxtract.cli.common import QuietOpt, VerboseOpt, set_verbosity
 
 app = typer.Typer(
     name="medxtract",
@@ -10,6 +15,27 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"medxtract {version('medxtract')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("medxtract (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version_flag: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version"),
+    ] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    set_verbosity(quiet, verbose)
 
 
 def _register() -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from medxtract.evaluate import DOCUMENT_SUFFIXES
 
+ACCEPTED = DOCUMENT_SUFFIXES  # named in "no documents found" messages
+
 
 def expand(paths: list[str]) -> list[Path]:
     found: list[Path] = []

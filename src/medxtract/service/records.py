@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime, time
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from medxtract.output import csv_text
 from medxtract.service import engine as mx_engine
 from medxtract.service import typed
 from medxtract.service.db import utcnow
@@ -163,14 +162,6 @@ def records_query(
     return stmt.order_by(Record.verified_at.desc(), Record.id)
 
 
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    s = json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
-    # Spreadsheet formula injection: a cell must not start with a formula character.
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
-
-
 def to_csv(records: list[dict[str, Any]]) -> str:
     base = ["id", "document_id", "document_type", "patient_name", "reviewer", "verified_at"]
     names: list[str] = []
@@ -178,9 +169,5 @@ def to_csv(records: list[dict[str, Any]]) -> str:
         for k in r["fields"]:
             if k not in names:
                 names.append(k)
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(base + names)
-    for r in records:
-        w.writerow([_cell(r.get(k)) for k in base] + [_cell(r["fields"].get(k)) for k in names])
-    return buf.getvalue()
+    rows = ([r.get(k) for k in base] + [r["fields"].get(k) for k in names] for r in records)
+    return csv_text(base + names, rows)

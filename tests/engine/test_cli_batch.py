@@ -1,0 +1,166 @@
+"""CLI batches keep their work: results are flushed per document, Ctrl-C exits 130 with valid
+output, and --resume finishes the rest. Real subprocesses, real signals, real OCR."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from medxtract.errors import ExitCode
+
+BIN = [sys.executable, "-m", "medxtract.cli"]
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*BIN, *map(str, args)], capture_output=True, timeout=300, input=stdin
+    )
+
+
+def _distinct_copies(src: Path, folder: Path, n: int) -> list[Path]:
+    """n documents with different sha256s: the same PDF with a distinct comment after %%EOF."""
+    folder.mkdir()
+    data = src.read_bytes()
+    paths = []
+    for i in range(n):
+        p = folder / f"doc_{i:02d}.pdf"
+        p.write_bytes(data + f"\n%copy {i}\n".encode())
+        paths.append(p)
+    return paths
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigint_keeps_finished_documents_and_resume_finishes(seed_dir, tmp_path, workers):
+    docs = _distinct_copies(seed_dir / "pre_2.pdf", tmp_path / "in", 14)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(
+        [*BIN, "extract", str(tmp_path / "in"), "-f", "jsonl", "-o", str(out),
+         "--workers", str(workers)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            children |= _children(proc.pid)
+            if out.exists() and out.read_text().count("\n") >= 2:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the batch finished before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert b"Traceback" not in stderr and b"--resume" in stderr
+    lines = out.read_text().splitlines()
+    rows = [json.loads(line) for line in lines]  # every line is a whole JSON object
+    assert 2 <= len(rows) < len(docs)
+    assert all(r["document_type"] == "prescription" for r in rows)
+    assert not [c for c in children if _alive(c)], "pool workers outlived the batch"
+
+    again = run("extract", tmp_path / "in", "-f", "jsonl", "-o", out, "--resume")
+    assert again.returncode == 0, again.stderr
+    assert f"{len(rows)} documents already done".encode() in again.stderr
+    final = [json.loads(line) for line in out.read_text().splitlines()]
+    assert final[: len(rows)] == rows  # the earlier results are kept as they were
+    assert len(final) == len(docs)
+    assert len({r["sha256"] for r in final}) == len(docs)
+    assert {r["source"] for r in final} == {str(p) for p in docs}
+
+
+def test_resume_csv_appends_only_missing_rows(seed_dir, tmp_path):
+    docs = _distinct_copies(seed_dir / "pre_2.pdf", tmp_path / "in", 3)
+    out = tmp_path / "out.csv"
+    first = run("extract", docs[0], "-f", "csv", "-o", out, "-t", "prescription")
+    assert first.returncode == 0, first.stderr
+    again = run("extract", *docs, "-f", "CSV", "-o", out, "-t", "PRESCRIPTION", "--resume")
+    assert again.returncode == 0, again.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [r["source"] for r in rows] == [str(p) for p in docs]
+    assert {r["patient_name"] for r in rows} == {"Virat Kohli"}
+    # a different column set (another --type) cannot be continued
+    other = run("extract", *docs, "-f", "csv", "-o", out, "--resume")
+    assert other.returncode == ExitCode.BAD_ARGS and b"cannot resume" in other.stderr
+
+
+def test_resume_json_array_and_torn_jsonl_line(seed_dir, tmp_path):
+    docs = _distinct_copies(seed_dir / "pre_2.pdf", tmp_path / "in", 2)
+    out = tmp_path / "out.json"
+    assert run("extract", docs[0], "-o", out).returncode == 0
+    assert run("extract", *docs, "-o", out, "--resume").returncode == 0
+    assert [r["source"] for r in json.loads(out.read_text())] == [str(p) for p in docs]
+    # a line cut short by a kill is dropped and its document done again
+    jl = tmp_path / "out.jsonl"
+    assert run("extract", *docs, "-f", "jsonl", "-o", jl).returncode == 0
+    whole = jl.read_text().splitlines(keepends=True)
+    jl.write_text(whole[0] + whole[1][:40])
+    assert run("extract", *docs, "-f", "jsonl", "-o", jl, "--resume").returncode == 0
+    assert [json.loads(x)["source"] for x in jl.read_text().splitlines()] == [
+        str(p) for p in docs
+    ]
+
+
+def test_cli_conventions(seed_dir, tmp_path):
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith(b"medxtract ")
+    helptext = run("extract", "--help").stdout.decode()
+    assert "json|jsonl|csv" in helptext and "patient_details" in helptext
+    # --type is checked once, before any work, with one message
+    proc = run("extract", seed_dir, "--type", "invoice", "-w", "2")
+    assert proc.returncode == ExitCode.UNKNOWN_TYPE
+    assert proc.stderr.decode().count("unknown document type") == 1
+    assert proc.stdout == b""
+    # stdin in, stdout out; counts in English; -q silences the summary
+    data = (seed_dir / "pre_2.pdf").read_bytes()
+    proc = run("extract", "-", "-f", "jsonl", "-o", "-", stdin=data)
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(proc.stdout)
+    assert row["source"] == "-" and row["fields"]["patient_name"]["value"] == "Virat Kohli"
+    assert b"1 document, 1 page, 0 failed" in proc.stderr
+    boxes = [f["bbox"] for f in row["fields"].values() if f["bbox"]]
+    assert boxes and all(round(c, 4) == c for b in boxes for c in b)
+    quiet = run("-q", "extract", "-", "-f", "jsonl", stdin=data)
+    assert quiet.returncode == 0 and quiet.stderr == b""
+    # "no documents found" names the path and the accepted kinds
+    (tmp_path / "notes.txt").write_text("x")
+    proc = run("extract", tmp_path)
+    assert proc.returncode == ExitCode.NOT_FOUND
+    assert str(tmp_path).encode() in proc.stderr and b".pdf" in proc.stderr
+
+
+def test_csv_cells_are_guarded_against_formulas():
+    from medxtract.output import csv_text, safe_cell
+
+    text = csv_text(["a", "b", "c", "d"], [["=HYPERLINK(\"x\")", "@SUM(A1)", -3, "\tx"]])
+    row = next(csv.reader(io.StringIO(text.splitlines()[1])))
+    assert row == ["'=HYPERLINK(\"x\")", "'@SUM(A1)", "-3", "'\tx"]
+    assert [safe_cell(v) for v in ("+1", "-x", "\rx", "ok")] == ["'+1", "'-x", "'\rx", "ok"]
+    assert safe_cell([{"name": "=cmd", "strength": "1 mg"}]) == "'=cmd 1 mg"
