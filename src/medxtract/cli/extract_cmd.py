@@ -206,7 +206,7 @@ def evaluate(
             ExitCode.NOT_FOUND,
         )
     all_specs = load_specs(settings.specs_dir)
-    report = EvalReport()
+    report = EvalReport(specs_dir=settings.specs_dir)
     outcomes = run_batch([d for d, _ in pairs], doc_type, settings, workers, lambda o, r: None)
     for outcome, (_doc, truth_path) in zip(outcomes, pairs, strict=True):
         truth = load_truth(truth_path)

@@ -33,34 +33,39 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def normalise_fields(
-    doc_type: str, values: dict[str, Any], allowed: set[str]
+    doc_type: str, values: dict[str, Any], allowed: set[str], settings: Any = None
 ) -> dict[str, Any]:
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise ApiProblem(422, "unknown_field",
                          f"Unknown field(s) for {doc_type}: {', '.join(unknown)[:500]}.")
+    spec = mx_engine.specs(settings).get(doc_type)
     out = {}
     for name, value in values.items():
+        fspec = spec.fields.get(name) if spec is not None else None
+        ftype, choices = (fspec.type, tuple(fspec.choices)) if fspec else ("text", ())
         try:
-            out[name] = typed.normalise(name, value)
+            out[name] = typed.normalise(name, value, ftype, choices)
         except FieldValueError as exc:
             raise ApiProblem(422, "invalid_field_value", str(exc)) from None
     return out
 
 
-def _fill_typed(record: Record) -> None:
+def _fill_typed(record: Record, settings: Any = None) -> None:
+    """The shipped types also keep typed columns in their own tables; types come from the spec."""
     f = record.fields
+    types = mx_engine.field_types(record.document_type, settings)
     if record.document_type == "patient_details":
         row = record.patient or PatientRecord()
         for col in (c.name for c in PatientRecord.__table__.columns):
             if col != "record_id":
-                setattr(row, col, typed.column_value(col, f.get(col)))
+                setattr(row, col, typed.column_value(f.get(col), types.get(col, "text")))
         record.patient = row
     elif record.document_type == "prescription":
         row = record.prescription or PrescriptionRecord()
         for col in (c.name for c in PrescriptionRecord.__table__.columns):
             if col != "record_id":
-                setattr(row, col, typed.column_value(col, f.get(col)))
+                setattr(row, col, typed.column_value(f.get(col), types.get(col, "text")))
         meds = f.get("medicines") or []
         row.medicines = [
             PrescriptionMedicine(position=i, name=str(m.get("name"))[:255],
@@ -92,7 +97,7 @@ def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record
     allowed = set(mx_engine.spec_fields(doc_type, settings))
     if doc_type == doc.document_type:
         allowed |= set(extracted)
-    reviewed = normalise_fields(doc_type, body.fields, allowed)
+    reviewed = normalise_fields(doc_type, body.fields, allowed, settings)
 
     record = session.execute(
         select(Record).where(Record.document_id == doc.id)
@@ -119,8 +124,8 @@ def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record
     elif corrections or record.document_type != doc_type:
         record.fields, record.reviewer, record.verified_at = new_fields, body.reviewer, now
         record.document_type = doc_type
-    record.patient_name = _patient_name(new_fields)
-    _fill_typed(record)
+    record.patient_name = _patient_name(doc_type, new_fields, settings)
+    _fill_typed(record, settings)
     session.flush()
     for c in corrections:
         c.record_id = record.id
@@ -130,18 +135,26 @@ def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record
     return record
 
 
-def _patient_name(fields: dict[str, Any]) -> str | None:
+def _patient_name(doc_type: str, fields: dict[str, Any], settings: Any = None) -> str | None:
+    """The searchable name: `patient_name`, else the type's first field of type 'name'."""
     v = fields.get("patient_name")
+    if v is None:
+        names = [n for n, t in mx_engine.field_types(doc_type, settings).items() if t == "name"]
+        v = fields.get(names[0]) if names else None
     return str(v)[:255] if v else None
 
 
-def store_compat(session: Session, doc_type: str, values: dict[str, Any], allowed: set[str]):
-    fields = normalise_fields(doc_type, values, allowed)
+def store_compat(
+    session: Session, doc_type: str, values: dict[str, Any], allowed: set[str],
+    settings: Any = None,
+) -> Record:
+    fields = normalise_fields(doc_type, values, allowed, settings)
     full = {name: fields.get(name) for name in allowed}
     record = Record(document_id=None, document_type=doc_type, fields=full,
-                    patient_name=_patient_name(full), reviewer="api", origin="compat")
+                    patient_name=_patient_name(doc_type, full, settings), reviewer="api",
+                    origin="compat")
     session.add(record)
-    _fill_typed(record)
+    _fill_typed(record, settings)
     session.flush()
     return record
 

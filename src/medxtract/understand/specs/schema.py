@@ -53,6 +53,7 @@ class FieldSpec(_Strict):
     choices: list[str] = Field(default_factory=list)
     join: str = Field(", ", description="How lines of a multi-line value are joined")
     optional: bool = Field(False, description="A blank value is normal, not a review item")
+    fhir: str | None = Field(None, description="FHIR path, e.g. Patient.birthDate")
 
     @field_validator("after", "select", "pattern", "start")
     @classmethod
