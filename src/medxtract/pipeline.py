@@ -19,6 +19,7 @@ from medxtract.result import ExtractionResult, PageInfo
 from medxtract.understand.classify import classify
 from medxtract.understand.fields import extract_fields, needs_review
 from medxtract.understand.specs import load_specs
+from medxtract.understand.structured import add_parts
 
 Source = str | Path | bytes
 # Reads the pages of one document; the CLI swaps in a process pool.
@@ -71,6 +72,8 @@ def extract(
     else:
         type_conf = 1.0
     fields = extract_fields(document, specs[doc_type], settings) if doc_type in specs else {}
+    if fields:  # structured parts (E.164, name parts, ...) beside the printed values
+        add_parts(fields, specs[doc_type], settings)
     timings["fields"] = _ms(t2)
     timings["total"] = _ms(t0)
     return ExtractionResult(

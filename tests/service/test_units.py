@@ -56,9 +56,15 @@ def _record(doc_type: str, fields: dict) -> dict:
             "fields": fields, "reviewer": "a", "verified_at": "2024-01-02T03:04:05"}
 
 
+def _spec_fields(doc_type: str) -> dict:
+    from medxtract.understand.specs import load_specs
+
+    return load_specs()[doc_type].fields
+
+
 def test_fhir_bundles_validate():
     truth = json.loads((SEED / "pd_1.truth.json").read_text())["fields"]
-    b = fhir.bundle_for(_record("patient_details", truth))
+    b = fhir.bundle_for(_record("patient_details", truth), _spec_fields("patient_details"))
     kinds = [e["resource"]["resourceType"] for e in b["entry"]]
     assert kinds == ["Patient", "Coverage"]
     patient = b["entry"][0]["resource"]
@@ -69,7 +75,7 @@ def test_fhir_bundles_validate():
 
     truth = json.loads((SEED / "pre_1.truth.json").read_text())["fields"]
     truth["date"] = truth["date"][0]
-    b = fhir.bundle_for(_record("prescription", truth))
+    b = fhir.bundle_for(_record("prescription", truth), _spec_fields("prescription"))
     reqs = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] ==
             "MedicationRequest"]
     assert [r["medicationCodeableConcept"]["text"] for r in reqs] == [

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from medxtract.service import engine as mx_engine
 from medxtract.service import fhir
 from medxtract.service import records as rec
-from medxtract.service.api.deps import ApiKeyDep, SessionDep
+from medxtract.service.api.deps import ApiKeyDep, SessionDep, SettingsDep
 from medxtract.service.models import FieldCorrection, Record
 from medxtract.service.problems import get_or_404
 from medxtract.service.schemas import (
@@ -77,9 +78,12 @@ def get_record(record_id: str, session: SessionDep, _key: ApiKeyDep):
     responses={200: {"content": {"application/fhir+json": {}},
                      "description": "FHIR R4 Bundle (collection)"}},
 )
-def get_record_fhir(record_id: str, session: SessionDep, _key: ApiKeyDep):
+def get_record_fhir(record_id: str, session: SessionDep, settings: SettingsDep,
+                    _key: ApiKeyDep):
     import json
 
     r = _get(session, record_id)
-    bundle = fhir.bundle_for(_public(r).model_dump())
+    spec = mx_engine.specs(settings).get(r.document_type)
+    bundle = fhir.bundle_for(_public(r).model_dump(), spec.fields if spec else {},
+                             settings.phone_region)
     return Response(json.dumps(bundle), media_type="application/fhir+json")
