@@ -40,7 +40,13 @@ def _root(
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from medxtract.cli import extract_cmd, service_cmd, synth_cmd, ui_cmd  # noqa: F401
+    from medxtract.cli import (  # noqa: F401
+        extract_cmd,
+        service_cmd,
+        synth_cmd,
+        ui_cmd,
+        watch_cmd,
+    )
 
 
 def main() -> None:
