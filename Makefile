@@ -35,6 +35,7 @@ demo: install
 
 test: install system-deps services
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: install bench-deps
@@ -42,6 +43,7 @@ bench: install bench-deps
 
 lint: install
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 # The review UI with its service, in one command (a key is generated if none is set).
 ui: install

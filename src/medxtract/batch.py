@@ -46,7 +46,9 @@ class Outcome:
 PageHook = Callable[[Path, int, int], None]
 
 
-def _reported(pages: Iterable[Page], path: Path, count: int, hook: PageHook | None):
+def _reported(
+    pages: Iterable[Page], path: Path, count: int, hook: PageHook | None
+) -> Iterator[Page]:
     for i, page in enumerate(pages, 1):
         if hook is not None:
             hook(path, i, count)
@@ -63,16 +65,13 @@ def extract_many(
     """Yield one outcome per path, in order; a failing document never stops the others."""
     if workers <= 1:
         for path in paths:
+
+            def reader(doc: SourceDocument, s: Settings, p: Path = path) -> Iterable[Page]:
+                return _reported(read_pages_serially(doc, s), p, doc.page_count, on_page)
+
             yield _guarded(
                 path,
-                lambda p=path: extract(
-                    p,
-                    doc_type,
-                    settings=settings,
-                    page_reader=lambda doc, s, p=p: _reported(
-                        read_pages_serially(doc, s), p, doc.page_count, on_page
-                    ),
-                ),
+                lambda p=path, r=reader: extract(p, doc_type, settings=settings, page_reader=r),
             )
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)

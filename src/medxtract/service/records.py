@@ -56,11 +56,11 @@ def _fill_typed(record: Record, settings: Any = None) -> None:
     f = record.fields
     types = mx_engine.field_types(record.document_type, settings)
     if record.document_type == "patient_details":
-        row = record.patient or PatientRecord()
+        patient = record.patient or PatientRecord()
         for col in (c.name for c in PatientRecord.__table__.columns):
             if col != "record_id":
-                setattr(row, col, typed.column_value(f.get(col), types.get(col, "text")))
-        record.patient = row
+                setattr(patient, col, typed.column_value(f.get(col), types.get(col, "text")))
+        record.patient = patient
     elif record.document_type == "prescription":
         row = record.prescription or PrescriptionRecord()
         for col in (c.name for c in PrescriptionRecord.__table__.columns):

@@ -84,7 +84,9 @@ def render(client: ApiClient) -> None:
         if not files:
             st.warning("Choose at least one file first.")
         else:
-            batch = [(f.name, f.getvalue(), f.type) for f in files]
+            batch: list[tuple[str, bytes, str | None]] = [
+                (f.name, f.getvalue(), f.type) for f in files
+            ]
             rows = submit_files(client, batch, doc_type)
             st.session_state[JOBS] = [asdict(r) for r in rows] + st.session_state.get(JOBS, [])
     _jobs_panel()
