@@ -62,3 +62,10 @@ def test_medicine_table_drops_blank_rows_and_pandas_na() -> None:
         {"name": "Ibuprofen", "strength": None}
     ]
 
+
+
+def test_upload_type_list_reads_the_loaded_specs() -> None:
+    from medxtract.ui.views.upload import type_choices
+
+    types = [{"name": "lab_report"}, {"name": "prescription"}]
+    assert type_choices(types) == ["auto", "lab_report", "prescription"]

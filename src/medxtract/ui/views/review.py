@@ -30,6 +30,7 @@ from medxtract.ui.views.queue import next_document
 
 DRAFTS = "review_drafts"  # doc id -> {field: API value} kept after a failed approve
 DOC_CACHE = "review_doc_cache"  # doc id -> last document fetched, to ride out API outages
+TYPES_CACHE = "review_types_cache"  # the last GET /v1/document-types answer
 APPROVE_SHORTCUT = "Ctrl+Enter"
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
@@ -178,8 +179,14 @@ def _types(base_url: str, api_key: str) -> list[dict[str, Any]]:
 
 
 def _document_types(client: ApiClient) -> list[dict[str, Any]]:
-    # The field types come from the service's loaded specs, not from field names.
-    return _types(client.base_url, client.api_key)
+    # The field types come from the service's loaded specs, not from field names; the last
+    # answer is kept so an API outage does not change the editors under the reviewer.
+    try:
+        types = _types(client.base_url, client.api_key)
+    except (ApiUnreachable, ApiError):
+        return st.session_state.get(TYPES_CACHE, [])
+    st.session_state[TYPES_CACHE] = types
+    return types
 
 
 def _editor_form(
