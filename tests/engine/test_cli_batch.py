@@ -54,12 +54,17 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_sigint_keeps_finished_documents_and_resume_finishes(seed_dir, tmp_path, workers):
+def _rows(out: Path, fmt: str) -> list[dict]:
+    text = out.read_text()
+    return json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
+
+
+@pytest.mark.parametrize(("workers", "fmt"), [(1, "jsonl"), (2, "jsonl"), (2, "json")])
+def test_sigint_keeps_finished_documents_and_resume_finishes(seed_dir, tmp_path, workers, fmt):
     docs = _distinct_copies(seed_dir / "pre_2.pdf", tmp_path / "in", 14)
-    out = tmp_path / "out.jsonl"
+    out = tmp_path / f"out.{fmt}"
     proc = subprocess.Popen(
-        [*BIN, "extract", str(tmp_path / "in"), "-f", "jsonl", "-o", str(out),
+        [*BIN, "extract", str(tmp_path / "in"), "-f", fmt, "-o", str(out),
          "--workers", str(workers)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
@@ -68,7 +73,7 @@ def test_sigint_keeps_finished_documents_and_resume_finishes(seed_dir, tmp_path,
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and proc.poll() is None:
             children |= _children(proc.pid)
-            if out.exists() and out.read_text().count("\n") >= 2:
+            if out.exists() and out.read_text().count('"sha256":') >= 2:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the batch finished before it could be interrupted"
@@ -80,16 +85,15 @@ def test_sigint_keeps_finished_documents_and_resume_finishes(seed_dir, tmp_path,
             proc.wait()
     assert proc.returncode == 130, stderr
     assert b"Traceback" not in stderr and b"--resume" in stderr
-    lines = out.read_text().splitlines()
-    rows = [json.loads(line) for line in lines]  # every line is a whole JSON object
+    rows = _rows(out, fmt)  # valid JSON: whole records only (and a closed array)
     assert 2 <= len(rows) < len(docs)
     assert all(r["document_type"] == "prescription" for r in rows)
     assert not [c for c in children if _alive(c)], "pool workers outlived the batch"
 
-    again = run("extract", tmp_path / "in", "-f", "jsonl", "-o", out, "--resume")
+    again = run("extract", tmp_path / "in", "-f", fmt, "-o", out, "--resume")
     assert again.returncode == 0, again.stderr
     assert f"{len(rows)} documents already done".encode() in again.stderr
-    final = [json.loads(line) for line in out.read_text().splitlines()]
+    final = _rows(out, fmt)
     assert final[: len(rows)] == rows  # the earlier results are kept as they were
     assert len(final) == len(docs)
     assert len({r["sha256"] for r in final}) == len(docs)
@@ -126,6 +130,19 @@ def test_resume_json_array_and_torn_jsonl_line(seed_dir, tmp_path):
     assert [json.loads(x)["source"] for x in jl.read_text().splitlines()] == [
         str(p) for p in docs
     ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_page_progress_hook(seed_dir, workers):
+    from medxtract.batch import extract_many
+    from medxtract.config import Settings
+
+    calls: list[tuple[str, int, int]] = []
+    paths = [seed_dir / "pd_1.pdf", seed_dir / "pre_2.pdf"]
+    outcomes = list(extract_many(paths, "auto", Settings(_env_file=None), workers,
+                                 on_page=lambda p, i, n: calls.append((p.name, i, n))))
+    assert all(o.result is not None for o in outcomes)
+    assert calls == [("pd_1.pdf", 1, 2), ("pd_1.pdf", 2, 2), ("pre_2.pdf", 1, 1)]
 
 
 def test_cli_conventions(seed_dir, tmp_path):
