@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -42,8 +41,8 @@ INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 TypeOpt = Annotated[
     str,
     typer.Option(
-        "--type", "-t", help=f"Document type: {shipped_types()} or a type from --specs",
-        case_sensitive=False,
+        "--type", "-t", help=f"Document type: {shipped_types()} or a type from --specs"
+        " (any case; checked before any work)",
     ),
 ]
 
@@ -67,16 +66,18 @@ def field_columns(settings: Settings, doc_type: str) -> list[str]:
 
 
 def _stdin_file(stack: ExitStack, settings: Settings) -> Path:
-    """`-` as input: stdin copied to a private temporary file, refused past the size limit."""
+    """`-` as input: stdin copied to a private temporary file, refused past the size limit
+    (reading stops there, so a huge stream is never taken whole)."""
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medxtract-")))
     path = folder / "stdin"
+    limit = settings.max_upload_bytes
     with path.open("wb") as fh:
-        shutil.copyfileobj(sys.stdin.buffer, fh)
-    if path.stat().st_size > settings.max_upload_bytes:
-        raise fail(
-            f"stdin is larger than the limit of {settings.max_upload_bytes} bytes",
-            ExitCode.INPUT_TOO_LARGE,
-        )
+        size = 0
+        while size <= limit and (chunk := sys.stdin.buffer.read(1 << 20)):
+            fh.write(chunk)
+            size += len(chunk)
+    if size > limit:
+        raise fail(f"stdin is larger than the limit of {limit} bytes", ExitCode.INPUT_TOO_LARGE)
     return path
 
 
