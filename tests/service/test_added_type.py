@@ -153,3 +153,75 @@ def test_spec_folder_types_in_cli_csv(tmp_path: Path) -> None:
     assert header[7:] == ["patient", "collected", "glucose", "fasting", "repeats", "result",
                           "specimen_id"]
     assert row[7:11] == ["Ada Lovelace", "2024-03-05", "98.5", "yes"]
+
+
+def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review page of a real `medxtract serve` gives the added type's fields the editors
+    their spec types call for, and an approval stores typed values."""
+    import os
+    import socket
+    import subprocess
+    import time
+
+    import requests
+    from streamlit.testing.v1 import AppTest
+
+    from medxtract.cli.ui_cmd import service_command
+    from medxtract.ui.client import ApiClient
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "lab_report.yaml").write_text(SPEC)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDXTRACT_")}
+    env.update(MEDXTRACT_DATABASE_URL=f"sqlite:///{tmp_path / 'ui.db'}",
+               MEDXTRACT_STORAGE_DIR=str(tmp_path / "storage"), MEDXTRACT_API_KEYS=API_KEY,
+               MEDXTRACT_SPECS_DIR=str(specs))
+    url = f"http://127.0.0.1:{port}"
+    with (tmp_path / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(service_command(port, "127.0.0.1"), env=env, cwd=tmp_path,
+                                stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.25)
+        client = ApiClient(url, API_KEY)
+        up = client.upload("lab.pdf", lab_pdf(), "auto", "application/pdf")
+        while client.job(up.job_id)["status"] not in ("done", "failed"):
+            time.sleep(0.3)
+        monkeypatch.setenv("MEDXTRACT_API_URL", url)
+        monkeypatch.setenv("MEDXTRACT_API_KEY", API_KEY)
+        at = AppTest.from_string(
+            "from medxtract.ui import common\nfrom medxtract.ui.views import review\n"
+            "common.guarded(review.render)()\n", default_timeout=60)
+        at.session_state["review_doc"] = up.document_id
+        at.run()
+        assert not at.exception and not at.error
+        assert [d.label for d in at.date_input if d.label.startswith("Collected")]
+        glucose = next(n for n in at.number_input if n.label.startswith("Glucose"))
+        assert glucose.value == 98.5
+        assert [n for n in at.number_input if n.label.startswith("Repeats")]
+        result = next(r for r in at.radio if r.label.startswith("Result"))
+        assert list(result.options)[:2] == ["NORMAL", "ABNORMAL"]
+        fasting = next(r for r in at.radio if r.label.startswith("Fasting"))
+        glucose.set_value(101.5)
+        result.set_value("ABNORMAL")
+        fasting.set_value(False)
+        at.button(key=f"approve:{up.document_id}").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        (record,) = client.records(q="Lovelace")
+        assert record["fields"]["glucose"] == 101.5
+        assert record["fields"]["result"] == "ABNORMAL" and record["fields"]["fasting"] is False
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
