@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -181,3 +182,20 @@ def test_csv_cells_are_guarded_against_formulas():
     assert row == ["'=HYPERLINK(\"x\")", "'@SUM(A1)", "-3", "'\tx"]
     assert [safe_cell(v) for v in ("+1", "-x", "\rx", "ok")] == ["'+1", "'-x", "'\rx", "ok"]
     assert safe_cell([{"name": "=cmd", "strength": "1 mg"}]) == "'=cmd 1 mg"
+
+
+def test_synth_choices_are_enums_in_help_and_any_case(tmp_path):
+    from medxtract.cli.synth_cmd import Kind, Variant
+    from medxtract.synth import KINDS, VARIANTS
+
+    assert tuple(Kind) == KINDS and tuple(Variant) == VARIANTS
+    wide = {**os.environ, "COLUMNS": "200"}  # no wrapping inside the choices
+    helptext = subprocess.run([*BIN, "synth", "--help"], capture_output=True, text=True,
+                              env=wide, timeout=60).stdout
+    assert "prescription|patient_details" in helptext and "clean|scan|photo|overlay" in helptext
+    proc = run("synth", tmp_path, "--count", "1", "--kind", "PRESCRIPTION", "--variant", "Clean")
+    assert proc.returncode == 0, proc.stderr
+    assert b"Wrote 1 document " in proc.stdout
+    assert [p.name for p in tmp_path.glob("*.pdf")] == ["prescription-clean-0000.pdf"]
+    bad = run("synth", tmp_path, "--kind", "invoice")
+    assert bad.returncode == ExitCode.BAD_ARGS and b"invoice" in bad.stderr
