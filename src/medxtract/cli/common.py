@@ -39,10 +39,10 @@ WorkersOpt = Annotated[
 def set_verbosity(quiet: bool, verbose: int) -> None:
     verbosity.quiet = verbosity.quiet or quiet
     verbosity.verbose = max(verbosity.verbose, verbose)
-    level = logging.WARNING
-    if verbosity.quiet:
-        level = logging.ERROR
-    elif verbosity.verbose:
+    if not (verbosity.quiet or verbosity.verbose):
+        return  # logging is left as it is (serve and worker set up their own)
+    level = logging.ERROR
+    if not verbosity.quiet:
         level = logging.DEBUG if verbosity.verbose > 1 else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
 
