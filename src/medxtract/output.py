@@ -62,20 +62,19 @@ def _item_text(item: Any) -> str:
     return str(item)
 
 
-def csv_writer(stream: IO[str]) -> Any:
+class GuardedCsvWriter:
     """csv.writer whose every cell goes through `safe_cell`."""
-    raw = csv.writer(stream)
 
-    class _Guarded:
-        def writerow(self, row: Iterable[Any]) -> None:
-            raw.writerow([safe_cell(v) for v in row])
+    def __init__(self, stream: IO[str]) -> None:
+        self._raw = csv.writer(stream)
 
-    return _Guarded()
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._raw.writerow([safe_cell(v) for v in row])
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buf = io.StringIO()
-    writer = csv_writer(buf)
+    writer = GuardedCsvWriter(buf)
     writer.writerow(header)
     for row in rows:
         writer.writerow(row)
@@ -135,7 +134,7 @@ class ResultWriter:
     ) -> None:
         self.stream, self.fmt, self.field_names = stream, fmt, list(field_names)
         self.count = 0
-        self._csv = csv_writer(stream) if fmt is OutputFormat.CSV else None
+        self._csv = GuardedCsvWriter(stream) if fmt is OutputFormat.CSV else None
         if fmt is OutputFormat.JSON:
             stream.write("[")
             for row in earlier:  # a resumed JSON array is written again, then continued

@@ -27,6 +27,9 @@ def test_watch_folder(seed_dir: Path, tmp_path: Path) -> None:
     (inbox / ".processing").mkdir(parents=True)
     # a file a crashed run left half done: put back and done now
     (inbox / ".processing" / "crashed.pdf").write_bytes((seed_dir / "pre_2.pdf").read_bytes())
+    # one that already stopped the watcher twice: failed, not retried for ever
+    (inbox / ".processing" / "poison.pdf").write_bytes(b"%PDF-1.7 whatever")
+    (inbox / ".processing" / ".attempts.json").write_text('{"poison.pdf": 2, "crashed.pdf": 1}')
     (inbox / "notes.txt").write_text("not a document")
     proc = subprocess.Popen(
         [*BIN, "watch", str(inbox), "--settle", "1.5", "--interval", "0.2"],
@@ -35,6 +38,8 @@ def test_watch_folder(seed_dir: Path, tmp_path: Path) -> None:
     try:
         _wait_for(lambda: (inbox / "done" / "crashed.pdf.json").exists())
         _wait_for(lambda: (inbox / "failed" / "notes.txt.reason.txt").exists())
+        poison = (inbox / "failed" / "poison.pdf.reason.txt").read_text()
+        assert poison.startswith("interrupted: the watcher stopped 2 times")
         reason = (inbox / "failed" / "notes.txt.reason.txt").read_text()
         assert reason.startswith("unsupported_input:")
 
@@ -67,7 +72,8 @@ def test_watch_folder(seed_dir: Path, tmp_path: Path) -> None:
             raise
     assert proc.returncode == 0, stderr
     assert b"Traceback" not in stderr
-    assert not list((inbox / ".processing").iterdir())
+    assert [p.name for p in (inbox / ".processing").iterdir()] == [".attempts.json"]
+    assert json.loads((inbox / ".processing" / ".attempts.json").read_text()) == {}
     assert sorted(p.name for p in inbox.iterdir()) == [".processing", "done", "failed"]
 
 

@@ -38,6 +38,8 @@ from medxtract.errors import ExitCode
 from medxtract.output import outcome_dict
 
 PROCESSING, DONE, FAILED = ".processing", "done", "failed"
+ATTEMPTS = ".attempts.json"  # in .processing/: how often each file was taken
+MAX_ATTEMPTS = 2  # a file that ended the watcher this often (crash, kill) is failed, not retried
 
 
 @dataclass
@@ -59,13 +61,41 @@ class Folder:
         for name in (PROCESSING, DONE, FAILED):
             (self.root / name).mkdir(exist_ok=True)
 
+    @property
+    def _attempts_file(self) -> Path:
+        return self.root / PROCESSING / ATTEMPTS
+
+    def _attempts(self) -> dict[str, int]:
+        try:
+            return dict(json.loads(self._attempts_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return {}
+
+    def _count(self, name: str, delta: int | None) -> int:
+        attempts = self._attempts()
+        n = attempts.get(name, 0) + (delta or 0)
+        if delta is None or n <= 0:
+            attempts.pop(name, None)
+        else:
+            attempts[name] = n
+        _write(self._attempts_file, json.dumps(attempts))
+        return n
+
     def recover(self) -> int:
-        """Files a crashed run left half done go back into the queue."""
+        """Files a crashed run left half done go back into the queue, once: a file that
+        stopped the watcher MAX_ATTEMPTS times goes to failed/ instead."""
         back = 0
         for path in sorted((self.root / PROCESSING).iterdir()):
-            if path.is_file():
-                path.rename(_free(self.root / path.name))
-                back += 1
+            if not path.is_file() or path.name == ATTEMPTS:
+                continue
+            if self._attempts().get(path.name, 0) >= MAX_ATTEMPTS:
+                self.finish(path, {"error": {
+                    "code": "interrupted",
+                    "message": f"the watcher stopped {MAX_ATTEMPTS} times while reading it "
+                    "(crash or kill)"}})
+                continue
+            path.rename(_free(self.root / path.name))
+            back += 1
         return back
 
     def complete_files(self, now: float) -> list[Path]:
@@ -89,6 +119,7 @@ class Folder:
 
     def take(self, path: Path) -> Path:
         self.seen.pop(path, None)
+        self._count(path.name, +1)
         return path.rename(self.root / PROCESSING / path.name)
 
     def finish(self, path: Path, row: dict) -> Path:
@@ -100,7 +131,9 @@ class Folder:
             err = row["error"]
             _write(target.with_name(target.name + ".reason.txt"),
                    f"{err['code']}: {err['message']}\n")
-        return path.rename(target)
+        moved = path.rename(target)
+        self._count(path.name, None)
+        return moved
 
 
 def _candidate(path: Path) -> bool:
