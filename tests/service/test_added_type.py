@@ -158,7 +158,9 @@ def test_spec_folder_types_in_cli_csv(tmp_path: Path) -> None:
 def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The review page of a real `medxtract serve` gives the added type's fields the editors
     their spec types call for, and an approval stores typed values."""
+    import contextlib
     import os
+    import signal
     import socket
     import subprocess
     import time
@@ -182,7 +184,7 @@ def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyP
     url = f"http://127.0.0.1:{port}"
     with (tmp_path / "serve.log").open("wb") as log:
         proc = subprocess.Popen(service_command(port, "127.0.0.1"), env=env, cwd=tmp_path,
-                                stdout=log, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -225,3 +227,5 @@ def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyP
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        with contextlib.suppress(ProcessLookupError):  # pool workers the service left
+            os.killpg(proc.pid, signal.SIGKILL)
