@@ -42,6 +42,7 @@ demo: install
 
 test: install system-deps services
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: install bench-deps
@@ -49,6 +50,7 @@ bench: install bench-deps
 
 lint: install
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 # The review UI with its service, in one command (a key is generated if none is set).
 ui: install

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     ocr_timeout_s: float = Field(
         30.0, gt=0, description="Time limit of one OCR call; a page over it is marked 'timeout'"
     )
+    phone_region: str = Field(
+        "US", description="Region of phone numbers without a country code, when the "
+        "document's address names none (ISO 3166 code)"
+    )
 
     # --- service ---
     database_url: str = Field("sqlite:///./medxtract.db", description="SQLAlchemy URL")

@@ -1,4 +1,6 @@
-"""Compare predictions with truth files, by the rules in samples/README.md."""
+"""Compare predictions with truth files, by the rules in samples/README.md.
+
+Each field is compared by its type in the document type's spec (date, phone, int, ...)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 EMPTY = {"", "n/a", "na", "none", "-"}
-DATE_FIELDS = {"date", "record_date", "birth_date", "insurance_expiry"}
-NUMBER_FIELDS = {"refills", "weight", "height"}
 DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
 
@@ -53,21 +53,29 @@ def _medicine_key(item: Any) -> tuple[str, str] | None:
     )
 
 
-def values_equal(name: str, predicted: Any, truth: Any) -> bool:
+def field_types(doc_type: str, specs_dir: Path | None = None) -> dict[str, str]:
+    """{field: spec type} of a document type; empty for a type no spec defines."""
+    from medxtract.understand.specs import load_specs
+
+    spec = load_specs(specs_dir).get(doc_type)
+    return {n: f.type for n, f in spec.fields.items()} if spec else {}
+
+
+def values_equal(field_type: str, predicted: Any, truth: Any) -> bool:
     """One truth value (a list of strings in the truth means: any one of them)."""
     if isinstance(truth, list) and all(isinstance(t, str) for t in truth) and truth:
-        return any(values_equal(name, predicted, t) for t in truth)
+        return any(values_equal(field_type, predicted, t) for t in truth)
     if _is_empty(truth) or _is_empty(predicted):
         return _is_empty(truth) and _is_empty(predicted)
     if isinstance(truth, bool):
         return _bool(predicted) is truth
-    if name in DATE_FIELDS:
+    if field_type == "date":
         return _date(predicted) is not None and _date(predicted) == _date(truth)
-    if "phone" in name:
+    if field_type == "phone":
         return re.sub(r"\D", "", str(predicted)) == re.sub(r"\D", "", str(truth))
-    if name in NUMBER_FIELDS:
+    if field_type in ("int", "number"):
         return _number(predicted) is not None and _number(predicted) == _number(truth)
-    if name == "medicines":
+    if field_type == "medicines":
         if not isinstance(predicted, list) or len(predicted) != len(truth):
             return False
         return sorted(map(str, map(_medicine_key, predicted))) == sorted(
@@ -130,6 +138,7 @@ class EvalReport:
     )
     silent: Calibration = field(default_factory=Calibration)
     type_per_group: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    specs_dir: Path | None = None  # where the field types come from, beside the shipped specs
 
     def add_document(
         self,
@@ -143,10 +152,14 @@ class EvalReport:
         """`review`: the fields the result sends to a person (None: none)."""
         doc_type = truth["document_type"]
         variant = str((truth.get("meta") or {}).get("variant") or "-")
+        types = field_types(doc_type, self.specs_dir)
         self.type_detection.add(predicted_type == doc_type)
         self.type_per_group[(doc_type, variant)].add(predicted_type == doc_type)
         for name, expected in truth["fields"].items():
-            ok = predicted_type == doc_type and values_equal(name, predicted.get(name), expected)
+            got = predicted.get(name)
+            ok = predicted_type == doc_type and values_equal(
+                types.get(name, "text"), got, expected
+            )
             # A document typed wrongly goes to a person whole.
             flagged = predicted_type != doc_type or name in (review or set())
             self.calibration[(doc_type, variant)].add(ok, flagged)
@@ -157,7 +170,7 @@ class EvalReport:
             if name in core_fields:
                 self.core.add(ok)
             if not ok:
-                self.misses.append((source, name, predicted.get(name), expected))
+                self.misses.append((source, name, got, expected))
 
     def as_dict(self) -> dict[str, Any]:
         return {

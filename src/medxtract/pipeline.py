@@ -21,6 +21,7 @@ from medxtract.understand.classify import classify
 from medxtract.understand.fields import find, needs_review, to_results
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs import load_specs
+from medxtract.understand.structured import add_parts
 
 Source = str | Path | bytes
 # Reads the pages of one document; the CLI swaps in a process pool.
@@ -78,6 +79,8 @@ def extract(
         type_conf = 1.0
         found = find(document, specs[doc_type], settings.date_order, marks)
     fields = to_results(found, specs[doc_type]) if doc_type in specs else {}
+    if fields:  # structured parts (E.164, name parts, ...) beside the printed values
+        add_parts(fields, specs[doc_type], settings)
     timings["fields"] = _ms(t2)
     for page in document.pages:
         page.image = None  # kept for re-reading regions during the extraction only

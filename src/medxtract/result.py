@@ -24,6 +24,7 @@ class FieldResult(BaseModel):
     flags: list[str] = Field(
         default_factory=list, description="Why the field needs a look, e.g. ambiguous_date"
     )
+    parts: dict[str, Any] | None = Field(None, description="Structured value (E.164, name...)")
 
 
 class PageInfo(BaseModel):

@@ -69,7 +69,7 @@ def test_batch_with_bad_files_still_writes_the_good_one(bad_files, seed_dir, tmp
     assert rows[0]["document_type"] == "prescription"
     assert rows[0]["fields"]["patient_name"]["value"] == "Virat Kohli"
     assert all("error" in r for r in rows[1:])
-    assert "6 documents, 1 pages, 5 failed" in proc.stderr
+    assert "6 documents, 1 page, 5 failed" in proc.stderr
 
 
 def test_csv_output_of_a_folder(seed_dir, tmp_path):

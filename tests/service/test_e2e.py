@@ -62,7 +62,9 @@ def test_seed_documents_end_to_end(client, settings, database):
     # uploads are deleted after extraction (retain_uploads is off)
     assert not list((settings.storage_dir / "uploads").glob("*"))
 
-    queue = client.get("/v1/review-queue").json()
+    page = client.get("/v1/review-queue").json()
+    queue = page["items"]
+    assert page["count"] == len(queue) == 4
     assert {q["document_id"] for q in queue} == {b["document_id"] for b in uploaded.values()}
     confs = [q["min_confidence"] for q in queue]
     assert confs == sorted(confs)
@@ -93,16 +95,23 @@ def test_seed_documents_end_to_end(client, settings, database):
     assert r.json() == {"document_id": rej, "status": "rejected"}
     assert client.put(f"/v1/documents/{rej}/review",
                       json={"fields": {}, "reviewer": "bob"}).status_code == 409
-    queue = client.get("/v1/review-queue").json()
+    queue = client.get("/v1/review-queue").json()["items"]
     assert [q["document_id"] for q in queue] == [uploaded["pd_2"]["document_id"]]
 
     # records: filter, find the correction in the audit trail, CSV, FHIR
-    recs = client.get("/v1/records", params={"q": "sharapova-corr"}).json()
+    recs = client.get("/v1/records", params={"q": "sharapova-corr"}).json()["items"]
     assert len(recs) == 1 and recs[0]["id"] == rv["record_id"]
     assert recs[0]["patient_name"] == "Maria Sharapova-Corrected"
     assert recs[0]["fields"]["patient_name"] == "Maria Sharapova-Corrected"
-    assert len(client.get("/v1/records", params={"document_type": "patient_details"}).json()) == 1
-    assert client.get("/v1/records", params={"date_to": "2000-01-01"}).json() == []
+    by_type = client.get("/v1/records", params={"document_type": "patient_details"}).json()
+    assert by_type["count"] == 1 and len(by_type["items"]) == 1
+    assert client.get("/v1/records", params={"date_to": "2000-01-01"}).json() == {
+        "count": 0, "items": []}
+    # limit/offset page through the list; count stays the total
+    first = client.get("/v1/records", params={"limit": 1}).json()
+    second = client.get("/v1/records", params={"limit": 1, "offset": 1}).json()
+    assert first["count"] == second["count"] == 2
+    assert first["items"][0]["id"] != second["items"][0]["id"]
     detail = client.get(f"/v1/records/{rv['record_id']}").json()
     assert detail["corrections"][0]["old_value"] != "Maria Sharapova-Corrected"
     assert detail["corrections"][0]["field"] == "patient_name"
@@ -112,7 +121,7 @@ def test_seed_documents_end_to_end(client, settings, database):
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert {row["patient_name"] for row in rows} >= {"Maria Sharapova-Corrected"}
 
-    for rec in client.get("/v1/records").json():
+    for rec in client.get("/v1/records").json()["items"]:
         bundle = client.get(f"/v1/records/{rec['id']}/fhir").json()
         assert bundle["resourceType"] == "Bundle"
         kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}

@@ -29,20 +29,26 @@ def test_sniff_by_content_not_name():
         intake.sniff(b"")
 
 
-def test_normalise_values():
-    assert typed.normalise("date", "2022-05-11") == "2022-05-11"
-    assert typed.normalise("has_insurance", "Yes") is True
-    assert typed.normalise("refills", "2") == 2
+def test_normalise_values_by_spec_type():
+    assert typed.normalise("when", "2022-05-11", "date") == "2022-05-11"
+    assert typed.normalise("has_insurance", "Yes", "bool") is True
+    assert typed.normalise("refills", "2", "int") == 2
+    assert typed.normalise("weight", "72.5", "number") == 72.5
+    assert typed.normalise("measles", "not immune", "choice", ("IMMUNE", "NOT IMMUNE")) == (
+        "NOT IMMUNE")
     assert typed.normalise("allergies", "N/A") is None
-    assert typed.normalise("medicines", [{"name": "Prednisone", "strength": "20 mg"}]) == [
+    assert typed.normalise("meds", [{"name": "Prednisone", "strength": "20 mg"}], "medicines") == [
         {"name": "Prednisone", "strength": "20 mg"}]
-    for name, bad in (("date", "yesterday"), ("refills", "two"), ("has_insurance", "maybe"),
-                      ("medicines", "Prednisone"), ("patient_name", {"a": 1})):
+    # a field named like a date but typed text in its spec stays text
+    assert typed.normalise("date", "yesterday", "text") == "yesterday"
+    for name, bad, ftype in (("d", "yesterday", "date"), ("r", "two", "int"),
+                             ("h", "maybe", "bool"), ("m", "Prednisone", "medicines"),
+                             ("w", "heavy", "number"), ("p", {"a": 1}, "name")):
         with pytest.raises(FieldValueError) as err:
-            typed.normalise(name, bad)
+            typed.normalise(name, bad, ftype)
         assert str(bad) not in str(err.value)
-    assert typed.column_value("weight", "95 kg") == 95.0
-    assert typed.column_value("birth_date", "not a date") is None
+    assert typed.column_value("95 kg", "number") == 95.0
+    assert typed.column_value("not a date", "date") is None
 
 
 def _record(doc_type: str, fields: dict) -> dict:
@@ -50,9 +56,15 @@ def _record(doc_type: str, fields: dict) -> dict:
             "fields": fields, "reviewer": "a", "verified_at": "2024-01-02T03:04:05"}
 
 
+def _spec_fields(doc_type: str) -> dict:
+    from medxtract.understand.specs import load_specs
+
+    return load_specs()[doc_type].fields
+
+
 def test_fhir_bundles_validate():
     truth = json.loads((SEED / "pd_1.truth.json").read_text())["fields"]
-    b = fhir.bundle_for(_record("patient_details", truth))
+    b = fhir.bundle_for(_record("patient_details", truth), _spec_fields("patient_details"))
     kinds = [e["resource"]["resourceType"] for e in b["entry"]]
     assert kinds == ["Patient", "Coverage"]
     patient = b["entry"][0]["resource"]
@@ -63,7 +75,7 @@ def test_fhir_bundles_validate():
 
     truth = json.loads((SEED / "pre_1.truth.json").read_text())["fields"]
     truth["date"] = truth["date"][0]
-    b = fhir.bundle_for(_record("prescription", truth))
+    b = fhir.bundle_for(_record("prescription", truth), _spec_fields("prescription"))
     reqs = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] ==
             "MedicationRequest"]
     assert [r["medicationCodeableConcept"]["text"] for r in reqs] == [
@@ -145,7 +157,7 @@ def test_student_project_endpoints(client):
                                            "medicines": "Prednisone 20 mg\nLialda 2.4 gram",
                                            "refills": "2"})
     assert r.status_code == 200, r.text
-    recs = client.get("/v1/records", params={"document_type": "prescription"}).json()
+    recs = client.get("/v1/records", params={"document_type": "prescription"}).json()["items"]
     assert recs[0]["fields"]["refills"] == 2
     assert client.post("/prescription", data={"refills": "lots"}).status_code == 422
     assert client.post("/prescription", data={"nonsense": "x"}).status_code == 422

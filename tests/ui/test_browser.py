@@ -101,7 +101,7 @@ def test_upload_review_approve_find_record(stack: tuple[Service, str], generated
             search = page.get_by_role("textbox", name="Patient name contains")
             search.fill(CORRECTED.split()[1].lower())
             search.press("Enter")
-            expect(page.get_by_text("1 record(s)")).to_be_visible()
+            expect(page.get_by_text("1 record", exact=True)).to_be_visible()
             expect(page.get_by_role("combobox", name="Record")).to_have_value(re.compile(CORRECTED))
             page.get_by_text("Fields", exact=True).click()
             expect(page.get_by_test_id("stJson")).to_contain_text(CORRECTED)

@@ -6,20 +6,38 @@ import datetime as dt
 
 import pandas as pd
 
-from medxtract.ui.fields import Editor, editor_for, from_widget, rows_from_table, to_widget
+from medxtract.ui.fields import (
+    Editor,
+    editor_for,
+    from_widget,
+    label,
+    rows_from_table,
+    spec_fields,
+    to_widget,
+)
 
 
-def test_editor_by_name_and_type() -> None:
-    assert editor_for("birth_date", "1980-02-03") is Editor.DATE
+def test_editor_by_spec_type_not_name() -> None:
+    assert editor_for("date", "1980-02-03") is Editor.DATE
     assert editor_for("date", None) is Editor.DATE
     assert editor_for("date", "5/11/22 maybe") is Editor.TEXT  # unreadable stays editable
-    assert editor_for("has_insurance", None) is Editor.BOOL
-    assert editor_for("refills", 2) is Editor.INT
-    assert editor_for("measles", "IMMUNE") is Editor.IMMUNE
+    assert editor_for("bool", None) is Editor.BOOL
+    assert editor_for("int", 2) is Editor.INT
+    assert editor_for("number", "72.5") is Editor.NUMBER
+    assert editor_for("choice", "IMMUNE") is Editor.CHOICE
     assert editor_for("medicines", []) is Editor.TABLE
-    assert editor_for("patient_name", "Ann") is Editor.TEXT
-    assert editor_for("custom_flag", True) is Editor.BOOL
-    assert editor_for("custom_when", "2024-01-31") is Editor.DATE
+    assert editor_for("name", "Ann") is Editor.TEXT
+    assert editor_for("phone", "2024-01-31") is Editor.TEXT  # the spec wins over the value
+    # a field no spec knows goes by its value
+    assert editor_for(None, True) is Editor.BOOL
+    assert editor_for(None, "2024-01-31") is Editor.DATE
+
+
+def test_spec_fields_from_document_types() -> None:
+    types = [{"name": "lab", "fields": [{"name": "glucose", "type": "number", "label": "Glu"}]}]
+    specs = spec_fields(types, "lab")
+    assert specs["glucose"]["type"] == "number" and label("glucose", specs["glucose"]) == "Glu"
+    assert spec_fields(types, "other") == {} and label("has_insurance") == "Has insurance"
 
 
 def test_round_trip_values() -> None:
@@ -27,7 +45,9 @@ def test_round_trip_values() -> None:
     assert from_widget(Editor.DATE, dt.date(2022, 5, 11)) == "2022-05-11"
     assert from_widget(Editor.DATE, None) is None
     assert to_widget(Editor.INT, "3") == 3 and from_widget(Editor.INT, 3.0) == 3
-    assert to_widget(Editor.IMMUNE, "maybe") is None
+    assert to_widget(Editor.CHOICE, "maybe", ["IMMUNE", "NOT IMMUNE"]) is None
+    assert to_widget(Editor.CHOICE, "IMMUNE", ["IMMUNE", "NOT IMMUNE"]) == "IMMUNE"
+    assert to_widget(Editor.NUMBER, "72.5") == 72.5 and from_widget(Editor.NUMBER, 80.0) == 80
     assert from_widget(Editor.TEXT, "  ") is None
     assert to_widget(Editor.TEXT, None) == ""
 
@@ -42,3 +62,10 @@ def test_medicine_table_drops_blank_rows_and_pandas_na() -> None:
         {"name": "Ibuprofen", "strength": None}
     ]
 
+
+
+def test_upload_type_list_reads_the_loaded_specs() -> None:
+    from medxtract.ui.views.upload import type_choices
+
+    types = [{"name": "lab_report"}, {"name": "prescription"}]
+    assert type_choices(types) == ["auto", "lab_report", "prescription"]

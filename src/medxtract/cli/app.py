@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
 import typer
+
+from medxtract.cli.common import QuietOpt, VerboseOpt, set_verbosity
 
 app = typer.Typer(
     name="medxtract",
@@ -12,9 +17,36 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"medxtract {version('medxtract')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("medxtract (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version_flag: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version"),
+    ] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    set_verbosity(quiet, verbose)
+
+
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from medxtract.cli import extract_cmd, service_cmd, synth_cmd, ui_cmd  # noqa: F401
+    from medxtract.cli import (  # noqa: F401
+        extract_cmd,
+        service_cmd,
+        synth_cmd,
+        ui_cmd,
+        watch_cmd,
+    )
 
 
 def main() -> None:

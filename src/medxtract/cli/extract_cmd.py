@@ -4,58 +4,47 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from medxtract.batch import Outcome, extract_many
+from medxtract.batch import Outcome
 from medxtract.cli.app import app
-from medxtract.cli.inputs import expand
-from medxtract.config import get_settings
+from medxtract.cli.batchrun import Interrupts, run_batch, sha256_of
+from medxtract.cli.common import (
+    QuietOpt,
+    SpecsOpt,
+    VerboseOpt,
+    WorkersOpt,
+    checked_type,
+    count,
+    err,
+    fail,
+    info,
+    set_verbosity,
+    settings_for,
+    shipped_types,
+)
+from medxtract.cli.inputs import ACCEPTED, expand
+from medxtract.config import Settings
 from medxtract.errors import ExitCode, MedxtractError, exit_code_for
-from medxtract.output import outcome_dict, render
+from medxtract.output import OutputFormat, ResultWriter, ResumeError, read_done
 
-err = Console(stderr=True)
+INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-TypeOpt = Annotated[str, typer.Option("--type", "-t", help="Document type, or 'auto'")]
-WorkersOpt = Annotated[
-    int, typer.Option("--workers", "-w", min=1, help="Processes (one Tesseract each)")
+TypeOpt = Annotated[
+    str,
+    typer.Option(
+        "--type", "-t", help=f"Document type: {shipped_types()} or a type from --specs"
+        " (any case; checked before any work)",
+    ),
 ]
-SpecsOpt = Annotated[Path | None, typer.Option("--specs", help="Extra folder of YAML type specs")]
-
-
-def _settings(specs: Path | None):
-    settings = get_settings()
-    return settings.model_copy(update={"specs_dir": specs}) if specs else settings
-
-
-def _run_batch(paths: list[Path], doc_type: str, settings, workers: int) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=len(paths) < 2,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("extracting", total=len(paths))
-        for outcome in extract_many(paths, doc_type, settings, workers):
-            outcomes.append(outcome)
-            if outcome.error is not None:
-                err.print(
-                    f"[red]error[/red] {outcome.path}: {outcome_dict(outcome)['error']['message']}",
-                    highlight=False,
-                    soft_wrap=True,
-                )
-            bar.advance(task)
-    return outcomes
 
 
 def _batch_exit_code(outcomes: list[Outcome]) -> ExitCode:
@@ -65,48 +54,135 @@ def _batch_exit_code(outcomes: list[Outcome]) -> ExitCode:
     return codes.pop() if len(codes) == 1 else ExitCode.OTHER_ERROR
 
 
+def field_columns(settings: Settings, doc_type: str) -> list[str]:
+    """CSV columns: the fields of the chosen type's spec, or of every loaded spec for 'auto'."""
+    from medxtract.understand.specs import load_specs
+
+    specs = load_specs(settings.specs_dir)
+    names: list[str] = []
+    for name in [doc_type] if doc_type in specs else sorted(specs):
+        names += [f for f in specs[name].fields if f not in names]
+    return names
+
+
+def _stdin_file(stack: ExitStack, settings: Settings) -> Path:
+    """`-` as input: stdin copied to a private temporary file, refused past the size limit
+    (reading stops there, so a huge stream is never taken whole)."""
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medxtract-")))
+    path = folder / "stdin"
+    limit = settings.max_upload_bytes
+    with path.open("wb") as fh:
+        size = 0
+        while size <= limit and (chunk := sys.stdin.buffer.read(1 << 20)):
+            fh.write(chunk)
+            size += len(chunk)
+    if size > limit:
+        raise fail(f"stdin is larger than the limit of {limit} bytes", ExitCode.INPUT_TOO_LARGE)
+    return path
+
+
 @app.command()
 def extract(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders or globs")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or globs; '-' reads stdin")],
     doc_type: TypeOpt = "auto",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json | jsonl | csv")] = "json",
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format")
+    ] = OutputFormat.JSON,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write here, not stdout")
+        str | None, typer.Option("-o", "--output", help="Write here ('-' or none: stdout)")
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Skip documents already in --output (by sha256), append"),
+    ] = False,
     workers: WorkersOpt = 1,
     specs: SpecsOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
 ) -> None:
-    """Extract the fields of each document; failed documents are listed and the rest written."""
-    if fmt not in ("json", "jsonl", "csv"):
-        err.print(f"error: unknown format '{fmt}' (json, jsonl, csv)")
-        raise typer.Exit(ExitCode.BAD_ARGS)
-    settings = _settings(specs)
-    files = expand(paths)
-    if not files:
-        err.print("error: no documents found in the given paths")
-        raise typer.Exit(ExitCode.NOT_FOUND)
+    """Extract the fields of each document; results are written as each one finishes."""
+    set_verbosity(quiet, verbose)
+    settings = settings_for(specs)
+    doc_type = checked_type(doc_type, settings)
+    to_file = output not in (None, "-")
+    if resume and not to_file:
+        raise fail("--resume needs --output FILE", ExitCode.BAD_ARGS)
+    with ExitStack() as stack:
+        stdin_path = _stdin_file(stack, settings) if paths == ["-"] else None
+        files = [stdin_path] if stdin_path else expand(paths)
+        if not files:
+            raise fail(
+                f"no documents found in {', '.join(paths)} (accepted: {', '.join(ACCEPTED)})",
+                ExitCode.NOT_FOUND,
+            )
+        columns = field_columns(settings, doc_type)
+        earlier: list[dict[str, Any]] = []
+        if resume:
+            try:
+                earlier = read_done(Path(str(output)), fmt, columns)
+            except ResumeError as exc:
+                raise fail(f"cannot resume: {exc}", ExitCode.BAD_ARGS) from None
+            done = {r.get("sha256") for r in earlier}
+            before = len(files)
+            files = [p for p in files if sha256_of(p) not in done]
+            info(f"resuming: {count(before - len(files), 'document')} already done")
+        stream: IO[str] = sys.stdout
+        if to_file:
+            target = Path(str(output))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            appending = resume and fmt is not OutputFormat.JSON and bool(earlier)
+            stream = stack.enter_context(
+                target.open("a" if appending else "w", encoding="utf-8", newline="")
+            )
+        writer = ResultWriter(
+            stream, fmt, columns, appending=resume and bool(earlier), earlier=earlier
+        )
+        _extract_all(files, doc_type, settings, workers, writer, stdin_path, stack)
+
+
+def _extract_all(
+    files: list[Path],
+    doc_type: str,
+    settings: Settings,
+    workers: int,
+    writer: ResultWriter,
+    stdin_path: Path | None,
+    stack: ExitStack,
+) -> None:
+    interrupts = stack.enter_context(Interrupts())
     start = time.perf_counter()
+    outcomes: list[Outcome] = []
+
+    def keep(outcome: Outcome, row: dict[str, Any]) -> None:
+        if stdin_path is not None and row.get("source") == str(stdin_path):
+            row["source"] = "-"
+        with interrupts.writing():
+            writer.write(row)
+            outcomes.append(outcome)
+
     try:
-        outcomes = _run_batch(files, doc_type, settings, workers)
+        run_batch(files, doc_type, settings, workers, keep)
+    except KeyboardInterrupt:
+        writer.close()
+        info(f"interrupted: {count(len(outcomes), 'document')} written; --resume continues")
+        raise typer.Exit(INTERRUPTED) from None
     except MedxtractError as exc:
-        err.print(f"error: {exc.message}")
-        raise typer.Exit(exc.exit_code) from None
-    text = render(outcomes, fmt)  # type: ignore[arg-type]
-    if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    seconds = time.perf_counter() - start
+        writer.close()
+        raise fail(exc.message, exc.exit_code) from None
+    writer.close()
+    _summary(outcomes, time.perf_counter() - start)
+    raise typer.Exit(_batch_exit_code(outcomes))
+
+
+def _summary(outcomes: list[Outcome], seconds: float) -> None:
     pages = sum(o.result.pages for o in outcomes if o.result)
     failed = sum(o.error is not None for o in outcomes)
     review = sum(bool(o.result.needs_review) for o in outcomes if o.result)
-    err.print(
-        f"{len(outcomes)} documents, {pages} pages, {failed} failed, {review} need review "
-        f"in {seconds:.1f}s ({pages / seconds if seconds else 0:.2f} pages/s)",
-        highlight=False,
+    rate = f" ({pages / seconds:.1f} pages/s)" if pages and seconds >= 0.05 else ""
+    info(
+        f"{count(len(outcomes), 'document')}, {count(pages, 'page')}, {failed} failed, "
+        f"{review} {'needs' if review == 1 else 'need'} review in {seconds:.1f}s{rate}"
     )
-    raise typer.Exit(_batch_exit_code(outcomes))
 
 
 @app.command("eval")
@@ -122,14 +198,17 @@ def evaluate(
     from medxtract.evaluate import EvalReport, load_truth, truth_pairs
     from medxtract.understand.specs import load_specs
 
-    settings = _settings(specs)
+    settings = settings_for(specs)
+    doc_type = checked_type(doc_type, settings)
     pairs = truth_pairs(folder)
     if not pairs:
-        err.print(f"error: no NAME.truth.json beside a document in {folder}")
-        raise typer.Exit(ExitCode.NOT_FOUND)
+        raise fail(
+            f"no NAME.truth.json beside a document ({', '.join(ACCEPTED)}) in {folder}",
+            ExitCode.NOT_FOUND,
+        )
     all_specs = load_specs(settings.specs_dir)
-    report = EvalReport()
-    outcomes = _run_batch([d for d, _ in pairs], doc_type, settings, workers)
+    report = EvalReport(specs_dir=settings.specs_dir)
+    outcomes = run_batch([d for d, _ in pairs], doc_type, settings, workers, lambda o, r: None)
     for outcome, (_doc, truth_path) in zip(outcomes, pairs, strict=True):
         truth = load_truth(truth_path)
         if outcome.result is None:
@@ -200,7 +279,7 @@ def specs(specs_dir: SpecsOpt = None) -> None:
     from medxtract.understand.specs import load_specs
 
     try:
-        loaded = load_specs(_settings(specs_dir).specs_dir)
+        loaded = load_specs(settings_for(specs_dir).specs_dir)
     except MedxtractError as exc:
         err.print(f"error: {exc.message}")
         raise typer.Exit(exc.exit_code) from None

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from medxtract.evaluate import DOCUMENT_SUFFIXES
 
+ACCEPTED = DOCUMENT_SUFFIXES  # named in "no documents found" messages
+
 
 def expand(paths: list[str]) -> list[Path]:
     found: list[Path] = []
@@ -18,5 +20,4 @@ def expand(paths: list[str]) -> list[Path]:
             found += sorted(Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file())
         else:
             found.append(path)  # a missing file is reported per document, not here
-    seen: set[Path] = set()
-    return [p for p in found if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(found))  # without repeats, in order

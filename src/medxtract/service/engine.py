@@ -14,6 +14,17 @@ def _load_specs(settings: Any) -> dict[str, Any]:
     return load_specs(getattr(settings, "specs_dir", None) if settings is not None else None)
 
 
+def specs(settings: Any = None) -> dict[str, Any]:
+    """The loaded document-type specs by name (shipped and the `specs_dir` folder)."""
+    return _load_specs(settings)
+
+
+def field_types(doc_type: str, settings: Any = None) -> dict[str, str]:
+    """Each field's type as its spec declares it (empty for a type no spec defines)."""
+    spec = _load_specs(settings).get(doc_type)
+    return {name: f.type for name, f in spec.fields.items()} if spec is not None else {}
+
+
 def spec_names(settings: Any = None) -> tuple[str, ...]:
     """Names of the document types the engine knows."""
     return tuple(_load_specs(settings))

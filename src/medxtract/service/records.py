@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime, time
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from medxtract.output import csv_text
 from medxtract.service import engine as mx_engine
 from medxtract.service import typed
 from medxtract.service.db import utcnow
@@ -34,34 +33,39 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def normalise_fields(
-    doc_type: str, values: dict[str, Any], allowed: set[str]
+    doc_type: str, values: dict[str, Any], allowed: set[str], settings: Any = None
 ) -> dict[str, Any]:
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise ApiProblem(422, "unknown_field",
                          f"Unknown field(s) for {doc_type}: {', '.join(unknown)[:500]}.")
+    spec = mx_engine.specs(settings).get(doc_type)
     out = {}
     for name, value in values.items():
+        fspec = spec.fields.get(name) if spec is not None else None
+        ftype, choices = (fspec.type, tuple(fspec.choices)) if fspec else ("text", ())
         try:
-            out[name] = typed.normalise(name, value)
+            out[name] = typed.normalise(name, value, ftype, choices)
         except FieldValueError as exc:
             raise ApiProblem(422, "invalid_field_value", str(exc)) from None
     return out
 
 
-def _fill_typed(record: Record) -> None:
+def _fill_typed(record: Record, settings: Any = None) -> None:
+    """The shipped types also keep typed columns in their own tables; types come from the spec."""
     f = record.fields
+    types = mx_engine.field_types(record.document_type, settings)
     if record.document_type == "patient_details":
-        row = record.patient or PatientRecord()
+        patient = record.patient or PatientRecord()
         for col in (c.name for c in PatientRecord.__table__.columns):
             if col != "record_id":
-                setattr(row, col, typed.column_value(col, f.get(col)))
-        record.patient = row
+                setattr(patient, col, typed.column_value(f.get(col), types.get(col, "text")))
+        record.patient = patient
     elif record.document_type == "prescription":
         row = record.prescription or PrescriptionRecord()
         for col in (c.name for c in PrescriptionRecord.__table__.columns):
             if col != "record_id":
-                setattr(row, col, typed.column_value(col, f.get(col)))
+                setattr(row, col, typed.column_value(f.get(col), types.get(col, "text")))
         meds = f.get("medicines") or []
         row.medicines = [
             PrescriptionMedicine(position=i, name=str(m.get("name"))[:255],
@@ -93,7 +97,7 @@ def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record
     allowed = set(mx_engine.spec_fields(doc_type, settings))
     if doc_type == doc.document_type:
         allowed |= set(extracted)
-    reviewed = normalise_fields(doc_type, body.fields, allowed)
+    reviewed = normalise_fields(doc_type, body.fields, allowed, settings)
 
     record = session.execute(
         select(Record).where(Record.document_id == doc.id)
@@ -120,8 +124,8 @@ def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record
     elif corrections or record.document_type != doc_type:
         record.fields, record.reviewer, record.verified_at = new_fields, body.reviewer, now
         record.document_type = doc_type
-    record.patient_name = _patient_name(new_fields)
-    _fill_typed(record)
+    record.patient_name = _patient_name(doc_type, new_fields, settings)
+    _fill_typed(record, settings)
     session.flush()
     for c in corrections:
         c.record_id = record.id
@@ -131,18 +135,26 @@ def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record
     return record
 
 
-def _patient_name(fields: dict[str, Any]) -> str | None:
+def _patient_name(doc_type: str, fields: dict[str, Any], settings: Any = None) -> str | None:
+    """The searchable name: `patient_name`, else the type's first field of type 'name'."""
     v = fields.get("patient_name")
+    if v is None:
+        names = [n for n, t in mx_engine.field_types(doc_type, settings).items() if t == "name"]
+        v = fields.get(names[0]) if names else None
     return str(v)[:255] if v else None
 
 
-def store_compat(session: Session, doc_type: str, values: dict[str, Any], allowed: set[str]):
-    fields = normalise_fields(doc_type, values, allowed)
+def store_compat(
+    session: Session, doc_type: str, values: dict[str, Any], allowed: set[str],
+    settings: Any = None,
+) -> Record:
+    fields = normalise_fields(doc_type, values, allowed, settings)
     full = {name: fields.get(name) for name in allowed}
     record = Record(document_id=None, document_type=doc_type, fields=full,
-                    patient_name=_patient_name(full), reviewer="api", origin="compat")
+                    patient_name=_patient_name(doc_type, full, settings), reviewer="api",
+                    origin="compat")
     session.add(record)
-    _fill_typed(record)
+    _fill_typed(record, settings)
     session.flush()
     return record
 
@@ -163,14 +175,6 @@ def records_query(
     return stmt.order_by(Record.verified_at.desc(), Record.id)
 
 
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    s = json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
-    # Spreadsheet formula injection: a cell must not start with a formula character.
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
-
-
 def to_csv(records: list[dict[str, Any]]) -> str:
     base = ["id", "document_id", "document_type", "patient_name", "reviewer", "verified_at"]
     names: list[str] = []
@@ -178,9 +182,5 @@ def to_csv(records: list[dict[str, Any]]) -> str:
         for k in r["fields"]:
             if k not in names:
                 names.append(k)
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(base + names)
-    for r in records:
-        w.writerow([_cell(r.get(k)) for k in base] + [_cell(r["fields"].get(k)) for k in names])
-    return buf.getvalue()
+    rows = ([r.get(k) for k in base] + [r["fields"].get(k) for k in names] for r in records)
+    return csv_text(base + names, rows)

@@ -67,6 +67,11 @@ class ReviewQueueItemPublic(_Public):
     min_confidence: float
 
 
+class ReviewQueuePublic(_Public):
+    count: int = Field(description="Documents waiting in all, not only this page")
+    items: list[ReviewQueueItemPublic]
+
+
 class ReviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -112,6 +117,11 @@ class RecordPublic(_Public):
     fields: dict[str, Any]
     reviewer: str | None
     verified_at: datetime
+
+
+class RecordListPublic(_Public):
+    count: int = Field(description="Records matching the filters, not only this page")
+    items: list[RecordPublic]
 
 
 class RecordDetailPublic(RecordPublic):

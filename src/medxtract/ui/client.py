@@ -106,7 +106,7 @@ class ApiClient:
         return self._request("GET", f"/v1/documents/{document_id}/pages/{page}").content
 
     def review_queue(self) -> list[dict[str, Any]]:
-        return self._json("GET", "/v1/review-queue")
+        return self._json("GET", "/v1/review-queue")["items"]
 
     def approve(self, document_id: str, fields: dict[str, Any], reviewer: str) -> dict[str, Any]:
         body = {"fields": fields, "reviewer": reviewer}
@@ -117,7 +117,15 @@ class ApiClient:
         return self._json("POST", f"/v1/documents/{document_id}/reject", json=body)
 
     def records(self, **filters: Any) -> list[dict[str, Any]]:
+        return self.records_page(**filters)["items"]
+
+    def records_page(self, **filters: Any) -> dict[str, Any]:
+        """{count, items}: count is every match, items the first page of them."""
         return self._json("GET", "/v1/records", params=_filters(filters, "json"))
+
+    def document_types(self) -> list[dict[str, Any]]:
+        """The loaded specs: each type with its fields' types and labels."""
+        return self._json("GET", "/v1/document-types")["items"]
 
     def records_csv(self, **filters: Any) -> str:
         return self._request("GET", "/v1/records", params=_filters(filters, "csv")).text

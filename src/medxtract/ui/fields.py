@@ -10,14 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-IMMUNE_VALUES = ("IMMUNE", "NOT IMMUNE")
 MEDICINE_COLUMNS = ("name", "strength")
-
-DATE_FIELDS = frozenset({"date", "record_date", "birth_date", "insurance_expiry"})
-BOOL_FIELDS = frozenset({"hepatitis_b_vaccinated", "has_insurance"})
-INT_FIELDS = frozenset({"refills"})
-IMMUNE_FIELDS = frozenset({"chicken_pox", "measles"})
-TABLE_FIELDS = frozenset({"medicines"})
 
 
 class Editor(StrEnum):
@@ -25,23 +18,37 @@ class Editor(StrEnum):
     DATE = "date"
     BOOL = "bool"
     INT = "int"
-    IMMUNE = "immune"
+    NUMBER = "number"
+    CHOICE = "choice"
     TABLE = "table"
 
 
-def editor_for(name: str, value: Any) -> Editor:
-    """Pick the editor by field name first (known specs), then by the value's type."""
-    if name in TABLE_FIELDS:
-        return Editor.TABLE
-    if name in DATE_FIELDS:
-        # A value the engine could not read as a date stays editable as text.
-        return Editor.DATE if value is None or parse_iso_date(value) else Editor.TEXT
-    if name in BOOL_FIELDS:
-        return Editor.BOOL
-    if name in INT_FIELDS:
-        return Editor.INT
-    if name in IMMUNE_FIELDS:
-        return Editor.IMMUNE
+# Spec field type -> editor; types not named here (text, name, address, phone, ...) are text.
+_BY_TYPE = {
+    "date": Editor.DATE,
+    "bool": Editor.BOOL,
+    "int": Editor.INT,
+    "number": Editor.NUMBER,
+    "choice": Editor.CHOICE,
+    "medicines": Editor.TABLE,
+}
+
+
+def spec_fields(document_types: list[dict[str, Any]], doc_type: str | None) -> dict[str, dict]:
+    """{field: {type, label, choices, ...}} of one type, from GET /v1/document-types."""
+    for t in document_types:
+        if t.get("name") == doc_type:
+            return {f["name"]: f for f in t.get("fields") or []}
+    return {}
+
+
+def editor_for(field_type: str | None, value: Any) -> Editor:
+    """The editor the spec's field type calls for; a field no spec knows goes by its value."""
+    if field_type is not None:
+        editor = _BY_TYPE.get(field_type, Editor.TEXT)
+        if editor is Editor.DATE and value is not None and not parse_iso_date(value):
+            return Editor.TEXT  # a value the engine could not read as a date stays editable
+        return editor
     if isinstance(value, bool):
         return Editor.BOOL
     if isinstance(value, int):
@@ -64,11 +71,11 @@ def parse_iso_date(value: Any) -> dt.date | None:
         return None
 
 
-def label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+def label(name: str, spec: dict[str, Any] | None = None) -> str:
+    return str((spec or {}).get("label") or name.replace("_", " ").capitalize())
 
 
-def to_widget(editor: Editor, value: Any) -> Any:
+def to_widget(editor: Editor, value: Any, choices: tuple[str, ...] | list[str] = ()) -> Any:
     """API value -> the initial value of its widget."""
     if editor is Editor.DATE:
         return parse_iso_date(value)
@@ -79,8 +86,13 @@ def to_widget(editor: Editor, value: Any) -> Any:
             return int(value) if value is not None else None
         except (TypeError, ValueError):
             return None
-    if editor is Editor.IMMUNE:
-        return value if value in IMMUNE_VALUES else None
+    if editor is Editor.NUMBER:
+        try:
+            return float(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+    if editor is Editor.CHOICE:
+        return value if value in choices else None
     if editor is Editor.TABLE:
         return table_rows(value)
     return "" if value is None else str(value)
@@ -102,6 +114,8 @@ def from_widget(editor: Editor, value: Any) -> Any:
         return value.isoformat() if isinstance(value, dt.date) else None
     if editor is Editor.INT:
         return None if _is_missing(value) else int(value)
+    if editor is Editor.NUMBER:
+        return None if _is_missing(value) else (int(value) if value == int(value) else value)
     if editor is Editor.TABLE:
         return rows_from_table(value)
     if editor is Editor.TEXT:

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medxtract import __version__
 from medxtract.service import metrics, problems
-from medxtract.service.api.routers import compat, documents, health, jobs, records
+from medxtract.service.api.routers import compat, documents, health, jobs, records, types
 from medxtract.service.settings import ServiceSettings, get_settings
 
 log = logging.getLogger("medxtract.service")
@@ -113,7 +113,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     if explicit:
         app.dependency_overrides[get_settings] = lambda: settings
     problems.install(app)
-    for r in (documents.router, jobs.router, records.router, compat.router, health.router):
+    for r in (documents.router, jobs.router, records.router, types.router, compat.router,
+              health.router):
         app.include_router(r)
     # multipart overhead on top of the file limit
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)

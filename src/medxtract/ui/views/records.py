@@ -10,8 +10,6 @@ import streamlit as st
 
 from medxtract.ui.client import ApiClient
 
-TYPES = (None, "prescription", "patient_details")
-
 
 def search_filters(
     name: str, document_type: str | None, date_from: dt.date | None, date_to: dt.date | None
@@ -45,13 +43,16 @@ def render(client: ApiClient) -> None:
     with st.form("records-search", border=False):
         c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
         name = c1.text_input("Patient name contains", key="rec-q")
-        doc_type = c2.selectbox("Type", TYPES, key="rec-type", format_func=lambda t: t or "any")
+        types = [None, *(t["name"] for t in client.document_types())]
+        doc_type = c2.selectbox("Type", types, key="rec-type", format_func=lambda t: t or "any")
         date_from = c3.date_input("Verified from", value=None, key="rec-from")
         date_to = c4.date_input("Verified to", value=None, key="rec-to")
         st.form_submit_button("Search")
     filters = search_filters(name, doc_type, date_from, date_to)
-    records = client.records(**filters)
-    st.caption(f"{len(records)} record(s)")
+    page = client.records_page(**filters)
+    records = page["items"]
+    shown = f"{len(records)} of {page['count']}" if page["count"] > len(records) else len(records)
+    st.caption(f"{shown} record{'' if page['count'] == 1 else 's'}")
     if not records:
         st.info("No verified records match.")
         return

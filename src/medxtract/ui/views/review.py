@@ -17,20 +17,20 @@ from medxtract.ui import common
 from medxtract.ui.boxes import boxes_on_page, draw_boxes
 from medxtract.ui.client import ApiClient, ApiError, ApiUnreachable
 from medxtract.ui.fields import (
-    DATE_FIELDS,
-    IMMUNE_VALUES,
     MEDICINE_COLUMNS,
     Editor,
     editor_for,
     from_widget,
     label,
     parse_iso_date,
+    spec_fields,
     to_widget,
 )
 from medxtract.ui.views.queue import next_document
 
 DRAFTS = "review_drafts"  # doc id -> {field: API value} kept after a failed approve
 DOC_CACHE = "review_doc_cache"  # doc id -> last document fetched, to ride out API outages
+TYPES_CACHE = "review_types_cache"  # the last GET /v1/document-types answer
 APPROVE_SHORTCUT = "Ctrl+Enter"
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
@@ -39,17 +39,21 @@ def wkey(doc_id: str, name: str) -> str:
     return f"edit:{doc_id}:{name}"
 
 
-def field_label(name: str, field: dict[str, Any], needs_review: bool) -> str:
+def field_label(
+    name: str, field: dict[str, Any], needs_review: bool, spec: dict[str, Any] | None = None
+) -> str:
     conf = field.get("confidence")
     pct = f" — {conf:.0%}" if isinstance(conf, int | float) else ""
-    return f"⚠ {label(name)}{pct}" if needs_review else f"{label(name)}{pct}"
+    text = label(name, spec)
+    return f"⚠ {text}{pct}" if needs_review else f"{text}{pct}"
 
 
-def validate(edited: dict[str, Any]) -> list[str]:
+def validate(edited: dict[str, Any], specs: dict[str, dict] | None = None) -> list[str]:
     """Problems that must be fixed before approval (kept small: the service validates too)."""
     problems = []
     for name, value in edited.items():
-        if name in DATE_FIELDS and isinstance(value, str) and not parse_iso_date(value):
+        is_date = (specs or {}).get(name, {}).get("type") == "date"
+        if is_date and isinstance(value, str) and not parse_iso_date(value):
             problems.append(f"{label(name)}: '{value}' is not a date (use YYYY-MM-DD).")
     return problems
 
@@ -121,7 +125,8 @@ def render(client: ApiClient) -> None:
     with left:
         _page_view(client, doc_id, int(doc.get("pages") or result.get("pages") or 1), fields, needs)
     with right:
-        _editor_form(client, doc_id, fields, needs)
+        specs = spec_fields(_document_types(client), doc.get("document_type"))
+        _editor_form(client, doc_id, fields, needs, specs)
         _reject_form(client, doc_id)
 
 
@@ -168,8 +173,25 @@ def _page_png(base_url: str, api_key: str, doc_id: str, page: int) -> bytes:
     return ApiClient(base_url, api_key).page_image(doc_id, page)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _types(base_url: str, api_key: str) -> list[dict[str, Any]]:
+    return ApiClient(base_url, api_key).document_types()
+
+
+def _document_types(client: ApiClient) -> list[dict[str, Any]]:
+    # The field types come from the service's loaded specs, not from field names; the last
+    # answer is kept so an API outage does not change the editors under the reviewer.
+    try:
+        types = _types(client.base_url, client.api_key)
+    except (ApiUnreachable, ApiError):
+        return st.session_state.get(TYPES_CACHE, [])
+    st.session_state[TYPES_CACHE] = types
+    return types
+
+
 def _editor_form(
-    client: ApiClient, doc_id: str, fields: dict[str, dict], needs: set[str]
+    client: ApiClient, doc_id: str, fields: dict[str, dict], needs: set[str],
+    specs: dict[str, dict],
 ) -> None:
     draft = st.session_state.get(DRAFTS, {}).get(doc_id, {})
     if needs:
@@ -178,8 +200,11 @@ def _editor_form(
     with st.form(f"review-form:{doc_id}", border=False, enter_to_submit=True):
         for name, f in fields.items():
             current = draft.get(name, f.get("value"))
-            editor = editor_for(name, f.get("value"))
-            values[name] = (editor, _editor(doc_id, name, f, editor, current, name in needs))
+            spec = specs.get(name, {})
+            editor = editor_for(spec.get("type"), f.get("value"))
+            values[name] = (
+                editor, _editor(doc_id, name, f, editor, current, name in needs, spec)
+            )
         approved = st.form_submit_button(
             "Approve and next", type="primary", shortcut=APPROVE_SHORTCUT,
             key=f"approve:{doc_id}",
@@ -187,7 +212,7 @@ def _editor_form(
     if not approved:
         return
     edited = {name: from_widget(ed, v) for name, (ed, v) in values.items()}
-    problems = validate(edited)
+    problems = validate(edited, specs)
     if problems:
         st.session_state.setdefault(DRAFTS, {})[doc_id] = edited
         st.error("Not approved: " + " ".join(problems))
@@ -206,10 +231,12 @@ def _editor_form(
 
 
 def _editor(
-    doc_id: str, name: str, f: dict[str, Any], editor: Editor, current: Any, review: bool
+    doc_id: str, name: str, f: dict[str, Any], editor: Editor, current: Any, review: bool,
+    spec: dict[str, Any],
 ) -> Any:
     key = wkey(doc_id, name)
-    text = field_label(name, f, review)
+    text = field_label(name, f, review, spec)
+    choices = list(spec.get("choices") or [])
     help_ = _help(f)
     if editor is Editor.TABLE:
         # data_editor keeps only deltas in its key, so the base rows must stay fixed while
@@ -224,18 +251,20 @@ def _editor(
                            MEDICINE_COLUMNS},
         )
     if key not in st.session_state:
-        st.session_state[key] = to_widget(editor, current)
+        st.session_state[key] = to_widget(editor, current, choices)
     if editor is Editor.DATE:
         return st.date_input(text, key=key, help=help_, min_value=MIN_DATE, max_value=MAX_DATE,
                              format="YYYY-MM-DD")
     if editor is Editor.BOOL:
         return st.radio(text, [True, False, None], key=key, help=help_, horizontal=True,
                         format_func=lambda v: {True: "Yes", False: "No", None: "—"}[v])
-    if editor is Editor.IMMUNE:
-        return st.radio(text, [*IMMUNE_VALUES, None], key=key, help=help_, horizontal=True,
+    if editor is Editor.CHOICE:
+        return st.radio(text, [*choices, None], key=key, help=help_, horizontal=True,
                         format_func=lambda v: v or "—")
     if editor is Editor.INT:
         return st.number_input(text, key=key, help=help_, min_value=0, step=1)
+    if editor is Editor.NUMBER:
+        return st.number_input(text, key=key, help=help_, step=None, format="%g")
     return st.text_input(text, key=key, help=help_)
 
 

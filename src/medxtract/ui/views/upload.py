@@ -10,7 +10,6 @@ import streamlit as st
 from medxtract.ui import common
 from medxtract.ui.client import ApiClient, ApiError, ApiUnreachable
 
-DOCUMENT_TYPES = ("auto", "prescription", "patient_details")
 FILE_TYPES = ["pdf", "png", "jpg", "jpeg", "tif", "tiff", "webp"]
 POLL_INTERVAL_S = 1.0
 JOBS = "upload_jobs"
@@ -60,6 +59,11 @@ def refresh_jobs(client: ApiClient, rows: list[JobRow]) -> bool:
     return any(not r.finished for r in rows)
 
 
+def type_choices(document_types: list[dict[str, Any]]) -> list[str]:
+    """'auto', then every type the service's loaded specs define (shipped or added)."""
+    return ["auto", *(t["name"] for t in document_types)]
+
+
 def overall_progress(rows: list[JobRow]) -> float:
     return sum(1.0 if r.finished else r.progress for r in rows) / len(rows) if rows else 0.0
 
@@ -72,7 +76,7 @@ def render(client: ApiClient) -> None:
             "PDFs or images", type=FILE_TYPES, accept_multiple_files=True, key="upload_files"
         )
         doc_type = st.selectbox(
-            "Document type", DOCUMENT_TYPES, key="upload_type",
+            "Document type", type_choices(client.document_types()), key="upload_type",
             help="'auto' lets the engine detect the type from the text.",
         )
         sent = st.form_submit_button("Upload and extract", type="primary")
@@ -80,7 +84,9 @@ def render(client: ApiClient) -> None:
         if not files:
             st.warning("Choose at least one file first.")
         else:
-            batch = [(f.name, f.getvalue(), f.type) for f in files]
+            batch: list[tuple[str, bytes, str | None]] = [
+                (f.name, f.getvalue(), f.type) for f in files
+            ]
             rows = submit_files(client, batch, doc_type)
             st.session_state[JOBS] = [asdict(r) for r in rows] + st.session_state.get(JOBS, [])
     _jobs_panel()

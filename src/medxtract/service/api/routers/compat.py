@@ -98,7 +98,7 @@ def _store(session, settings, doc_type: str, form: BaseModel) -> StoredPublic:
     if isinstance(values.get("medicines"), str):
         values["medicines"] = _medicines(values["medicines"])
     allowed = set(mx_engine.spec_fields(doc_type, settings))
-    record = rec.store_compat(session, doc_type, values, allowed)
+    record = rec.store_compat(session, doc_type, values, allowed, settings)
     session.commit()
     return StoredPublic(record_id=record.id, document_type=doc_type)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from medxtract.errors import InputTooLargeError
 from medxtract.service import engine as mx_engine
@@ -32,6 +32,7 @@ from medxtract.service.schemas import (
     ReviewCreate,
     ReviewPublic,
     ReviewQueueItemPublic,
+    ReviewQueuePublic,
     UploadDonePublic,
     UploadPublic,
 )
@@ -145,12 +146,13 @@ def get_page(document_id: str, page: int, session: SessionDep, settings: Setting
                      "review).")
 
 
-@router.get("/review-queue", response_model=list[ReviewQueueItemPublic], tags=["review"])
+@router.get("/review-queue", response_model=ReviewQueuePublic, tags=["review"])
 def review_queue(
     session: SessionDep,
     _key: ApiKeyDep,
     document_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ):
     stmt = (
         select(Document, Extraction)
@@ -159,10 +161,11 @@ def review_queue(
     )
     if document_type:
         stmt = stmt.where(Document.document_type == document_type)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     stmt = stmt.order_by(
         Extraction.min_confidence.asc(), Document.type_confidence.asc(), Document.received_at
-    ).limit(limit)
-    return [
+    ).limit(limit).offset(offset)
+    items = [
         ReviewQueueItemPublic(
             document_id=d.id, document_type=d.document_type, type_confidence=d.type_confidence,
             received_at=d.received_at, pages=d.pages, needs_review_count=e.needs_review_count,
@@ -170,6 +173,7 @@ def review_queue(
         )
         for d, e in session.execute(stmt).all()
     ]
+    return ReviewQueuePublic(count=total, items=items)
 
 
 @router.put("/documents/{document_id}/review", response_model=ReviewPublic, tags=["review"])

@@ -7,14 +7,20 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from medxtract.service import engine as mx_engine
 from medxtract.service import fhir
 from medxtract.service import records as rec
-from medxtract.service.api.deps import ApiKeyDep, SessionDep
+from medxtract.service.api.deps import ApiKeyDep, SessionDep, SettingsDep
 from medxtract.service.models import FieldCorrection, Record
 from medxtract.service.problems import get_or_404
-from medxtract.service.schemas import CorrectionPublic, RecordDetailPublic, RecordPublic
+from medxtract.service.schemas import (
+    CorrectionPublic,
+    RecordDetailPublic,
+    RecordListPublic,
+    RecordPublic,
+)
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -25,8 +31,8 @@ def _public(r: Record) -> RecordPublic:
 
 @router.get(
     "/records",
-    response_model=list[RecordPublic],
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON list, or CSV"}},
+    response_model=RecordListPublic,
+    responses={200: {"content": {"text/csv": {}}, "description": "{count, items}, or CSV"}},
 )
 def list_records(
     session: SessionDep,
@@ -39,13 +45,14 @@ def list_records(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # every SQL backend's INTEGER
 ):
-    stmt = rec.records_query(document_type, date_from, date_to, q).limit(limit).offset(offset)
-    rows = [_public(r) for r in session.execute(stmt).scalars().all()]
+    query = rec.records_query(document_type, date_from, date_to, q)
+    rows = [_public(r) for r in session.execute(query.limit(limit).offset(offset)).scalars()]
     if format == "csv":
         data = rec.to_csv([r.model_dump(mode="json") for r in rows])
         return Response(data, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="records.csv"'})
-    return rows
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
+    return RecordListPublic(count=total.scalar_one(), items=rows)
 
 
 def _get(session, record_id: str) -> Record:
@@ -71,9 +78,12 @@ def get_record(record_id: str, session: SessionDep, _key: ApiKeyDep):
     responses={200: {"content": {"application/fhir+json": {}},
                      "description": "FHIR R4 Bundle (collection)"}},
 )
-def get_record_fhir(record_id: str, session: SessionDep, _key: ApiKeyDep):
+def get_record_fhir(record_id: str, session: SessionDep, settings: SettingsDep,
+                    _key: ApiKeyDep):
     import json
 
     r = _get(session, record_id)
-    bundle = fhir.bundle_for(_public(r).model_dump())
+    spec = mx_engine.specs(settings).get(r.document_type)
+    bundle = fhir.bundle_for(_public(r).model_dump(), spec.fields if spec else {},
+                             settings.phone_region)
     return Response(json.dumps(bundle), media_type="application/fhir+json")

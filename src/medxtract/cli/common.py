@@ -1,0 +1,90 @@
+"""What the commands share: the stderr console, verbosity, counts in English, type checks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from medxtract.config import Settings, get_settings
+from medxtract.errors import ExitCode, MedxtractError
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Verbosity:
+    quiet: bool = False
+    verbose: int = 0
+
+
+verbosity = Verbosity()
+
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only errors on stderr (no progress, no summary)")
+]
+VerboseOpt = Annotated[
+    int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug)")
+]
+SpecsOpt = Annotated[Path | None, typer.Option("--specs", help="Extra folder of YAML type specs")]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", "-w", min=1, help="Processes (one Tesseract each)")
+]
+
+
+def set_verbosity(quiet: bool, verbose: int) -> None:
+    verbosity.quiet = verbosity.quiet or quiet
+    verbosity.verbose = max(verbosity.verbose, verbose)
+    if not (verbosity.quiet or verbosity.verbose):
+        return  # logging is left as it is (serve and worker set up their own)
+    level = logging.ERROR
+    if not verbosity.quiet:
+        level = logging.DEBUG if verbosity.verbose > 1 else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+
+
+def info(message: str) -> None:
+    """A progress or summary line on stderr, unless -q."""
+    if not verbosity.quiet:
+        err.print(message)
+
+
+def fail(message: str, code: ExitCode) -> typer.Exit:
+    err.print(f"error: {message}")
+    return typer.Exit(code)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 document', '2 documents', '0 pages'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def settings_for(specs: Path | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"specs_dir": specs}) if specs else settings
+
+
+def checked_type(doc_type: str, settings: Settings) -> str:
+    """The --type value, lower-cased and checked against the loaded specs once, up front."""
+    from medxtract.understand.specs import load_specs
+
+    try:
+        specs = load_specs(settings.specs_dir)
+    except MedxtractError as exc:
+        raise fail(exc.message, exc.exit_code) from None
+    name = doc_type.strip().lower()
+    if name != "auto" and name not in specs:
+        known = ", ".join(["auto", *sorted(specs)])
+        raise fail(f"unknown document type '{doc_type}'; known: {known}", ExitCode.UNKNOWN_TYPE)
+    return name
+
+
+def shipped_types() -> str:
+    """For --help: the shipped type names (a --specs folder may add more)."""
+    from medxtract.understand.specs.loader import _builtin_files
+
+    return ", ".join(["auto", *sorted(p.stem for p in _builtin_files())])
