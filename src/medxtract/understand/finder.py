@@ -30,9 +30,9 @@ from medxtract.understand.structure import (
     Phrase,
     Region,
     Tok,
-    find_spans,
     blocks_of,
     continued,
+    find_spans,
     phrases_of,
     region_above,
     region_below,
@@ -45,8 +45,8 @@ from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
 log = logging.getLogger(__name__)
 
 LABEL_MIN = 0.82  # a colon-less phrase is a label from this concept score
-PAIR_MIN = 0.45
-HEADING_MIN = 0.85  # a whole phrase is a heading from this section-vocabulary score  # a (label, field) pair below this is not a candidate
+PAIR_MIN = 0.45  # a (label, field) pair below this is not a candidate
+HEADING_MIN = 0.85  # a whole phrase is a heading from this section-vocabulary score
 POSITION = {"right": 1.0, "below": 0.93, "above": 0.78, "free": 0.72}
 
 
@@ -251,7 +251,6 @@ class Finder:
                     models, mi, span.box
                 )
                 own = embedded_section(span.words, self.vocab)
-                section = own or (span.section if span.kind == "heading" else heading_section)
                 right = region_right(model, span, ends)
                 other = self.vocab.other.score(span.words)
                 best_field = 0.0
@@ -430,7 +429,7 @@ class Finder:
         proposals: list[Candidate] = []
         for name in wanted:
             fspec = self.fields[name]
-            for k, (mi, p, run, section) in enumerate(segments):
+            for k, (_mi, _p, run, section) in enumerate(segments):
                 compat = 1.0 if section in fspec.sections else 0.0
                 if "any" in fspec.sections:
                     compat = 0.8 if section is None else 1.0

@@ -18,14 +18,20 @@ from rapidfuzz.distance import Levenshtein
 
 # Words that carry no meaning in a label.
 STOP = frozenset(
-    "a an the of for to in on at is are am be by with and or if any your you my our his her "
-    "their its this that please enter state here below above list describe give write print "
-    "provide indicate specify mark tick circle kindly".split()
+    [
+        "a", "an", "the", "of", "for", "to", "in", "on", "at", "is", "are", "am", "be", "by",
+        "with", "and", "or", "if", "any", "your", "you", "my", "our", "his", "her", "their", "its",
+        "this", "that", "please", "enter", "state", "here", "below", "above", "list", "describe",
+        "give", "write", "print", "provide", "indicate", "specify", "mark", "tick", "circle",
+        "kindly",
+    ]
 )
 # Words that weaken a match a little when left unexplained (question forms, qualifiers).
 SOFT = frozenset(
-    "do does did have has had ever been received taken currently current known no number "
-    "details information info".split()
+    [
+        "do", "does", "did", "have", "has", "had", "ever", "been", "received", "taken",
+        "currently", "current", "known", "no", "number", "details", "information", "info",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9#]+")
 _PARENS = re.compile(r"\([^)]*\)?")

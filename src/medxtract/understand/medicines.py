@@ -253,8 +253,8 @@ def _directions_label_end(model: PageModel, p: Phrase, finder: Finder) -> int:
     for s in model.labels:
         if s.phrase is p and s.start == 0:
             name, score = finder._best_field(s)
-            if name == "directions" and score >= 0.8 or (s.colon and s.end < len(p.toks)
-                                                           and s.words[0] in finder.vocab.sig_starts):
+            sig_label = s.colon and s.end < len(p.toks) and s.words[0] in finder.vocab.sig_starts
+            if (name == "directions" and score >= 0.8) or sig_label:
                 return s.end
     return 0
 

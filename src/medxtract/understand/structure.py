@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from medxtract.document import Page, Word
-from medxtract.understand.labels import STOP, Vocabulary, label_tokens, tokens
+from medxtract.understand.labels import STOP, label_tokens, tokens
 
 Box = tuple[float, float, float, float]
 
