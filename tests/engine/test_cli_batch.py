@@ -185,14 +185,16 @@ def test_csv_cells_are_guarded_against_formulas():
 
 
 def test_synth_choices_are_enums_in_help_and_any_case(tmp_path):
-    from medxtract.cli.synth_cmd import Kind, Variant
-    from medxtract.synth import KINDS, VARIANTS
+    from medxtract.cli.synth_cmd import Kind, Split, Variant
+    from medxtract.synth import ALL_KINDS, SPLITS, VARIANTS
 
-    assert tuple(Kind) == KINDS and tuple(Variant) == VARIANTS
+    assert tuple(Kind) == ALL_KINDS and tuple(Variant) == VARIANTS
+    assert set(Split) == set(SPLITS)
     wide = {**os.environ, "COLUMNS": "200"}  # no wrapping inside the choices
     helptext = subprocess.run([*BIN, "synth", "--help"], capture_output=True, text=True,
                               env=wide, timeout=60).stdout
     assert "prescription|patient_details" in helptext and "clean|scan|photo|overlay" in helptext
+    assert "dev|heldout" in helptext
     proc = run("synth", tmp_path, "--count", "1", "--kind", "PRESCRIPTION", "--variant", "Clean")
     assert proc.returncode == 0, proc.stderr
     assert b"Wrote 1 document " in proc.stdout

@@ -34,10 +34,10 @@ def test_rules_follow_the_spec_type_not_the_field_name(tmp_path):
     assert field_types("prescription")["refills"] == "int"
     # An added type: a 'when' date and a 'fax' phone are compared as such by their spec.
     (tmp_path / "lab.yaml").write_text(
-        "name: lab\nkeywords: [Lab]\nfields:\n"
-        "  when: {type: date, rule: right_of, labels: [When]}\n"
-        "  fax: {type: phone, rule: right_of, labels: [Fax]}\n"
-        "  note: {type: text, rule: right_of, labels: [Note]}\n"
+        "name: lab\nevidence: [Lab]\nfields:\n"
+        "  when: {type: date, labels: [When]}\n"
+        "  fax: {type: phone, labels: [Fax]}\n"
+        "  note: {type: text, labels: [Note]}\n"
     )
     report = EvalReport(specs_dir=tmp_path)
     truth = {"document_type": "lab",

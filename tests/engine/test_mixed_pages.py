@@ -31,7 +31,7 @@ PER_KIND = 2  # 2 prescriptions (1 page) + 2 patient records (2 pages): 6 mixed 
 def overlay_docs(tmp_path_factory) -> list[tuple[Path, dict, ExtractionResult]]:
     """(pdf, truth, result) for each generated overlay document."""
     folder = tmp_path_factory.mktemp("overlay")
-    generate(folder, PER_KIND, seed=MIXED_SEED, variants=("overlay",))
+    generate(folder, PER_KIND, seed=MIXED_SEED, variants=("overlay",), split="seed")
     return [(pdf, load_truth(truth), medxtract.extract(pdf)) for pdf, truth in truth_pairs(folder)]
 
 
@@ -91,10 +91,10 @@ def test_typed_value_shares_a_line_with_its_printed_label(overlay_docs):
 def test_a_tilted_scan_keeps_long_labels_on_one_line():
     """Before mixed pages were deskewed, this record's 2.3-degree tilt split the printed
     questions across lines ("Have you" / "had the Hepatitis B vaccination?"), and the typed
-    Yes/No and medical problem under them were lost. (Document 6 of seed 9001, one that
-    showed the fault while the fix was made.)"""
+    Yes/No and medical problem under them were lost. (A record scanned 2.4 degrees off,
+    picked for its tilt once the generator changed.)"""
     pdf, truth = generate_one(
-        "patient_details", "overlay", random.Random("9001:patient_details:overlay:6")
+        "patient_details", "overlay", random.Random("tilt-2"), split="seed"
     )
     result = medxtract.extract(pdf)
     assert [p.source for p in result.page_info] == ["mixed", "mixed"]
@@ -156,7 +156,7 @@ def test_a_scanners_invisible_ocr_layer_is_not_merged(tmp_path):
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    pdf_bytes, _ = generate_one("prescription", "scan", random.Random("invisible-layer"))
+    pdf_bytes, _ = generate_one("prescription", "scan", random.Random("invisible-layer"), split="seed")
     scan = medxtract.render_page(pdf_bytes, 1)
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)

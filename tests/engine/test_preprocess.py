@@ -15,7 +15,7 @@ from medxtract.synth import degrade, generate_one, writer
 @pytest.fixture(scope="module")
 def page() -> np.ndarray:
     """A generated prescription rendered at 100 dpi (white paper, black print)."""
-    pdf, _ = generate_one("prescription", "clean", random.Random("preprocess-tests"))
+    pdf, _ = generate_one("prescription", "clean", random.Random("preprocess-tests"), split="seed")
     return writer.rasterise(pdf, 100)[0]
 
 
@@ -93,7 +93,7 @@ def _scanned_pages(kind: str, name: str, seed: int):
     """Every page of three generated documents of `kind`, scanned, at OCR scale."""
     nrng = np.random.default_rng(seed)
     for i in range(3):
-        pdf, _ = generate_one(kind, "clean", random.Random(f"{name}-{kind}-{i}"))
+        pdf, _ = generate_one(kind, "clean", random.Random(f"{name}-{kind}-{i}"), split="seed")
         for gray in writer.rasterise(pdf, 200):
             yield preprocess.rescale(degrade.scan(gray, nrng))
 
@@ -119,7 +119,7 @@ def test_upright_score_tells_upside_down_pages(kind):
 def test_an_upside_down_scan_is_read_upright():
     import medxtract
 
-    pdf, truth = generate_one("prescription", "clean", random.Random("upside-down"))
+    pdf, truth = generate_one("prescription", "clean", random.Random("upside-down"), split="seed")
     gray = writer.rasterise(pdf, 200)[0]
     turned = writer.image_pdf([preprocess.turn(gray, 180)], 200, 85)
     result = medxtract.extract(turned)

@@ -115,9 +115,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]
 
     out = tmp_path_factory.mktemp("ui-docs")
     return {
-        "prescription": generate(out, 6, seed=4242, kinds=("prescription",), variants=("clean",)),
+        "prescription": generate(
+            out, 6, seed=4242, kinds=("prescription",), variants=("clean",), split="seed"
+        ),
         "patient_details": generate(
-            out, 2, seed=4242, kinds=("patient_details",), variants=("clean",)
+            out, 2, seed=4242, kinds=("patient_details",), variants=("clean",), split="seed"
         ),
     }
 

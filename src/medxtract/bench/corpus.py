@@ -16,7 +16,7 @@ def _generate(out: Path, count: int, seed: int, variants: tuple[str, ...]) -> li
     code = (
         "import sys, json; from medxtract.synth import generate;"
         "a = json.loads(sys.argv[1]);"
-        "print(json.dumps([str(p) for p in generate(a[0], a[1], seed=a[2], variants=a[3])]))"
+        "print(json.dumps([str(p) for p in generate(a[0], a[1], seed=a[2], variants=a[3], split='seed')]))"
     )
     arg = json.dumps([str(out), count, seed, list(variants)])
     proc = subprocess.run(

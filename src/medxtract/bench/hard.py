@@ -39,7 +39,7 @@ _BUILD = {
 def fax(kind: str, rng: random.Random, fmt: str = "PDF") -> tuple[bytes, dict]:
     """A fax as a fax server saves it (PDF, 1-bit CCITT pages; or fmt="TIFF", G4): 200 dpi,
     broken strokes, streaks, a transmit header."""
-    pdf, truth = generate_one(kind, "clean", rng)
+    pdf, truth = generate_one(kind, "clean", rng, split="seed")
     nrng = np.random.default_rng(rng.getrandbits(64))
     frames = [_fax_page(g, nrng, i + 1) for i, g in enumerate(rasterise(pdf, FAX_DPI))]
     buf = io.BytesIO()
@@ -89,7 +89,7 @@ def handwritten(kind: str, rng: random.Random) -> tuple[bytes, dict]:
 def curled(kind: str, rng: random.Random) -> tuple[bytes, dict]:
     """A printed page rescanned with its lower part curling: lines tilt and bend more
     towards the bottom."""
-    pdf, truth = generate_one(kind, "clean", rng)
+    pdf, truth = generate_one(kind, "clean", rng, split="seed")
     nrng = np.random.default_rng(rng.getrandbits(64))
     dpi = rng.choice((200, 240))
     bend = rng.uniform(0.012, 0.025) * rng.choice((-1, 1))  # of the page height, at the bottom

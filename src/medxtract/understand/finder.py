@@ -481,7 +481,7 @@ class Finder:
             b = union_bbox([t.box for t in other])
             if same_row(b, box) or b[1] < box[1]:
                 continue
-            if b[1] - box[3] > 1.2 * h:
+            if b[1] - box[3] > 1.5 * h:
                 continue
             first = union_bbox([t.box for t in lines[0]])
             # Letterhead lines are centred: their phrases share a centre, not a left edge.

@@ -396,7 +396,8 @@ def continued(
             break
         q = min(below, key=lambda q: q.box[1])
         wrapped = q.box[0] > label_x1 + 0.2 * h  # in the value's column, not the label's
-        if not (wrapped or len(lines) < max_lines or lines[-1][-1].text.endswith(",")):
+        tight = q.box[1] - box[3] < 0.7 * h  # a paragraph's line spacing, not a new field's
+        if not (wrapped or (tight and len(lines) < max_lines) or lines[-1][-1].text.endswith(",")):
             break
         if any(tok in q.toks for line in lines for tok in line):
             break
