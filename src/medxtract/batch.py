@@ -1,35 +1,93 @@
-"""Many documents at once: pages fan out to a process pool, one Tesseract per process."""
+"""Many documents at once, each in a guarded worker process (one Tesseract per process).
+
+A worker runs under the memory cap (`MEDXTRACT_MAX_MEMORY_MB`) and each document under the
+wall-time limit (`MEDXTRACT_JOB_TIME_LIMIT_S`). A document that passes either fails alone
+with `resource_limit` (CLI exit 8); pebble replaces the worker and the batch goes on.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
 
 from medxtract.config import Settings
-from medxtract.document import Page
 from medxtract.errors import MedxtractError
-from medxtract.pipeline import extract, read_bytes
-from medxtract.read.ingest import SourceDocument
-from medxtract.read.read_page import read_page
+from medxtract.pipeline import extract
+from medxtract.read import limits
 from medxtract.result import ExtractionResult
 
-_open_docs: dict[str, SourceDocument] = {}
 
-
-def _init_worker() -> None:
+def _init_worker(max_memory_mb: int, then: Callable[[], None] | None) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    limits.cap_memory(max_memory_mb)
+    if then is not None:
+        then()
 
 
-def _read_page_task(path: str, index: int, settings: Settings) -> Page:
-    # Each worker keeps the last document it opened: its other pages usually come next.
-    doc = _open_docs.get(path)
-    if doc is None:
-        _open_docs.clear()
-        doc = _open_docs[path] = SourceDocument(read_bytes(path)[0], settings)
-    return read_page(doc.load_page(index), settings)
+class GuardedPool:
+    """A process pool whose tasks run under the memory cap and a time limit each.
+
+    `result()` turns a worker's death or a timeout into `ResourceLimitError`; the pool
+    itself stays usable (pebble starts a new worker)."""
+
+    def __init__(
+        self,
+        workers: int,
+        max_memory_mb: int,
+        *,
+        initializer: Callable[[], None] | None = None,
+        spawn: bool = False,
+    ) -> None:
+        self.max_memory_mb = max_memory_mb
+        ctx = multiprocessing.get_context("spawn" if spawn else None)
+        self._pool = ProcessPool(
+            max_workers=max(1, workers),
+            initializer=_init_worker,
+            initargs=(max_memory_mb, initializer),
+            context=ctx,
+        )
+
+    def schedule(self, fn: Callable[..., Any], args: tuple, timeout: float | None) -> Future:
+        fut = self._pool.schedule(fn, args=args, timeout=timeout)
+        fut.time_limit = timeout  # type: ignore[attr-defined]
+        return fut
+
+    def error_of(self, fut: Future) -> BaseException | None:
+        """The task's error, with a limit hit spelled as ResourceLimitError."""
+        exc = fut.exception()
+        if isinstance(exc, FutureTimeout):
+            return limits.time_error(getattr(fut, "time_limit", 0) or 0)
+        if isinstance(exc, ProcessExpired):
+            return limits.worker_died(exc.exitcode, self.max_memory_mb)
+        if isinstance(exc, MemoryError):
+            return limits.memory_error(self.max_memory_mb)
+        return exc
+
+    def result(self, fut: Future) -> Any:
+        exc = self.error_of(fut)
+        if exc is not None:
+            raise exc
+        return fut.result()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """End the workers now (running tasks are abandoned), waiting at most `timeout`."""
+        self._pool.stop()
+        self._pool.join(timeout=timeout)
+
+
+def _extract_task(path: str, doc_type: str, settings: Settings) -> ExtractionResult:
+    try:
+        return extract(Path(path), doc_type, settings=settings)
+    except MemoryError:  # the data limit: this process may be left in a bad state
+        limits.exit_for_memory()
 
 
 @dataclass
@@ -42,38 +100,19 @@ class Outcome:
 def extract_many(
     paths: list[Path], doc_type: str, settings: Settings, workers: int
 ) -> Iterator[Outcome]:
-    """Yield one outcome per path, in order; a failing document never stops the others."""
-    if workers <= 1:
-        for path in paths:
-            yield _guarded(path, lambda p=path: extract(p, doc_type, settings=settings))
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
-        pending: dict[Path, list[Future[Page]]] = {}
-        for path in paths:
-            try:
-                count = SourceDocument(read_bytes(path)[0], settings).page_count
-            except Exception:  # reported when its turn comes, by extract() itself
-                continue
-            pending[path] = [
-                pool.submit(_read_page_task, str(path), i, settings) for i in range(count)
-            ]
-        for path in paths:
-            futures = pending.get(path, [])
-            yield _guarded(
-                path,
-                lambda p=path, fs=futures: extract(
-                    p,
-                    doc_type,
-                    settings=settings,
-                    page_reader=lambda _doc, _s: [f.result() for f in fs],
-                ),
-            )
+    """Yield one outcome per path, in order; a failing document never stops the others.
 
-
-def _guarded(path: Path, run) -> Outcome:
+    Documents (not pages) go to the workers, so this process never decodes an input."""
+    pool = GuardedPool(workers, settings.max_memory_mb)
     try:
-        return Outcome(path=path, result=run())
-    except MedxtractError as exc:
-        return Outcome(path=path, error=exc)
-    except Exception as exc:  # noqa: BLE001 - one bad document must not end the batch
-        return Outcome(path=path, error=exc)
+        futures = [
+            pool.schedule(_extract_task, (str(p), doc_type, settings), settings.job_time_limit_s)
+            for p in paths
+        ]
+        for path, fut in zip(paths, futures, strict=True):
+            try:
+                yield Outcome(path=path, result=pool.result(fut))
+            except Exception as exc:  # noqa: BLE001 - one bad document must not end the batch
+                yield Outcome(path=path, error=exc)
+    finally:
+        pool.close()

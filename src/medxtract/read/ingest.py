@@ -25,6 +25,7 @@ from medxtract.errors import (
     InvalidImageError,
     UnsupportedInputError,
 )
+from medxtract.read.limits import check_document
 from medxtract.read.sniff import sniff
 
 # A text layer with fewer characters than this is a scanner's stray OCR or a stamp.
@@ -61,6 +62,7 @@ class SourceDocument:
             raise UnsupportedInputError(
                 "not a PDF or image (PNG, JPEG, TIFF, BMP, WebP): content not recognised"
             )
+        check_document(data, self.kind, settings)  # before anything is decoded
         self._data = data
         self._pdf: pdfium.PdfDocument | None = None
         self._frames: list[Image.Image] = []
