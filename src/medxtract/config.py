@@ -37,12 +37,17 @@ class Settings(BaseSettings):
     api_keys: str = Field("", description="Comma-separated API keys (X-API-Key header)")
     auth: Literal["on", "off"] = Field("on", description="'off' serves without API keys")
     webhook_secret: str = Field("", description="HMAC secret for callback signatures")
+    callback_allow_hosts: str = Field(
+        "", description="Comma-separated hosts or networks callbacks may reach though private"
+    )
+    callback_allow_http: bool = Field(False, description="Allow http:// callback URLs")
     local_workers: int = Field(2, description="Process-pool size when no broker is set")
     page_time_limit_s: int = Field(60, description="Job time limit per page")
 
     # --- review UI ---
     api_url: str = Field("http://127.0.0.1:8000", description="Service URL the UI talks to")
     api_key: str = Field("", description="Key the UI sends as X-API-Key")
+    ui_session_minutes: int = Field(30, description="A reviewer's UI sign-in lasts this long")
 
 
 @lru_cache

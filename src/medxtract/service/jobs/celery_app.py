@@ -65,7 +65,13 @@ def make_celery(settings: ServiceSettings) -> Celery:
             # Transient (database, network): back off and try again.
             raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
         except SoftTimeLimitExceeded:
-            _finish_failed(s, job_id, token, "timeout", "The job ran past its time limit.")
+            from medxtract.read.limits import time_error
+
+            exc = time_error(float((self.request.timelimit or (0, 0))[1] or 0))
+            out = _finish_failed(s, job_id, token, exc.code, exc.message)
+            if out.job and out.job.get("callback_url"):
+                app.send_task(WEBHOOK, args=[webhooks.payload(out.job), out.job["callback_url"]],
+                              queue=s.celery_queue)
             return "failed"
         if out.status == "busy":
             # Another worker holds a live lease (or a dead one's lease has not run out yet).
@@ -80,7 +86,7 @@ def make_celery(settings: ServiceSettings) -> Celery:
         from medxtract.service import webhooks
 
         s = _settings()
-        if webhooks.deliver_once(url, body, s.webhook_secret, s.webhook_timeout_s):
+        if webhooks.deliver_once(url, body, s):
             return True
         if self.request.retries >= self.max_retries:
             log.warning("webhook for job %s not delivered", body.get("job_id"))
@@ -91,7 +97,9 @@ def make_celery(settings: ServiceSettings) -> Celery:
 
 
 def dispatch(app: Celery, settings: ServiceSettings, job_id: str, pages: int) -> None:
-    limit = max(1, pages) * settings.page_time_limit_s + 30
+    from medxtract.service.jobs.dispatch import job_time_limit
+
+    limit = job_time_limit(settings, pages)
     app.send_task(
         RUN_JOB,
         args=[job_id],
@@ -121,9 +129,11 @@ def start_reaper(app: Celery, settings: ServiceSettings) -> threading.Event:
 
 @signals.worker_process_init.connect
 def _after_fork(**_kw) -> None:
+    from medxtract.read.limits import cap_memory
     from medxtract.service.db import dispose_all
 
     dispose_all()
+    cap_memory(get_settings().max_memory_mb)
 
 
 _default: Celery | None = None

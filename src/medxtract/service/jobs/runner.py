@@ -24,6 +24,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from medxtract.errors import MedxtractError
+from medxtract.read import limits
 from medxtract.service import engine as mx_engine
 from medxtract.service import metrics
 from medxtract.service.db import session_scope, utcnow
@@ -165,6 +166,11 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
     beat = _Heartbeat(settings, job_id, token)
     beat.start()
     t0 = time.perf_counter()
+    # Should the memory watchdog end this process, the job fails (once) instead of being
+    # retried by the next worker until it has killed them all.
+    limits.set_exceed_hook(lambda: _finish_failed(
+        settings, job_id, token, "resource_limit", limits.memory_error(settings.max_memory_mb)
+        .message))
     try:
         if not path or not Path(path).exists():
             return _finish_failed(settings, job_id, token, "upload_missing",
@@ -177,6 +183,8 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
             return _finish_failed(settings, job_id, token, exc.code, exc.message)
         except TRANSIENT as exc:
             raise TransientJobError(str(exc)) from exc
+        except MemoryError:
+            limits.exit_for_memory()  # the hook above records it; a fresh worker follows
         except Exception as exc:  # noqa: BLE001 - a bug in one document must not kill the worker
             log.exception("job %s: extraction crashed", job_id)
             return _finish_failed(settings, job_id, token, "internal_error",
@@ -205,6 +213,7 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
                               .values(storage_path=None))
         return outcome
     finally:
+        limits.set_exceed_hook(None)
         beat.stop.set()
         metrics.RUNNING.dec()
 

@@ -78,7 +78,7 @@ def upload_document(
         from medxtract.service.models import Job
 
         job = session.get(Job, got.job_id)
-        status = _error_status(job.error_code)
+        status = error_status(job.error_code)
         raise ApiProblem(status, job.error_code or "extraction_failed", job.error or "Failed.")
     body = UploadDonePublic(document_id=got.document_id, job_id=got.job_id, status=got.status,
                             duplicate=got.duplicate, result=got.result)
@@ -89,7 +89,7 @@ def upload_document(
     return JSONResponse(body.model_dump(mode="json", exclude={"result"}), status_code=202)
 
 
-def _error_status(code: str | None) -> int:
+def error_status(code: str | None) -> int:
     from medxtract import errors
 
     for cls in _subclasses(errors.MedxtractError):
