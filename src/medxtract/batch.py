@@ -7,8 +7,11 @@ with `resource_limit` (CLI exit 8); pebble replaces the worker and the batch goe
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -24,12 +27,25 @@ from medxtract.pipeline import extract
 from medxtract.read import limits
 from medxtract.result import ExtractionResult
 
+PR_SET_PDEATHSIG = 1
+
 
 def _init_worker(max_memory_mb: int, then: Callable[[], None] | None) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    _die_with_parent()
     limits.cap_memory(max_memory_mb)
     if then is not None:
         then()
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker gets SIGKILL when the process that started it dies, whatever
+    way it dies, so a killed `serve` or CLI leaves no worker behind."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool's own shutdown still ends its workers
 
 
 class GuardedPool:

@@ -91,28 +91,28 @@ def _medicines(text: str) -> Any:
     return [part.strip() for part in text.replace(";", "\n").splitlines() if part.strip()]
 
 
-def _store(session, settings, doc_type: str, form: BaseModel) -> StoredPublic:
+def _store(session, settings, doc_type: str, form: BaseModel, identity: str) -> StoredPublic:
     values: dict[str, Any] = {}
     for name, value in form.model_dump(exclude_none=True).items():
         values[ALIASES.get(name, name)] = value
     if isinstance(values.get("medicines"), str):
         values["medicines"] = _medicines(values["medicines"])
     allowed = set(mx_engine.spec_fields(doc_type, settings))
-    record = rec.store_compat(session, doc_type, values, allowed)
+    record = rec.store_compat(session, doc_type, values, allowed, identity)
     session.commit()
     return StoredPublic(record_id=record.id, document_type=doc_type)
 
 
 @router.post("/patient_details", response_model=StoredPublic)
 def post_patient_details(form: Annotated[PatientDetailsForm, Form()], session: SessionDep,
-                         settings: SettingsDep, _key: ApiKeyDep):
-    return _store(session, settings, "patient_details", form)
+                         settings: SettingsDep, identity: ApiKeyDep):
+    return _store(session, settings, "patient_details", form, identity)
 
 
 @router.post("/prescription", response_model=StoredPublic)
 def post_prescription(form: Annotated[PrescriptionForm, Form()], session: SessionDep,
-                      settings: SettingsDep, _key: ApiKeyDep):
-    return _store(session, settings, "prescription", form)
+                      settings: SettingsDep, identity: ApiKeyDep):
+    return _store(session, settings, "prescription", form, identity)
 
 
 @router.post("/extract_from_doc", response_model=dict[str, Any])

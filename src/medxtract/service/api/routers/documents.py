@@ -174,13 +174,13 @@ def review_queue(
 
 @router.put("/documents/{document_id}/review", response_model=ReviewPublic, tags=["review"])
 def review_document(document_id: str, body: ReviewCreate, session: SessionDep,
-                    settings: SettingsDep, _key: ApiKeyDep):
+                    settings: SettingsDep, identity: ApiKeyDep):
     doc = session.execute(
         select(Document).where(Document.id == document_id).with_for_update()
     ).scalar_one_or_none()
     if doc is None:
         raise ApiProblem(404, "not_found", "No such document.")
-    record = rec.approve(session, settings, doc, body)
+    record = rec.approve(session, settings, doc, body, identity)
     session.commit()
     if not settings.retain_uploads:
         Storage(settings.storage_dir).delete_pages(doc.id)
@@ -196,7 +196,7 @@ def review_document(document_id: str, body: ReviewCreate, session: SessionDep,
 
 @router.post("/documents/{document_id}/reject", response_model=RejectPublic, tags=["review"])
 def reject_document(document_id: str, body: RejectCreate, session: SessionDep,
-                    settings: SettingsDep, _key: ApiKeyDep):
+                    settings: SettingsDep, identity: ApiKeyDep):
     from medxtract.service.db import utcnow
 
     doc = _get_doc(session, document_id)
@@ -205,7 +205,7 @@ def reject_document(document_id: str, body: RejectCreate, session: SessionDep,
     if doc.status != REJECTED:
         if doc.status not in (PENDING_REVIEW, FAILED):
             raise ApiProblem(409, "conflict", "The document is still being extracted.")
-        doc.status, doc.reviewer, doc.reviewed_at = REJECTED, body.reviewer, utcnow()
+        doc.status, doc.reviewer, doc.reviewed_at = REJECTED, identity, utcnow()
         doc.reject_reason = body.reason
         session.commit()
     if not settings.retain_uploads:
