@@ -23,7 +23,8 @@ DOC_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[str, typer.Option(envvar="MEDXTRACT_LOG_LEVEL",
+                                           help="uvicorn log level")] = "info",
 ) -> None:
     """Run the HTTP API (applies database migrations first)."""
     import uvicorn
