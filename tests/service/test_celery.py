@@ -117,3 +117,27 @@ def test_sigkilled_worker_job_is_redone_once(celery_settings, worker_factory, da
         assert j.attempts >= 2 and j.lease_until is None
         d = s.get(Document, doc_id)
         assert d.status == "pending_review" and d.pages == 10
+
+
+def test_worker_ends_its_children_on_sigterm_while_busy(celery_settings, worker_factory):
+    """SIGTERM to `medxtract worker` (not its group) with a job running: it and every
+    process it started are gone within seconds; the job is not lost (acks_late)."""
+    import psutil
+
+    worker = worker_factory()
+    with TestClient(create_app(celery_settings), headers={"X-API-Key": API_KEY}) as client:
+        r = client.post("/v1/documents", files={"file": ("long.pdf", _multi_page_pdf(6))})
+        assert r.status_code == 202
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if client.get(f"/v1/jobs/{r.json()['job_id']}").json()["status"] == "running":
+                break
+            time.sleep(0.2)
+        children = psutil.Process(worker.proc.pid).children(recursive=True)
+        assert children
+        t0 = time.monotonic()
+        worker.proc.send_signal(signal.SIGTERM)
+        worker.proc.wait(timeout=20)
+        _, alive = psutil.wait_procs(children, timeout=5)
+        assert not alive, [p.pid for p in alive]
+        assert time.monotonic() - t0 < 15

@@ -161,3 +161,17 @@ def upload_and_wait(client: ApiClient, path: Path, document_type: str = "auto") 
 
 def dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"  # nothing listens on a port just released
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_orphans():
+    """The services, UIs and pools these tests started are all gone at the end."""
+    import psutil
+
+    yield
+    kids = [p for p in psutil.Process().children(recursive=True)
+            if "resource_tracker" not in " ".join(p.cmdline() if p.is_running() else [])]
+    _, alive = psutil.wait_procs(kids, timeout=10)
+    for p in alive:
+        p.kill()
+    assert not alive, f"processes left behind: {[p.pid for p in alive]}"

@@ -8,6 +8,8 @@ redelivery after the visibility timeout); the job's database lease decides who r
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 
 from celery import Celery, signals
@@ -127,13 +129,28 @@ def start_reaper(app: Celery, settings: ServiceSettings) -> threading.Event:
     return stop
 
 
+# A warm shutdown (SIGTERM, first SIGINT) waits for running tasks; past this it turns cold.
+# A task cut short is not lost: acks_late redelivers it and its lease lets another take it.
+SHUTDOWN_GRACE_S = 5.0
+
+
 @signals.worker_process_init.connect
 def _after_fork(**_kw) -> None:
+    from medxtract.batch import _die_with_parent
     from medxtract.read.limits import cap_memory
     from medxtract.service.db import dispose_all
 
+    _die_with_parent()
     dispose_all()
     cap_memory(get_settings().max_memory_mb)
+
+
+@signals.worker_shutting_down.connect
+def _bounded_shutdown(how: str | None = None, **_kw) -> None:
+    if how == "Warm":
+        timer = threading.Timer(SHUTDOWN_GRACE_S, os.kill, args=(os.getpid(), signal.SIGQUIT))
+        timer.daemon = True
+        timer.start()
 
 
 _default: Celery | None = None
