@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
@@ -10,7 +9,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from medxtract.errors import InputTooLargeError
-from medxtract.service import engine as mx_engine
 from medxtract.service import records as rec
 from medxtract.service import uploads
 from medxtract.service.api.deps import ApiKeyDep, DispatcherDep, SessionDep, SettingsDep
@@ -137,9 +135,7 @@ def get_page(document_id: str, page: int, session: SessionDep, settings: Setting
     if path.exists():
         return Response(path.read_bytes(), media_type="image/png",
                         headers={"Cache-Control": "private, max-age=300"})
-    if doc.storage_path and Path(doc.storage_path).exists():
-        png = mx_engine.render_page(Path(doc.storage_path), page, settings)
-        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+    # Never rendered here: the API process decodes no document (its worker stores the pages).
     raise ApiProblem(404, "not_found",
                      "The page image is not available (not yet extracted, or removed after "
                      "review).")
