@@ -186,7 +186,7 @@ def test_pool_limits_fail_one_task_and_replace_the_worker():
     from medxtract.batch import GuardedPool
     from medxtract.errors import ResourceLimitError
 
-    pool = GuardedPool(1, 200)
+    pool = GuardedPool(1, 200, spawn=True)  # a fresh interpreter: its own, small baseline
     try:
         slow = pool.schedule(_sleep, (30,), timeout=1)
         hog = pool.schedule(_hog, (600,), timeout=30)

@@ -97,7 +97,7 @@ def check_image(data: bytes, settings: Any) -> int:
 def _frame_count(img: Any, max_pages: int) -> int:
     """Walk a multi-frame image's frame chain only as far as the page limit allows
     (`n_frames` would walk all of it: a TIFF may chain millions of frames)."""
-    if not getattr(img, "is_animated", False) and getattr(img, "n_frames", 1) == 1:
+    if not getattr(img, "is_animated", False):  # looks at the second frame only
         return 1
     count = 1
     try:
@@ -121,7 +121,7 @@ def check_pdf(data: bytes, settings: Any) -> None:
     to pdfium, which says precisely what is wrong; the worker's memory cap still holds.
     """
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
         with warnings.catch_warnings():
@@ -135,7 +135,9 @@ def check_pdf(data: bytes, settings: Any) -> None:
                 _check_page(page, number, scale, settings)
     except (InputTooLargeError, InvalidImageError, CorruptInputError):
         raise
-    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError, RecursionError,
+    except LimitReachedError:  # pypdf's own bound on inflating (e.g. an object stream)
+        raise InputTooLargeError("the PDF's structure inflates past a safe size") from None
+    except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError,
             IndexError, zlib.error, OSError) as exc:
         log.debug("pre-decode PDF check skipped: %s", type(exc).__name__)
 
