@@ -141,3 +141,28 @@ def test_worker_ends_its_children_on_sigterm_while_busy(celery_settings, worker_
         _, alive = psutil.wait_procs(children, timeout=5)
         assert not alive, [p.pid for p in alive]
         assert time.monotonic() - t0 < 15
+
+
+def test_callback_of_a_celery_job_is_sent_by_the_api(celery_settings, worker_factory):
+    """The worker only extracts; the API's outbox sends the callback (once)."""
+    from .test_security import Receiver
+
+    receiver = Receiver()
+    settings = celery_settings.model_copy(update={"callback_allow_http": True,
+                                                  "callback_allow_hosts": "127.0.0.1"})
+    worker_factory()
+    try:
+        with TestClient(create_app(settings), headers={"X-API-Key": API_KEY}) as client:
+            r = client.post("/v1/documents", files={"file": ("a.pdf",
+                            (SEED / "pre_2.pdf").read_bytes())},
+                            data={"callback_url": receiver.url})
+            assert r.status_code == 202, r.text
+            assert wait_job(client, r.json()["job_id"])["status"] == "done"
+            deadline = time.monotonic() + 15
+            while not receiver.calls and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.5)  # a few more outbox passes: still sent once
+    finally:
+        receiver.close()
+    assert len(receiver.calls) == 1
+    assert b'"status":"done"' in receiver.calls[0][1]

@@ -91,6 +91,8 @@ class Job(Base):
     lease_until: Mapped[datetime | None] = mapped_column()
     worker: Mapped[str | None] = mapped_column(String(200))
     callback_url: Mapped[str | None] = mapped_column(String(2000))
+    # When the API's outbox took this job's callback (sent once; never by a worker)
+    callback_claimed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()

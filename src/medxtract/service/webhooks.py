@@ -22,7 +22,9 @@ import os
 import secrets
 import socket
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +36,7 @@ from medxtract.service.security import sign
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 3.0
+OUTBOX_POLL_S = 0.5
 SECRET_FILE = "webhook-secret"
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -171,3 +174,55 @@ def deliver(url: str, body: dict[str, Any], settings: Any) -> bool:
             delay *= 4
     log.warning("webhook for job %s not delivered after %d attempts", body["job_id"], attempts)
     return False
+
+
+class Outbox:
+    """Sends the callbacks of finished jobs from the API process, never from an extraction
+    worker, so a slow receiver holds no worker (local pool or Celery alike). Each job's
+    callback is claimed with one conditional UPDATE, so several API processes send it once."""
+
+    def __init__(self, settings: Any, senders: int = 4) -> None:
+        self.settings = settings
+        self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="callback")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="callback-outbox")
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(OUTBOX_POLL_S):
+            try:
+                self.pass_once()
+            except Exception:  # noqa: BLE001 - database hiccup: next pass
+                log.warning("callback outbox pass failed")
+
+    def pass_once(self) -> int:
+        from sqlalchemy import select, update
+
+        from medxtract.service.db import session_scope, utcnow
+        from medxtract.service.models import DONE, FAILED, Job
+
+        sent = 0
+        with session_scope(self.settings.database_url) as s:
+            rows = s.execute(
+                select(Job.id, Job.document_id, Job.status, Job.error, Job.callback_url)
+                .where(Job.status.in_([DONE, FAILED]), Job.callback_url.is_not(None),
+                       Job.callback_claimed_at.is_(None))
+                .limit(50)
+            ).all()
+        for job_id, doc_id, status, error, url in rows:
+            with session_scope(self.settings.database_url) as s:
+                took = s.execute(
+                    update(Job).where(Job.id == job_id, Job.callback_claimed_at.is_(None))
+                    .values(callback_claimed_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            if took and not self._stop.is_set():
+                event = {"job_id": job_id, "document_id": doc_id, "status": status,
+                         "error": error}
+                self._pool.submit(deliver, url, payload(event), self.settings)
+                sent += 1
+        return sent
+
+    def close(self) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)

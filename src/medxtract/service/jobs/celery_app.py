@@ -19,7 +19,6 @@ from medxtract.service.settings import ServiceSettings, get_settings
 
 log = logging.getLogger(__name__)
 RUN_JOB = "medxtract.run_job"
-WEBHOOK = "medxtract.webhook"
 
 
 def make_celery(settings: ServiceSettings) -> Celery:
@@ -53,7 +52,6 @@ def make_celery(settings: ServiceSettings) -> Celery:
         max_retries=settings.job_max_retries,
     )
     def run_job_task(self, job_id: str) -> str:
-        from medxtract.service import webhooks
         from medxtract.service.jobs.runner import TransientJobError, _finish_failed, run_job
 
         s = _settings()
@@ -70,30 +68,13 @@ def make_celery(settings: ServiceSettings) -> Celery:
             from medxtract.read.limits import time_error
 
             exc = time_error(float((self.request.timelimit or (0, 0))[1] or 0))
-            out = _finish_failed(s, job_id, token, exc.code, exc.message)
-            if out.job and out.job.get("callback_url"):
-                app.send_task(WEBHOOK, args=[webhooks.payload(out.job), out.job["callback_url"]],
-                              queue=s.celery_queue)
+            _finish_failed(s, job_id, token, exc.code, exc.message)
             return "failed"
         if out.status == "busy":
             # Another worker holds a live lease (or a dead one's lease has not run out yet).
             raise self.retry(countdown=out.retry_in, max_retries=None)
-        if out.job and out.job.get("callback_url"):
-            app.send_task(WEBHOOK, args=[webhooks.payload(out.job), out.job["callback_url"]],
-                          queue=s.celery_queue)
+        # Callbacks are sent by the API's outbox, not from this worker.
         return out.status
-
-    @app.task(name=WEBHOOK, bind=True, max_retries=settings.webhook_retries, acks_late=True)
-    def webhook_task(self, body: dict, url: str) -> bool:
-        from medxtract.service import webhooks
-
-        s = _settings()
-        if webhooks.deliver_once(url, body, s):
-            return True
-        if self.request.retries >= self.max_retries:
-            log.warning("webhook for job %s not delivered", body.get("job_id"))
-            return False
-        raise self.retry(countdown=2 ** (self.request.retries + 1))
 
     return app
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Protocol
 
+from medxtract.service import webhooks
 from medxtract.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def job_time_limit(settings: ServiceSettings, pages: int) -> float:
 
 
 def _local_run(settings_data: dict[str, Any], job_id: str, token: str) -> dict[str, Any] | None:
-    """In a pool worker: run the job (callbacks are the parent's business)."""
+    """In a pool worker: run the job (callbacks are the API's outbox's business)."""
     import time
 
     from medxtract.service.jobs.runner import TransientJobError, run_job
@@ -51,8 +52,7 @@ def _init_child() -> None:
 class LocalDispatcher:
     """A guarded process pool beside the API: each job runs in a worker under the memory
     cap and its time limit; a job past either fails alone (`resource_limit`) and pebble
-    replaces the worker. Callbacks go out from a small thread pool here, never from a
-    worker, so a slow receiver holds no extraction slot."""
+    replaces the worker. Callbacks go out from the outbox here, never from a worker."""
 
     def __init__(self, settings: ServiceSettings) -> None:
         from medxtract.batch import GuardedPool
@@ -61,7 +61,7 @@ class LocalDispatcher:
         self._data = settings.model_dump()
         self._pool = GuardedPool(settings.local_workers, settings.max_memory_mb,
                                  initializer=_init_child, spawn=True)
-        self._callbacks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="callback")
+        self._outbox = webhooks.Outbox(settings)
         self._stop = threading.Event()
         self._reaper = threading.Thread(target=self._reap, daemon=True, name="local-reaper")
         self._reaper.start()
@@ -85,11 +85,9 @@ class LocalDispatcher:
             # The worker ran out of memory or time and was replaced: the job fails alone.
             log.warning("job %s: %s", job_id, exc.code)
             try:
-                out = _finish_failed(self.settings, job_id, token, exc.code, exc.message)
+                _finish_failed(self.settings, job_id, token, exc.code, exc.message)
             except Exception:  # noqa: BLE001 - the lease reaper gets it back otherwise
                 log.warning("job %s: could not record the limit", job_id)
-                return
-            self._callback(out.job)
             return
         if exc is not None:
             log.warning("job %s: local worker error %s", job_id, type(exc).__name__)
@@ -99,15 +97,6 @@ class LocalDispatcher:
             return
         if res["status"] == "busy" and not self._stop.is_set():
             threading.Timer(res["retry_in"], self.submit, args=(job_id, pages)).start()
-        self._callback(res.get("job"))
-
-    def _callback(self, event: dict[str, Any] | None) -> None:
-        from medxtract.service import webhooks
-
-        if not event or not event.get("callback_url") or self._stop.is_set():
-            return
-        self._callbacks.submit(webhooks.deliver, event["callback_url"], webhooks.payload(event),
-                               self.settings)
 
     def _reap(self) -> None:
         from medxtract.service.jobs.runner import queued_jobs, requeue_expired
@@ -133,7 +122,7 @@ class LocalDispatcher:
         """Stop the workers now (their jobs' leases run out and are picked up next start)."""
         self._stop.set()
         self._pool.close(timeout=5.0)
-        self._callbacks.shutdown(wait=False, cancel_futures=True)
+        self._outbox.close()
 
 
 class CeleryDispatcher:
@@ -143,6 +132,7 @@ class CeleryDispatcher:
         self.settings = settings
         self.app = make_celery(settings)
         self._stop = start_reaper(self.app, settings)
+        self._outbox = webhooks.Outbox(settings)
 
     def submit(self, job_id: str, pages: int) -> None:
         from medxtract.service.jobs.celery_app import dispatch
@@ -160,6 +150,7 @@ class CeleryDispatcher:
 
     def close(self) -> None:
         self._stop.set()
+        self._outbox.close()
 
 
 def make_dispatcher(settings: ServiceSettings) -> Dispatcher:

@@ -1,4 +1,4 @@
-"""reviewer accounts and sessions; case-folded patient name for search
+"""reviewer accounts and sessions; case-folded patient name for search; callback outbox
 
 Revision ID: 0002
 Revises: 0001
@@ -40,6 +40,13 @@ def upgrade() -> None:
                     ["reviewer_id"])
     op.create_index(op.f("ix_reviewer_sessions_expires_at"), "reviewer_sessions",
                     ["expires_at"])
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("callback_claimed_at", sa.DateTime(), nullable=True))
+    jobs = sa.table("jobs", sa.column("status", sa.String), sa.column("finished_at", sa.DateTime),
+                    sa.column("callback_claimed_at", sa.DateTime))
+    # Callbacks of jobs that ended before this version were sent (or lost) already.
+    op.get_bind().execute(jobs.update().where(jobs.c.status.in_(["done", "failed"]))
+                          .values(callback_claimed_at=jobs.c.finished_at))
     with op.batch_alter_table("records") as batch:
         batch.add_column(sa.Column("patient_name_fold", sa.String(length=255), nullable=True))
         batch.create_index(op.f("ix_records_patient_name_fold"), ["patient_name_fold"])
@@ -55,6 +62,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("callback_claimed_at")
     with op.batch_alter_table("records") as batch:
         batch.drop_index(op.f("ix_records_patient_name_fold"))
         batch.drop_column("patient_name_fold")
