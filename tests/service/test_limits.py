@@ -221,3 +221,24 @@ def test_serve_ends_its_workers_on_sigterm(tmp_path):
         assert time.monotonic() - t0 < 12
     finally:
         stop_serve(proc)
+
+
+def test_a_job_past_its_time_limit_fails_alone(database, tmp_path):
+    """1 s per document: the job fails with resource_limit, the worker is replaced (the next
+    job runs in a fresh one), and the API answers throughout."""
+    from fastapi.testclient import TestClient
+
+    from medxtract.service.api.app import create_app
+
+    from .conftest import API_KEY as KEY
+    from .conftest import make_settings
+
+    settings = make_settings(database, tmp_path, job_time_limit_s=1, local_workers=1)
+    with TestClient(create_app(settings), headers={"X-API-Key": KEY}) as c:
+        for name in ("pd_1.pdf", "pd_2.pdf"):
+            r = c.post("/v1/documents", params={"wait": "true"},
+                       files={"file": (name, (SEED / name).read_bytes())})
+            assert r.status_code == 422, r.text
+            assert r.json()["code"] == "resource_limit"
+            assert "time limit" in r.json()["detail"]
+            assert c.get("/healthz").status_code == 200
