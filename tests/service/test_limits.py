@@ -200,7 +200,9 @@ def test_pool_limits_fail_one_task_and_replace_the_worker():
         pool.close()
 
 
-def test_serve_ends_its_workers_on_sigterm(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_ends_its_workers_on_a_signal(tmp_path, sig):
+    """With the local pool busy: serve and every process it started are gone in seconds."""
     proc, url = start_serve(tmp_path)
     try:
         with httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=60) as c:
@@ -214,7 +216,7 @@ def test_serve_ends_its_workers_on_sigterm(tmp_path):
             time.sleep(0.1)
         assert children, "the pool started no worker"
         t0 = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         proc.wait(timeout=15)
         gone, alive = psutil.wait_procs(children, timeout=5)
         assert not alive, f"left behind: {[p.pid for p in alive]}"
