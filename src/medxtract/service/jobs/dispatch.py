@@ -39,7 +39,7 @@ def _local_run(settings_data: dict[str, Any], job_id: str, token: str) -> dict[s
         except TransientJobError:
             time.sleep(min(30, 2 ** (attempt + 1)))
             continue
-        return {"status": out.status, "retry_in": out.retry_in, "job": out.job}
+        return {"status": out.status, "retry_in": out.retry_in}
     return None
 
 
@@ -76,7 +76,7 @@ class LocalDispatcher:
 
     def _done(self, fut: Future, job_id: str, pages: int, token: str) -> None:
         from medxtract.errors import ResourceLimitError
-        from medxtract.service.jobs.runner import _finish_failed
+        from medxtract.service.jobs.runner import _finish_failed, fail_unclaimed
 
         if fut.cancelled():
             return
@@ -85,7 +85,9 @@ class LocalDispatcher:
             # The worker ran out of memory or time and was replaced: the job fails alone.
             log.warning("job %s: %s", job_id, exc.code)
             try:
-                _finish_failed(self.settings, job_id, token, exc.code, exc.message)
+                out = _finish_failed(self.settings, job_id, token, exc.code, exc.message)
+                if out.status == "lost":
+                    fail_unclaimed(self.settings, job_id, exc.code, exc.message)
             except Exception:  # noqa: BLE001 - the lease reaper gets it back otherwise
                 log.warning("job %s: could not record the limit", job_id)
             return

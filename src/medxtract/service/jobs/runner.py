@@ -269,6 +269,16 @@ def _finish_failed(settings, job_id: str, token: str, code: str, message: str) -
     return Outcome("failed", job=event)
 
 
+def fail_unclaimed(settings: ServiceSettings, job_id: str, code: str, message: str) -> None:
+    """Fail a job whose worker hit a limit before it had even claimed it (else it would
+    stay queued with nobody to run it)."""
+    with session_scope(settings.database_url) as s:
+        job = s.execute(select(Job).where(Job.id == job_id).with_for_update()
+                        ).scalar_one_or_none()
+        if job is not None and job.status == QUEUED:
+            _fail(s, job, code, message)
+
+
 def _job_event(job: Job) -> dict[str, Any]:
     return {
         "job_id": job.id,
