@@ -269,3 +269,18 @@ def test_multi_page_document_switches_pages(ui_env: Service, generated: dict) ->
     if on_two:
         at.selectbox(key=f"focus:{doc_id}").set_value(on_two[0]).run()
         assert at.segmented_control[0].value == 2
+
+
+@pytest.mark.parametrize("page", ["queue", "review", "upload", "records"])
+def test_an_expired_or_revoked_sign_in_shows_only_the_sign_in_form(page: str,
+                                                                    ui_env: Service) -> None:
+    expired = {**ui_env.sign_in(), "expires": time.time() - 1}
+    at = view(page, expired).run()
+    assert not at.exception
+    assert texts(at, "title") == ["Sign in"]
+    assert any("expired" in w for w in texts(at, "warning"))
+    # A token the service no longer knows (signed out elsewhere): back to the form too.
+    revoked = {"token": "mxs_unknown", "identity": "reviewer:rita", "expires": time.time() + 60}
+    at = view(page, revoked).run()
+    assert not at.exception
+    assert texts(at, "title") == ["Sign in"], texts(at, "title")

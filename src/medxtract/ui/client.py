@@ -90,6 +90,9 @@ class ApiClient:
         return self._json("POST", "/v1/sessions",
                           json={"username": username, "password": password})
 
+    def who_am_i(self) -> str:
+        return str(self._json("GET", "/v1/sessions/me")["identity"])
+
     def sign_out(self) -> None:
         self._request("DELETE", "/v1/sessions")
 

@@ -104,7 +104,12 @@ def guarded(render: Callable[[ApiClient], None]) -> Callable[[], None]:
             return
         show_flash()
         try:
-            render(client())
+            api = client()
+            # The service decides: a token signed out or revoked elsewhere ends here (an
+            # outage does not: the pages ride it out themselves, keeping drafts).
+            with contextlib.suppress(ApiUnreachable):
+                api.who_am_i()
+            render(api)
         except ApiError as exc:
             if exc.status == 401:  # expired or revoked on the server: back to sign-in
                 st.session_state.pop(AUTH, None)
