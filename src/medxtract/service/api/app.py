@@ -112,6 +112,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
             upgrade(settings.database_url)
         settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        from medxtract.service import webhooks
+
+        webhooks.secret(settings)  # made (and printed, once) now: receivers need it first
         metrics.watch_database(settings.database_url)
         app.state.dispatcher = make_dispatcher(settings)
         log.info("medxtract service ready (jobs: %s, auth: %s)",
