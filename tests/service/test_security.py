@@ -259,3 +259,23 @@ def test_no_patient_value_in_any_log(tmp_path):
     assert "GET /v1/records?[redacted]" in log  # the access log was on, and redacted
     for value in values:
         assert value not in log, value
+
+
+def test_password_guessing_is_throttled(database, tmp_path):
+    from medxtract.service.api.routers import sessions
+    from medxtract.service.db import session_scope
+    from medxtract.service.security import create_reviewer
+
+    settings = make_settings(database, tmp_path)
+    sessions._failures.clear()
+    with TestClient(create_app(settings)) as c:
+        with session_scope(database) as s:
+            create_reviewer(s, "bob", "bob's long password")
+        for _ in range(sessions.MAX_FAILURES):
+            assert c.post("/v1/sessions", json={"username": "bob", "password": "guess"}
+                          ).status_code == 401
+        r = c.post("/v1/sessions", json={"username": "bob", "password": "bob's long password"})
+        assert r.status_code == 429 and r.json()["code"] == "too_many_attempts"
+        sessions._failures.clear()  # the window has passed
+        assert c.post("/v1/sessions", json={"username": "bob",
+                                            "password": "bob's long password"}).status_code == 201

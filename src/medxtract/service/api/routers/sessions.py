@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import defaultdict, deque
 from datetime import datetime
 from typing import Annotated
 
@@ -16,6 +19,18 @@ from medxtract.service.problems import ApiProblem
 from medxtract.service.schemas import as_utc
 
 router = APIRouter(prefix="/v1", tags=["sessions"])
+# Password guessing: after this many failures for one username within the window, that
+# username is refused (429) until the window has passed. Per API process, in memory.
+MAX_FAILURES, WINDOW_S = 5, 300.0
+_failures: dict[str, deque[float]] = defaultdict(deque)
+_lock = threading.Lock()
+
+
+def _recent_failures(username: str) -> deque[float]:
+    times = _failures[username]
+    while times and times[0] < time.monotonic() - WINDOW_S:
+        times.popleft()
+    return times
 
 
 class SignIn(BaseModel):
@@ -39,8 +54,15 @@ class WhoAmI(BaseModel):
 def sign_in(body: SignIn, session: SessionDep, settings: SettingsDep):
     from datetime import timedelta
 
+    with _lock:
+        if len(_recent_failures(body.username)) >= MAX_FAILURES:
+            raise ApiProblem(429, "too_many_attempts",
+                             "Too many failed sign-ins for this reviewer; try again later.",
+                             headers={"Retry-After": str(int(WINDOW_S))})
     got = security.sign_in(session, body.username, body.password, settings.ui_session_minutes)
     if got is None:
+        with _lock:
+            _recent_failures(body.username).append(time.monotonic())
         raise ApiProblem(401, "unauthorized", "Unknown reviewer or wrong password.")
     token, reviewer = got
     session.commit()
