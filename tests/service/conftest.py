@@ -208,3 +208,32 @@ def worker_env(settings: ServiceSettings) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
     })
     return env
+
+
+# ---- no orphans ------------------------------------------------------------------------
+
+
+def leftover_children(grace_s: float = 10.0) -> list[str]:
+    """Processes this test session started that are still alive after `grace_s` (the
+    multiprocessing resource tracker lives as long as the session and is not counted)."""
+    import psutil
+
+    kids = [p for p in psutil.Process().children(recursive=True)
+            if "resource_tracker" not in " ".join(p.cmdline() if p.is_running() else [])]
+    _, alive = psutil.wait_procs(kids, timeout=grace_s)
+    out = []
+    for p in alive:
+        try:
+            out.append(f"{p.pid} {' '.join(p.cmdline())[:120]}")
+            p.kill()
+        except psutil.Error:
+            continue
+    return out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_orphans():
+    """Every module's servers, workers and pools are gone when it ends."""
+    yield
+    left = leftover_children()
+    assert not left, f"processes left behind: {left}"

@@ -87,7 +87,7 @@ def test_bad_inputs_get_the_right_status(small_client):
     assert client.get("/v1/records", params={"offset": 2**64}).status_code == 422
     assert client.put("/v1/documents/nope/review",
                       json={"fields": {}, "reviewer": "x"}).status_code == 404
-    assert client.put("/v1/documents/nope/review", json={"fields": {}}).status_code == 422
+    assert client.put("/v1/documents/nope/review", json={"fields": "x"}).status_code == 422
 
     # and it still serves a good document
     r = _post(client, (SEED / "pre_2.pdf").read_bytes())

@@ -117,3 +117,52 @@ def test_sigkilled_worker_job_is_redone_once(celery_settings, worker_factory, da
         assert j.attempts >= 2 and j.lease_until is None
         d = s.get(Document, doc_id)
         assert d.status == "pending_review" and d.pages == 10
+
+
+def test_worker_ends_its_children_on_sigterm_while_busy(celery_settings, worker_factory):
+    """SIGTERM to `medxtract worker` (not its group) with a job running: it and every
+    process it started are gone within seconds; the job is not lost (acks_late)."""
+    import psutil
+
+    worker = worker_factory()
+    with TestClient(create_app(celery_settings), headers={"X-API-Key": API_KEY}) as client:
+        r = client.post("/v1/documents", files={"file": ("long.pdf", _multi_page_pdf(6))})
+        assert r.status_code == 202
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if client.get(f"/v1/jobs/{r.json()['job_id']}").json()["status"] == "running":
+                break
+            time.sleep(0.2)
+        children = psutil.Process(worker.proc.pid).children(recursive=True)
+        assert children
+        t0 = time.monotonic()
+        worker.proc.send_signal(signal.SIGTERM)
+        worker.proc.wait(timeout=20)
+        _, alive = psutil.wait_procs(children, timeout=5)
+        assert not alive, [p.pid for p in alive]
+        assert time.monotonic() - t0 < 15
+
+
+def test_callback_of_a_celery_job_is_sent_by_the_api(celery_settings, worker_factory):
+    """The worker only extracts; the API's outbox sends the callback (once)."""
+    from .test_security import Receiver
+
+    receiver = Receiver()
+    settings = celery_settings.model_copy(update={"callback_allow_http": True,
+                                                  "callback_allow_hosts": "127.0.0.1"})
+    worker_factory()
+    try:
+        with TestClient(create_app(settings), headers={"X-API-Key": API_KEY}) as client:
+            r = client.post("/v1/documents", files={"file": ("a.pdf",
+                            (SEED / "pre_2.pdf").read_bytes())},
+                            data={"callback_url": receiver.url})
+            assert r.status_code == 202, r.text
+            assert wait_job(client, r.json()["job_id"])["status"] == "done"
+            deadline = time.monotonic() + 15
+            while not receiver.calls and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.5)  # a few more outbox passes: still sent once
+    finally:
+        receiver.close()
+    assert len(receiver.calls) == 1
+    assert b'"status":"done"' in receiver.calls[0][1]

@@ -22,6 +22,8 @@ from medxtract.cli.ui_cmd import service_command
 from medxtract.ui.client import ApiClient
 
 API_KEY = "ui-test-key"
+REVIEWER, PASSWORD = "rita", "rita's long password"
+MAIN = "import sys; from medxtract.cli.app import main; sys.argv[0] = 'medxtract'; main()"
 SERVICE_START_S = 120
 JOB_TIMEOUT_S = 180
 
@@ -64,6 +66,23 @@ class Service:
     def client(self) -> ApiClient:
         return ApiClient(self.url, self.key)
 
+    def sign_in(self, username: str = REVIEWER, password: str = PASSWORD) -> dict:
+        """A reviewer's session, as the UI keeps it in its session_state."""
+        from datetime import datetime
+
+        got = ApiClient(self.url).sign_in(username, password)
+        return {"token": got["token"], "identity": got["identity"],
+                "expires": datetime.fromisoformat(got["expires_at"]).timestamp()}
+
+
+def create_reviewer(tmp: Path, username: str = REVIEWER, password: str = PASSWORD) -> None:
+    """`medxtract db create-reviewer`, as an operator runs it."""
+    import sys
+
+    subprocess.run([sys.executable, "-c", MAIN, "db", "create-reviewer", username,
+                    "--password-stdin"], input=password + "\n", env=service_env(tmp),
+                   cwd=tmp, check=True, capture_output=True, text=True, timeout=120)
+
 
 def service_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDXTRACT_")}
@@ -79,6 +98,7 @@ def service_env(tmp: Path) -> dict[str, str]:
 @contextmanager
 def running_service(tmp: Path) -> Iterator[Service]:
     """`medxtract serve` on a free port with its own database, stopped on exit."""
+    create_reviewer(tmp)
     port = free_port()
     log = tmp / "serve.log"
     with log.open("wb") as out:
@@ -143,3 +163,17 @@ def upload_and_wait(client: ApiClient, path: Path, document_type: str = "auto") 
 
 def dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"  # nothing listens on a port just released
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_orphans():
+    """The services, UIs and pools these tests started are all gone at the end."""
+    import psutil
+
+    yield
+    kids = [p for p in psutil.Process().children(recursive=True)
+            if "resource_tracker" not in " ".join(p.cmdline() if p.is_running() else [])]
+    _, alive = psutil.wait_procs(kids, timeout=10)
+    for p in alive:
+        p.kill()
+    assert not alive, f"processes left behind: {[p.pid for p in alive]}"

@@ -1,6 +1,7 @@
 """End to end in a real headless Chromium: real `medxtract serve` and `medxtract ui` processes.
 
-Upload a generated prescription, open it from the queue, correct one field, approve from
+Every page refuses without a sign-in; then sign in as a reviewer, upload a generated
+prescription, open it from the queue, correct one field, approve from
 the keyboard, and find the record with the correction. Screenshots go to test-artifacts/.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Service, free_port, running_service, stop, wait_http
+from .conftest import PASSWORD, REVIEWER, Service, free_port, running_service, stop, wait_http
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,8 @@ def stack(tmp_path: Path) -> Iterator[tuple[Service, str]]:
         pytest.skip(f"{CHROMIUM} missing (make system-deps)")
     with running_service(tmp_path) as service:
         port = free_port()
-        env = {**os.environ, "MEDXTRACT_API_KEY": service.key}
+        # No key for the UI: it calls the API with the signed-in reviewer's token only.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEDXTRACT_")}
         code = "import sys; from medxtract.cli.app import main; sys.argv[0] = 'medxtract'; main()"
         cmd = [sys.executable, "-c", code, "ui", "--port", str(port), "--api-url", service.url]
         log = tmp_path / "ui.log"
@@ -62,14 +64,31 @@ def test_upload_review_approve_find_record(stack: tuple[Service, str], generated
         page = browser.new_page(viewport={"width": 1440, "height": 1100})
         page.set_default_timeout(60_000)
         try:
-            # Upload, and watch the job's progress until it is extracted.
-            page.goto(f"{ui}/upload")
+            # Without a sign-in every page shows the sign-in form and nothing else.
+            for path in ("/upload", "/review", "/records", ""):
+                page.goto(f"{ui}{path}")
+                expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+                expect(page.get_by_role("button", name="Upload and extract")).to_have_count(0)
+                expect(page.get_by_role("heading", name="Review queue")).to_have_count(0)
+                expect(page.get_by_role("heading", name="Records")).to_have_count(0)
+            page.get_by_role("textbox", name="Username").fill(REVIEWER)
+            page.get_by_role("textbox", name="Password").fill("not the password")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("Unknown reviewer or wrong password.")).to_be_visible()
+            page.get_by_role("textbox", name="Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+            # Upload, and watch the job's progress until it is extracted. (Moving between
+            # pages in the app keeps the sign-in; a fresh load of the URL would not.)
+            nav = page.get_by_test_id("stSidebarNav")
+            nav.get_by_role("link", name="Upload").click()
             page.locator("input[type=file]").set_input_files(str(pdf))
             page.get_by_role("button", name="Upload and extract").click()
             expect(page.get_by_text("1 of 1 extracted")).to_be_visible(timeout=SLOW_MS)
 
             # Queue: our document waits; open it.
-            page.goto(ui)
+            nav.get_by_role("link", name="Review queue").click()
             expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
             open_button = page.get_by_role("button", name="Open")
             expect(open_button).to_have_count(1)
@@ -97,7 +116,7 @@ def test_upload_review_approve_find_record(stack: tuple[Service, str], generated
             expect(page.get_by_text("The review queue is empty.")).to_be_visible()
 
             # Records: search by name finds it.
-            page.goto(f"{ui}/records")
+            nav.get_by_role("link", name="Records").click()
             search = page.get_by_role("textbox", name="Patient name contains")
             search.fill(CORRECTED.split()[1].lower())
             search.press("Enter")
@@ -117,6 +136,9 @@ def test_upload_review_approve_find_record(stack: tuple[Service, str], generated
     assert len(records) == 1
     corrections = service.client().record(str(records[0]["id"]))["corrections"]
     assert [c["new_value"] for c in corrections if c["field"] == "patient_name"] == [CORRECTED]
+    # The approval is recorded under the reviewer who signed in, not a typed name.
+    assert records[0]["reviewer"] == f"reviewer:{REVIEWER}"
+    assert {c["reviewer"] for c in corrections} == {f"reviewer:{REVIEWER}"}
     if os.environ.get("MEDXTRACT_UPDATE_DOCS_SCREENSHOT"):
         shutil.copy(ARTIFACTS / "review.png", Path(__file__).resolve().parents[2] / "docs" /
                     "review-screen.png")

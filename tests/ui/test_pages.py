@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import medxtract.ui.app as ui_app
+from medxtract.ui import common
 from medxtract.ui.views.review import DRAFTS
 
 from .conftest import Service, dead_url, upload_and_wait
@@ -18,14 +19,41 @@ APP_FILE = str(Path(ui_app.__file__))
 TIMEOUT = 60
 
 
-def view(name: str) -> AppTest:
-    """One page on its own, wrapped exactly as app.py wraps it."""
+_SESSIONS: dict[str, dict] = {}
+
+
+def view(name: str, auth: dict | None = None) -> AppTest:
+    """One page on its own, wrapped exactly as app.py wraps it, signed in as `auth` (a fake,
+    far-future session by default: enough where the API is never reached)."""
     script = (
         "from medxtract.ui import common\n"
         f"from medxtract.ui.views import {name}\n"
         f"common.guarded({name}.render)()\n"
     )
-    return AppTest.from_string(script, default_timeout=TIMEOUT)
+    at = AppTest.from_string(script, default_timeout=TIMEOUT)
+    at.session_state[common.AUTH] = auth or _signed_in()
+    return at
+
+
+def _signed_in() -> dict:
+    """The test service's reviewer session (made once), or a dummy when none runs."""
+    import os
+
+    url = os.environ.get("MEDXTRACT_API_URL", "")
+    if url not in _SESSIONS:
+        try:
+            from datetime import datetime
+
+            from medxtract.ui.client import ApiClient
+
+            from .conftest import PASSWORD, REVIEWER
+
+            got = ApiClient(url).sign_in(REVIEWER, PASSWORD)
+            _SESSIONS[url] = {"token": got["token"], "identity": got["identity"],
+                              "expires": datetime.fromisoformat(got["expires_at"]).timestamp()}
+        except Exception:  # noqa: BLE001 - no service at that URL: the page says so itself
+            return {"token": "none", "identity": "reviewer:nobody", "expires": 4e9}
+    return _SESSIONS[url]
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
@@ -37,10 +65,29 @@ def text_input(at: AppTest, label_part: str):  # noqa: ANN201 - AppTest widget t
 
 
 def test_app_opens_on_the_queue(ui_env: Service) -> None:
-    at = AppTest.from_file(APP_FILE, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(APP_FILE, default_timeout=TIMEOUT)
+    at.session_state[common.AUTH] = ui_env.sign_in()
+    at.run()
     assert not at.exception
     assert texts(at, "title") == ["Review queue"]
     assert not at.error
+
+
+def test_app_asks_for_a_sign_in_first(ui_env: Service) -> None:
+    at = AppTest.from_file(APP_FILE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert texts(at, "title") == ["Sign in"]
+    at.text_input[0].set_value("rita")
+    at.text_input[1].set_value("wrong password!")
+    at.button[0].click().run()
+    assert any("wrong password" in e for e in texts(at, "error"))
+    assert texts(at, "title") == ["Sign in"]
+    from .conftest import PASSWORD
+
+    at.text_input[1].set_value(PASSWORD)
+    at.button[0].click().run()
+    assert texts(at, "title") == ["Review queue"], texts(at, "title")
+    assert at.session_state[common.AUTH]["identity"] == "reviewer:rita"
 
 
 @pytest.mark.parametrize("page", ["queue", "review", "upload", "records"])
@@ -176,7 +223,7 @@ def test_records_search_and_exports(ui_env: Service, generated: dict) -> None:
     doc_id = upload_and_wait(client, generated["patient_details"][1])
     fields = {k: f["value"] for k, f in client.document(doc_id)["result"]["fields"].items()}
     fields["patient_name"] = "Zelda Recordsearch"
-    client.approve(doc_id, fields, "tester")
+    client.approve(doc_id, fields)
 
     at = view("records").run()
     assert not at.exception and not at.error
@@ -222,3 +269,18 @@ def test_multi_page_document_switches_pages(ui_env: Service, generated: dict) ->
     if on_two:
         at.selectbox(key=f"focus:{doc_id}").set_value(on_two[0]).run()
         assert at.segmented_control[0].value == 2
+
+
+@pytest.mark.parametrize("page", ["queue", "review", "upload", "records"])
+def test_an_expired_or_revoked_sign_in_shows_only_the_sign_in_form(page: str,
+                                                                    ui_env: Service) -> None:
+    expired = {**ui_env.sign_in(), "expires": time.time() - 1}
+    at = view(page, expired).run()
+    assert not at.exception
+    assert texts(at, "title") == ["Sign in"]
+    assert any("expired" in w for w in texts(at, "warning"))
+    # A token the service no longer knows (signed out elsewhere): back to the form too.
+    revoked = {"token": "mxs_unknown", "identity": "reviewer:rita", "expires": time.time() + 60}
+    at = view(page, revoked).run()
+    assert not at.exception
+    assert texts(at, "title") == ["Sign in"], texts(at, "title")

@@ -1,4 +1,5 @@
-"""Service commands: `serve`, `worker`, `db upgrade`, `db create-key`, `submit`."""
+"""Service commands: `serve`, `worker`, `db upgrade|create-key|revoke-key|create-reviewer`,
+`submit`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ DOC_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[str, typer.Option(envvar="MEDXTRACT_LOG_LEVEL",
+                                           help="uvicorn log level")] = "info",
 ) -> None:
     """Run the HTTP API (applies database migrations first)."""
     import uvicorn
@@ -34,6 +36,8 @@ def serve(
         port=port,
         log_level=log_level,
         proxy_headers=True,
+        # SIGTERM/SIGINT: requests still waiting get 5 s, then the pool's workers are ended.
+        timeout_graceful_shutdown=5,
     )
 
 
@@ -102,6 +106,59 @@ def db_create_key(name: Annotated[str, typer.Argument(help="Who the key is for")
     with session_scope(url) as s:
         key = create_key(s, name)
     typer.echo(key)
+
+
+@db_app.command("revoke-key")
+def db_revoke_key(name: Annotated[str, typer.Argument(help="The name the key was issued to")]
+                  ) -> None:
+    """Revoke the database-issued API keys of this name (they stop working at once)."""
+    from medxtract.service.db import session_scope
+    from medxtract.service.migrate import upgrade
+    from medxtract.service.security import revoke_key
+    from medxtract.service.settings import get_settings
+
+    url = get_settings().database_url
+    upgrade(url)
+    with session_scope(url) as s:
+        n = revoke_key(s, name)
+    if not n:
+        typer.echo(f"no live key named {name!r}", err=True)
+        raise typer.Exit(11)
+    typer.echo(f"revoked {n} key(s) named {name!r}")
+
+
+@db_app.command("create-reviewer")
+def db_create_reviewer(
+    username: Annotated[str, typer.Argument(help="The reviewer's sign-in name")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (scripts)")] = False,
+) -> None:
+    """Create a review-UI account; the password is stored as an Argon2 hash only."""
+    import sys
+
+    from sqlalchemy.exc import IntegrityError
+
+    from medxtract.service.db import session_scope
+    from medxtract.service.migrate import upgrade
+    from medxtract.service.security import create_reviewer
+    from medxtract.service.settings import get_settings
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    url = get_settings().database_url
+    upgrade(url)
+    try:
+        with session_scope(url) as s:
+            create_reviewer(s, username, password)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except IntegrityError:
+        typer.echo(f"error: a reviewer named {username!r} exists already", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"reviewer {username!r} created")
 
 
 def _collect(paths: list[Path]) -> list[Path]:

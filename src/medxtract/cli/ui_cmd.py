@@ -92,6 +92,8 @@ def ui(
             wait_healthy(api_url, service)
             env["MEDXTRACT_API_KEY"] = key
             typer.echo(f"service: {api_url}  (docs at {api_url}/docs)")
+            typer.echo("reviewers sign in with their own account: "
+                       "`medxtract db create-reviewer NAME` makes one")
         if api_url:
             env["MEDXTRACT_API_URL"] = api_url
         typer.echo(f"review UI: http://{host}:{port}")

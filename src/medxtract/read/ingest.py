@@ -28,6 +28,7 @@ from medxtract.errors import (
     UnsupportedInputError,
 )
 from medxtract.read.forms import form_words
+from medxtract.read.limits import check_document
 from medxtract.read.sniff import sniff
 
 # A text layer with fewer characters than this is a scanner's stray OCR or a stamp.
@@ -66,6 +67,7 @@ class SourceDocument:
             raise UnsupportedInputError(
                 "not a PDF or image (PNG, JPEG, TIFF, BMP, WebP, HEIC): content not recognised"
             )
+        check_document(data, self.kind, settings)  # before anything is decoded
         self._data = data
         self._pdf: pdfium.PdfDocument | None = None
         self._frames: list[Image.Image] = []

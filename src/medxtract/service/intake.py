@@ -6,16 +6,14 @@ bomb is refused before it can cost memory. The engine repeats the pixel check it
 
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from medxtract.errors import (
     CorruptInputError,
     EmptyInputError,
     EncryptedInputError,
     InputTooLargeError,
-    InvalidImageError,
     UnsupportedInputError,
 )
 from medxtract.read.sniff import sniff as sniff_kind
@@ -47,11 +45,20 @@ def sniff(head: bytes) -> str:
     )
 
 
-def inspect(data: bytes, *, max_pages: int, max_pixels: int) -> Intake:
+def inspect(data: bytes, settings: Any) -> Intake:
+    """Media type and pages, with every pre-decode limit the engine applies."""
+    from medxtract.read import limits
+
     media_type = sniff(data[:1024])
     if media_type == "application/pdf":
-        return Intake(media_type, _pdf_pages(data, max_pages))
-    return Intake(media_type, _image_pages(data, max_pages, max_pixels))
+        pages = _pdf_pages(data, settings.max_pages)
+        limits.check_pdf(data, settings)
+        return Intake(media_type, pages)
+    frames = limits.check_image(data, settings)
+    if frames > settings.max_pages:
+        raise InputTooLargeError(f"The image has {frames} pages; the limit is "
+                                 f"{settings.max_pages}.")
+    return Intake(media_type, frames)
 
 
 def _pdf_pages(data: bytes, max_pages: int) -> int:
@@ -75,33 +82,3 @@ def _pdf_pages(data: bytes, max_pages: int) -> int:
     if n > max_pages:
         raise InputTooLargeError(f"The PDF has {n} pages; the limit is {max_pages}.")
     return n
-
-
-def _image_pages(data: bytes, max_pages: int, max_pixels: int) -> int:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))  # lazy: reads the header only
-            frames = getattr(img, "n_frames", 1)
-            if frames > max_pages:
-                raise InputTooLargeError(f"The image has {frames} pages; the limit is {max_pages}.")
-            for i in range(frames):
-                if i:
-                    img.seek(i)
-                w, h = img.size
-                if w <= 0 or h <= 0:
-                    raise InvalidImageError("The image has no pixels.")
-                if w * h > max_pixels:
-                    raise InputTooLargeError(
-                        f"Page {i + 1} is {w}x{h} pixels; the limit is {max_pixels} pixels "
-                        "per page."
-                    )
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputTooLargeError("The image is too large (decompression bomb).") from None
-    except UnidentifiedImageError:
-        raise InvalidImageError("The image is damaged and cannot be read.") from None
-    except (OSError, SyntaxError, ValueError, EOFError):
-        raise InvalidImageError("The image is damaged and cannot be read.") from None
-    return frames

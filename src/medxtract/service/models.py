@@ -91,6 +91,8 @@ class Job(Base):
     lease_until: Mapped[datetime | None] = mapped_column()
     worker: Mapped[str | None] = mapped_column(String(200))
     callback_url: Mapped[str | None] = mapped_column(String(2000))
+    # When the API's outbox took this job's callback (sent once; never by a worker)
+    callback_claimed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
@@ -123,6 +125,8 @@ class Record(Base):
     document_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"), unique=True)
     document_type: Mapped[str] = mapped_column(String(64), index=True)
     patient_name: Mapped[str | None] = mapped_column(String(255), index=True)
+    # casefold(patient_name): search matches "ü" to "Ü" on every backend, whatever its collation
+    patient_name_fold: Mapped[str | None] = mapped_column(String(255), index=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     reviewer: Mapped[str | None] = mapped_column(String(200))
     verified_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -224,4 +228,28 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reviewer(Base):
+    """A person who signs in to the review UI; the password is stored as an Argon2 hash."""
+
+    __tablename__ = "reviewers"
+    __table_args__ = (UniqueConstraint("username"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewerSession(Base):
+    """A signed-in reviewer's bearer token (its SHA-256 only), valid until `expires_at`."""
+
+    __tablename__ = "reviewer_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from medxtract.output import csv_text
@@ -75,7 +75,8 @@ def _fill_typed(record: Record, settings: Any = None) -> None:
         record.prescription = row
 
 
-def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record:
+def approve(session: Session, settings: Any, doc: Document, body: Any, reviewer: str) -> Record:
+    """Store the reviewed values under `reviewer`, the caller's authenticated identity."""
     if doc.status not in (PENDING_REVIEW, APPROVED):
         raise ApiProblem(409, "conflict",
                          f"The document is {doc.status}; only a document pending review "
@@ -113,24 +114,25 @@ def approve(session: Session, settings: Any, doc: Document, body: Any) -> Record
     new_fields = {**base, **reviewed}
     corrections = [
         FieldCorrection(document_id=doc.id, field=name, old_value=base.get(name),
-                        new_value=value, reviewer=body.reviewer, at=now)
+                        new_value=value, reviewer=reviewer, at=now)
         for name, value in reviewed.items()
         if not _same(base.get(name), value)
     ]
     if record is None:
         record = Record(document_id=doc.id, document_type=doc_type, fields=new_fields,
-                        reviewer=body.reviewer, verified_at=now, origin="review")
+                        reviewer=reviewer, verified_at=now, origin="review")
         session.add(record)
     elif corrections or record.document_type != doc_type:
-        record.fields, record.reviewer, record.verified_at = new_fields, body.reviewer, now
+        record.fields, record.reviewer, record.verified_at = new_fields, reviewer, now
         record.document_type = doc_type
     record.patient_name = _patient_name(doc_type, new_fields, settings)
+    record.patient_name_fold = fold(record.patient_name)
     _fill_typed(record, settings)
     session.flush()
     for c in corrections:
         c.record_id = record.id
         session.add(c)
-    doc.status, doc.reviewer, doc.reviewed_at = APPROVED, body.reviewer, now
+    doc.status, doc.reviewer, doc.reviewed_at = APPROVED, reviewer, now
     doc.document_type = doc_type
     return record
 
@@ -144,15 +146,20 @@ def _patient_name(doc_type: str, fields: dict[str, Any], settings: Any = None) -
     return str(v)[:255] if v else None
 
 
+def fold(name: str | None) -> str | None:
+    """The searchable spelling of a name: Unicode case folding, done here, not by the database."""
+    return name.casefold()[:255] if name else None
+
+
 def store_compat(
     session: Session, doc_type: str, values: dict[str, Any], allowed: set[str],
-    settings: Any = None,
+    settings: Any = None, reviewer: str = "api",
 ) -> Record:
     fields = normalise_fields(doc_type, values, allowed, settings)
     full = {name: fields.get(name) for name in allowed}
-    record = Record(document_id=None, document_type=doc_type, fields=full,
-                    patient_name=_patient_name(doc_type, full, settings), reviewer="api",
-                    origin="compat")
+    name = _patient_name(doc_type, full, settings)
+    record = Record(document_id=None, document_type=doc_type, fields=full, patient_name=name,
+                    patient_name_fold=fold(name), reviewer=reviewer, origin="compat")
     session.add(record)
     _fill_typed(record, settings)
     session.flush()
@@ -170,8 +177,11 @@ def records_query(
     if date_to:
         stmt = stmt.where(Record.verified_at <= datetime.combine(date_to, time.max))
     if q:
-        like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(func.lower(Record.patient_name).like(like, escape="\\"))
+        if "\x00" in q:
+            raise ApiProblem(422, "invalid_query", "q must not contain NUL characters.")
+        folded = q.casefold()
+        like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Record.patient_name_fold.like(like, escape="\\"))
     return stmt.order_by(Record.verified_at.desc(), Record.id)
 
 

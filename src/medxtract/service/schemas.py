@@ -76,7 +76,10 @@ class ReviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fields: dict[str, Any] = Field(default_factory=dict, description="Reviewed values by name")
-    reviewer: str = Field(min_length=1, max_length=200)
+    reviewer: str | None = Field(
+        None, max_length=200,
+        description="Ignored: the audit trail records the authenticated caller",
+    )
     document_type: str | None = Field(
         None, description="Only when the document came back as 'unknown': its real type"
     )
@@ -86,7 +89,10 @@ class RejectCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
-    reviewer: str = Field(min_length=1, max_length=200)
+    reviewer: str | None = Field(
+        None, max_length=200,
+        description="Ignored: the audit trail records the authenticated caller",
+    )
 
 
 class RejectPublic(_Public):

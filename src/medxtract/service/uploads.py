@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from medxtract.errors import UnknownDocumentTypeError
 from medxtract.service import engine as mx_engine
 from medxtract.service import intake, metrics
 from medxtract.service.db import utcnow
-from medxtract.service.jobs.runner import run_job
+from medxtract.service.jobs.dispatch import job_time_limit
 from medxtract.service.models import (
     DONE,
     FAILED,
@@ -52,13 +52,31 @@ def check_type(document_type: str, settings: ServiceSettings) -> str:
     return document_type
 
 
-def check_callback(url: str | None) -> str | None:
+def check_callback(url: str | None, settings: ServiceSettings) -> str | None:
+    from medxtract.service import webhooks
+
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
-        raise ApiProblem(422, "invalid_callback_url", "callback_url must be an http(s) URL.")
-    return url
+    try:
+        return webhooks.check_url(url, settings)
+    except webhooks.CallbackRefused as exc:
+        raise ApiProblem(422, "invalid_callback_url", str(exc) + ".") from None
+
+
+def wait_for_job(settings: ServiceSettings, job_id: str, timeout: float) -> str:
+    """Poll the job's status until it ends or `timeout` passes (the pool or queue runs it).
+    Each look is its own short transaction: SQLite's writers must not wait on us."""
+    from medxtract.service.db import session_scope
+
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        with session_scope(settings.database_url) as s:
+            status = s.execute(select(Job.status).where(Job.id == job_id)).scalar_one()
+        if status in (DONE, FAILED) or time.monotonic() >= deadline:
+            return status
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
 
 
 def _latest_job(session: Session, document_id: str) -> Job | None:
@@ -85,8 +103,8 @@ def accept(
     wait: bool = False,
 ) -> Accepted:
     check_type(document_type, settings)
-    callback_url = check_callback(callback_url)
-    info = intake.inspect(data, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+    callback_url = check_callback(callback_url, settings)
+    info = intake.inspect(data, settings)
     sha = hashlib.sha256(data).hexdigest()
     storage = Storage(settings.storage_dir)
 
@@ -117,16 +135,6 @@ def accept(
     doc_id, job_id, pages = doc.id, job.id, info.pages
     log.info("document %s received (%s, %d pages), job %s", doc_id, info.media_type, pages, job_id)
 
-    if wait and pages <= settings.wait_max_pages:
-        out = run_job(settings, job_id)
-        session.expire_all()
-        if out.job and out.job.get("callback_url"):
-            from medxtract.service import webhooks
-
-            webhooks.deliver_in_background(out.job, settings)
-        job = session.get(Job, job_id)
-        return Accepted(doc_id, job_id, job.status, False, _result(session, doc_id), ran=True)
-
     try:
         dispatcher.submit(job_id, pages)
     except Exception:  # noqa: BLE001 - broker down: say so, don't leave a job nobody runs
@@ -137,6 +145,13 @@ def accept(
         session.get(Document, doc_id).status = FAILED
         session.commit()
         raise ApiProblem(503, "queue_unavailable", "The job queue is not reachable.") from None
+    if wait and pages <= settings.wait_max_pages:
+        # Never extracted here: the API process only waits on the pool or the queue.
+        status = wait_for_job(settings, job_id, job_time_limit(settings, pages) + 15)
+        session.expire_all()
+        if status in (DONE, FAILED):
+            return Accepted(doc_id, job_id, status, False, _result(session, doc_id), ran=True)
+        return Accepted(doc_id, job_id, status, False)
     return Accepted(doc_id, job_id, QUEUED, False)
 
 

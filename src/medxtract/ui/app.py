@@ -9,21 +9,23 @@ from medxtract.ui.views import queue, records, review, upload
 
 
 def sidebar() -> None:
-    st.sidebar.text_input(
-        "Reviewer", value=common.reviewer(), key="reviewer-input", on_change=_set_reviewer
-    )
+    st.sidebar.caption(f"Signed in as **{common.reviewer().removeprefix('reviewer:')}**")
+    if st.sidebar.button("Sign out", icon=":material/logout:"):
+        common.sign_out()
+        st.rerun()
     # Reachability itself is checked and reported by each page (common.guarded).
     st.sidebar.caption(f"API: {common.client().base_url}")
-
-
-def _set_reviewer() -> None:
-    st.session_state[common.REVIEWER] = st.session_state["reviewer-input"].strip() or "reviewer"
 
 
 def main() -> None:
     st.set_page_config(
         page_title="medxtract review", page_icon=":material/medical_information:", layout="wide"
     )
+    if not common.signed_in():
+        # Whatever page the URL names, nothing but the sign-in form is shown.
+        st.navigation([st.Page(common.sign_in_form, title="Sign in", icon=":material/login:")],
+                      position="hidden").run()
+        return
     pages = {
         "queue": st.Page(
             common.guarded(queue.render),

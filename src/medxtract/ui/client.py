@@ -47,9 +47,13 @@ class Upload:
 
 
 class ApiClient:
-    def __init__(self, base_url: str, api_key: str = "", session: requests.Session | None = None):
+    """`token` (a reviewer's sign-in) or `api_key` (scripts, tests) authenticates each call."""
+
+    def __init__(self, base_url: str, api_key: str = "", session: requests.Session | None = None,
+                 token: str = ""):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.token = token
         self._http = session or requests.Session()
 
     @classmethod
@@ -62,7 +66,9 @@ class ApiClient:
     # --- plumbing -----------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = kwargs.pop("headers", {}) or {}
-        if self.api_key:
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        elif self.api_key:
             headers["X-API-Key"] = self.api_key
         url = f"{self.base_url}{path}"
         try:
@@ -79,6 +85,17 @@ class ApiClient:
         return self._request(method, path, **kwargs).json()
 
     # --- service ------------------------------------------------------------------------
+    def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        """A reviewer's token, identity and expiry (the password goes to the API only)."""
+        return self._json("POST", "/v1/sessions",
+                          json={"username": username, "password": password})
+
+    def who_am_i(self) -> str:
+        return str(self._json("GET", "/v1/sessions/me")["identity"])
+
+    def sign_out(self) -> None:
+        self._request("DELETE", "/v1/sessions")
+
     def health(self) -> bool:
         self._request("GET", "/healthz")
         return True
@@ -108,12 +125,13 @@ class ApiClient:
     def review_queue(self) -> list[dict[str, Any]]:
         return self._json("GET", "/v1/review-queue")["items"]
 
-    def approve(self, document_id: str, fields: dict[str, Any], reviewer: str) -> dict[str, Any]:
-        body = {"fields": fields, "reviewer": reviewer}
+    def approve(self, document_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        # No reviewer name is sent: the service records the signed-in identity.
+        body = {"fields": fields}
         return self._json("PUT", f"/v1/documents/{document_id}/review", json=body)
 
-    def reject(self, document_id: str, reason: str, reviewer: str) -> dict[str, Any]:
-        body = {"reason": reason, "reviewer": reviewer}
+    def reject(self, document_id: str, reason: str) -> dict[str, Any]:
+        body = {"reason": reason}
         return self._json("POST", f"/v1/documents/{document_id}/reject", json=body)
 
     def records(self, **filters: Any) -> list[dict[str, Any]]:

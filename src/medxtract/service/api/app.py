@@ -12,7 +12,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medxtract import __version__
 from medxtract.service import metrics, problems
-from medxtract.service.api.routers import compat, documents, health, jobs, records, types
+from medxtract.service.api.deps import AuthGate
+from medxtract.service.api.routers import (
+    compat,
+    documents,
+    health,
+    jobs,
+    records,
+    sessions,
+    types,
+)
 from medxtract.service.settings import ServiceSettings, get_settings
 
 log = logging.getLogger("medxtract.service")
@@ -54,6 +63,25 @@ class BodyLimit:
         await resp(scope, None, send)  # type: ignore[arg-type]
 
 
+class RedactQuery(logging.Filter):
+    """The access log gets the path only: a query string can hold a patient's name
+    (`/v1/records?q=...`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = args[2]
+            if "?" in path:
+                record.args = (*args[:2], path.split("?", 1)[0] + "?[redacted]", *args[3:])
+        return True
+
+
+def redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQuery) for f in access.filters):
+        access.addFilter(RedactQuery())
+
+
 class Timing:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -92,6 +120,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
             upgrade(settings.database_url)
         settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        from medxtract.service import webhooks
+
+        webhooks.secret(settings)  # made (and printed, once) now: receivers need it first
         metrics.watch_database(settings.database_url)
         app.state.dispatcher = make_dispatcher(settings)
         log.info("medxtract service ready (jobs: %s, auth: %s)",
@@ -105,18 +136,21 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="medxtract",
         version=__version__,
         description="Extract, review and store medical documents. All /v1 routes need an "
-        "`X-API-Key` header unless the operator runs with `MEDXTRACT_AUTH=off`.",
+        "`X-API-Key` header or a reviewer's `Authorization: Bearer` token (from "
+        "`POST /v1/sessions`) unless the operator runs with `MEDXTRACT_AUTH=off`.",
         lifespan=lifespan,
         responses=problems.PROBLEM_RESPONSES,
     )
     app.state.settings = settings
+    redact_access_log()
     if explicit:
         app.dependency_overrides[get_settings] = lambda: settings
     problems.install(app)
     for r in (documents.router, jobs.router, records.router, types.router, compat.router,
-              health.router):
+              health.router, sessions.router):
         app.include_router(r)
     # multipart overhead on top of the file limit
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
     app.add_middleware(Timing)
+    app.add_middleware(AuthGate, settings=settings)  # outermost: 401 before anything else
     return app

@@ -8,6 +8,8 @@ redelivery after the visibility timeout); the job's database lease decides who r
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 
 from celery import Celery, signals
@@ -17,7 +19,6 @@ from medxtract.service.settings import ServiceSettings, get_settings
 
 log = logging.getLogger(__name__)
 RUN_JOB = "medxtract.run_job"
-WEBHOOK = "medxtract.webhook"
 
 
 def make_celery(settings: ServiceSettings) -> Celery:
@@ -51,7 +52,6 @@ def make_celery(settings: ServiceSettings) -> Celery:
         max_retries=settings.job_max_retries,
     )
     def run_job_task(self, job_id: str) -> str:
-        from medxtract.service import webhooks
         from medxtract.service.jobs.runner import TransientJobError, _finish_failed, run_job
 
         s = _settings()
@@ -65,33 +65,24 @@ def make_celery(settings: ServiceSettings) -> Celery:
             # Transient (database, network): back off and try again.
             raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
         except SoftTimeLimitExceeded:
-            _finish_failed(s, job_id, token, "timeout", "The job ran past its time limit.")
+            from medxtract.read.limits import time_error
+
+            exc = time_error(float((self.request.timelimit or (0, 0))[1] or 0))
+            _finish_failed(s, job_id, token, exc.code, exc.message)
             return "failed"
         if out.status == "busy":
             # Another worker holds a live lease (or a dead one's lease has not run out yet).
             raise self.retry(countdown=out.retry_in, max_retries=None)
-        if out.job and out.job.get("callback_url"):
-            app.send_task(WEBHOOK, args=[webhooks.payload(out.job), out.job["callback_url"]],
-                          queue=s.celery_queue)
+        # Callbacks are sent by the API's outbox, not from this worker.
         return out.status
-
-    @app.task(name=WEBHOOK, bind=True, max_retries=settings.webhook_retries, acks_late=True)
-    def webhook_task(self, body: dict, url: str) -> bool:
-        from medxtract.service import webhooks
-
-        s = _settings()
-        if webhooks.deliver_once(url, body, s.webhook_secret, s.webhook_timeout_s):
-            return True
-        if self.request.retries >= self.max_retries:
-            log.warning("webhook for job %s not delivered", body.get("job_id"))
-            return False
-        raise self.retry(countdown=2 ** (self.request.retries + 1))
 
     return app
 
 
 def dispatch(app: Celery, settings: ServiceSettings, job_id: str, pages: int) -> None:
-    limit = max(1, pages) * settings.page_time_limit_s + 30
+    from medxtract.service.jobs.dispatch import job_time_limit
+
+    limit = job_time_limit(settings, pages)
     app.send_task(
         RUN_JOB,
         args=[job_id],
@@ -119,11 +110,28 @@ def start_reaper(app: Celery, settings: ServiceSettings) -> threading.Event:
     return stop
 
 
+# A warm shutdown (SIGTERM, first SIGINT) waits for running tasks; past this it turns cold.
+# A task cut short is not lost: acks_late redelivers it and its lease lets another take it.
+SHUTDOWN_GRACE_S = 5.0
+
+
 @signals.worker_process_init.connect
 def _after_fork(**_kw) -> None:
+    from medxtract.batch import _die_with_parent
+    from medxtract.read.limits import cap_memory
     from medxtract.service.db import dispose_all
 
+    _die_with_parent()
     dispose_all()
+    cap_memory(get_settings().max_memory_mb)
+
+
+@signals.worker_shutting_down.connect
+def _bounded_shutdown(how: str | None = None, **_kw) -> None:
+    if how == "Warm":
+        timer = threading.Timer(SHUTDOWN_GRACE_S, os.kill, args=(os.getpid(), signal.SIGQUIT))
+        timer.daemon = True
+        timer.start()
 
 
 _default: Celery | None = None

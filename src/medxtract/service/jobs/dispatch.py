@@ -1,13 +1,16 @@
-"""Where queued jobs go: Celery when a broker is configured, else a local process pool."""
+"""Where queued jobs go: Celery when a broker is configured, else a local process pool.
+
+Extraction never runs in the API process: `?wait=true` waits on the pool or queue too.
+"""
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Protocol
 
+from medxtract.service import webhooks
 from medxtract.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -19,27 +22,23 @@ class Dispatcher(Protocol):
     def close(self) -> None: ...
 
 
-def _local_run(settings_data: dict[str, Any], job_id: str) -> dict[str, Any] | None:
-    from medxtract.service import webhooks
+def job_time_limit(settings: ServiceSettings, pages: int) -> float:
+    return float(min(settings.job_time_limit_s, max(1, pages) * settings.page_time_limit_s + 30))
+
+
+def _local_run(settings_data: dict[str, Any], job_id: str, token: str) -> dict[str, Any] | None:
+    """In a pool worker: run the job (callbacks are the API's outbox's business)."""
+    import time
+
     from medxtract.service.jobs.runner import TransientJobError, run_job
 
     settings = ServiceSettings(**settings_data)
     for attempt in range(settings.job_max_retries + 1):
         try:
-            out = run_job(settings, job_id)
+            out = run_job(settings, job_id, token=token)
         except TransientJobError:
-            import time
-
             time.sleep(min(30, 2 ** (attempt + 1)))
             continue
-        if out.job and out.job.get("callback_url"):
-            webhooks.deliver(
-                out.job["callback_url"],
-                webhooks.payload(out.job),
-                settings.webhook_secret,
-                attempts=settings.webhook_retries,
-                timeout=settings.webhook_timeout_s,
-            )
         return {"status": out.status, "retry_in": out.retry_in}
     return None
 
@@ -51,34 +50,54 @@ def _init_child() -> None:
 
 
 class LocalDispatcher:
-    """A process pool in the API process: the embedded default needs no server."""
+    """A guarded process pool beside the API: each job runs in a worker under the memory
+    cap and its time limit; a job past either fails alone (`resource_limit`) and pebble
+    replaces the worker. Callbacks go out from the outbox here, never from a worker."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        from medxtract.batch import GuardedPool
+
         self.settings = settings
         self._data = settings.model_dump()
-        self._pool = ProcessPoolExecutor(
-            max_workers=max(1, settings.local_workers),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_child,
-        )
+        self._pool = GuardedPool(settings.local_workers, settings.max_memory_mb,
+                                 initializer=_init_child, spawn=True)
+        self._outbox = webhooks.Outbox(settings)
         self._stop = threading.Event()
         self._reaper = threading.Thread(target=self._reap, daemon=True, name="local-reaper")
         self._reaper.start()
 
     def submit(self, job_id: str, pages: int) -> None:
-        fut: Future = self._pool.submit(_local_run, self._data, job_id)
-        fut.add_done_callback(lambda f, j=job_id: self._done(f, j, pages))
+        from medxtract.service.jobs.runner import worker_token
 
-    def _done(self, fut: Future, job_id: str, pages: int) -> None:
+        token = worker_token()
+        fut = self._pool.schedule(_local_run, (self._data, job_id, token),
+                                  job_time_limit(self.settings, pages))
+        fut.add_done_callback(lambda f, j=job_id: self._done(f, j, pages, token))
+
+    def _done(self, fut: Future, job_id: str, pages: int, token: str) -> None:
+        from medxtract.errors import ResourceLimitError
+        from medxtract.service.jobs.runner import _finish_failed, fail_unclaimed
+
         if fut.cancelled():
             return
-        exc = fut.exception()
+        exc = self._pool.error_of(fut)
+        if isinstance(exc, ResourceLimitError):
+            # The worker ran out of memory or time and was replaced: the job fails alone.
+            log.warning("job %s: %s", job_id, exc.code)
+            try:
+                out = _finish_failed(self.settings, job_id, token, exc.code, exc.message)
+                if out.status == "lost":
+                    fail_unclaimed(self.settings, job_id, exc.code, exc.message)
+            except Exception:  # noqa: BLE001 - the lease reaper gets it back otherwise
+                log.warning("job %s: could not record the limit", job_id)
+            return
         if exc is not None:
-            # A pool process died (killed, out of memory): the lease reaper requeues it.
             log.warning("job %s: local worker error %s", job_id, type(exc).__name__)
             return
         res = fut.result()
-        if res and res["status"] == "busy" and not self._stop.is_set():
+        if not res:
+            return
+        if res["status"] == "busy" and not self._stop.is_set():
             threading.Timer(res["retry_in"], self.submit, args=(job_id, pages)).start()
 
     def _reap(self) -> None:
@@ -102,8 +121,10 @@ class LocalDispatcher:
         return not self._stop.is_set()
 
     def close(self) -> None:
+        """Stop the workers now (their jobs' leases run out and are picked up next start)."""
         self._stop.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.close(timeout=5.0)
+        self._outbox.close()
 
 
 class CeleryDispatcher:
@@ -113,6 +134,7 @@ class CeleryDispatcher:
         self.settings = settings
         self.app = make_celery(settings)
         self._stop = start_reaper(self.app, settings)
+        self._outbox = webhooks.Outbox(settings)
 
     def submit(self, job_id: str, pages: int) -> None:
         from medxtract.service.jobs.celery_app import dispatch
@@ -130,6 +152,7 @@ class CeleryDispatcher:
 
     def close(self) -> None:
         self._stop.set()
+        self._outbox.close()
 
 
 def make_dispatcher(settings: ServiceSettings) -> Dispatcher:

@@ -24,6 +24,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from medxtract.errors import MedxtractError
+from medxtract.read import limits
 from medxtract.service import engine as mx_engine
 from medxtract.service import metrics
 from medxtract.service.db import session_scope, utcnow
@@ -165,6 +166,11 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
     beat = _Heartbeat(settings, job_id, token)
     beat.start()
     t0 = time.perf_counter()
+    # Should the memory watchdog end this process, the job fails (once) instead of being
+    # retried by the next worker until it has killed them all.
+    limits.set_exceed_hook(lambda: _finish_failed(
+        settings, job_id, token, "resource_limit", limits.memory_error(settings.max_memory_mb)
+        .message))
     try:
         if not path or not Path(path).exists():
             return _finish_failed(settings, job_id, token, "upload_missing",
@@ -177,6 +183,8 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
             return _finish_failed(settings, job_id, token, exc.code, exc.message)
         except TRANSIENT as exc:
             raise TransientJobError(str(exc)) from exc
+        except MemoryError:
+            limits.exit_for_memory()  # the hook above records it; a fresh worker follows
         except Exception as exc:  # noqa: BLE001 - a bug in one document must not kill the worker
             log.exception("job %s: extraction crashed", job_id)
             return _finish_failed(settings, job_id, token, "internal_error",
@@ -205,6 +213,7 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
                               .values(storage_path=None))
         return outcome
     finally:
+        limits.set_exceed_hook(None)
         beat.stop.set()
         metrics.RUNNING.dec()
 
@@ -258,6 +267,16 @@ def _finish_failed(settings, job_id: str, token: str, code: str, message: str) -
     metrics.DOCUMENTS.labels(status=FAILED).inc()
     log.info("job %s: failed (%s)", job_id, code)
     return Outcome("failed", job=event)
+
+
+def fail_unclaimed(settings: ServiceSettings, job_id: str, code: str, message: str) -> None:
+    """Fail a job whose worker hit a limit before it had even claimed it (else it would
+    stay queued with nobody to run it)."""
+    with session_scope(settings.database_url) as s:
+        job = s.execute(select(Job).where(Job.id == job_id).with_for_update()
+                        ).scalar_one_or_none()
+        if job is not None and job.status == QUEUED:
+            _fail(s, job, code, message)
 
 
 def _job_event(job: Job) -> dict[str, Any]:

@@ -59,11 +59,11 @@ def validate(edited: dict[str, Any], specs: dict[str, dict] | None = None) -> li
 
 
 def approve(
-    client: ApiClient, doc_id: str, edited: dict[str, Any], reviewer: str
+    client: ApiClient, doc_id: str, edited: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Store the reviewed values; on failure keep them as a draft and say why."""
     try:
-        res = client.approve(doc_id, edited, reviewer)
+        res = client.approve(doc_id, edited)
     except ApiUnreachable as exc:
         st.session_state.setdefault(DRAFTS, {})[doc_id] = edited
         return None, common.unreachable_message(exc)
@@ -155,7 +155,7 @@ def _page_view(
             "Page", list(range(1, pages + 1)), default=default, key=f"page:{doc_id}:{focus}",
         ) or default
     try:
-        png = _page_png(client.base_url, client.api_key, doc_id, page)
+        png = _page_png(client.base_url, client.token, doc_id, page)
     except ApiError as exc:
         st.warning(f"Page image unavailable: {common.api_error_message(exc)}")
         return
@@ -168,9 +168,10 @@ def _page_view(
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def _page_png(base_url: str, api_key: str, doc_id: str, page: int) -> bytes:
-    # Page images never change for a document id, so they are cached across reruns.
-    return ApiClient(base_url, api_key).page_image(doc_id, page)
+def _page_png(base_url: str, token: str, doc_id: str, page: int) -> bytes:
+    # Page images never change for a document id, so they are cached across reruns (keyed
+    # by the reviewer's token too: one reviewer's cache never serves another).
+    return ApiClient(base_url, token=token).page_image(doc_id, page)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -217,7 +218,7 @@ def _editor_form(
         st.session_state.setdefault(DRAFTS, {})[doc_id] = edited
         st.error("Not approved: " + " ".join(problems))
         return
-    res, error = approve(client, doc_id, edited, common.reviewer())
+    res, error = approve(client, doc_id, edited)
     if error:
         st.error(f"Approve failed; your edits are kept. {error}")
         return
@@ -293,7 +294,7 @@ def _reject_form(client: ApiClient, doc_id: str) -> None:
                 st.error("Give a reason for rejecting.")
                 return
             try:
-                client.reject(doc_id, reason.strip(), common.reviewer())
+                client.reject(doc_id, reason.strip())
             except (ApiUnreachable, ApiError) as exc:
                 common.show_error(exc)
                 return

@@ -1,6 +1,7 @@
 """The student project's endpoints, kept for its users.
 
-`POST /extract_from_doc` extracts synchronously and answers the field values;
+`POST /extract_from_doc` waits for the extraction (in the pool or queue, never in the API
+process) and answers the field values;
 `POST /patient_details` and `POST /prescription` store a verified record from form
 fields named like the fields (the old names `phone_number` and
 `hepatitis_b_vaccination` are accepted too). They need the API key like /v1 does.
@@ -9,8 +10,6 @@ fields named like the fields (the old names `phone_number` and
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -18,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from medxtract.errors import UnknownDocumentTypeError
 from medxtract.service import engine as mx_engine
-from medxtract.service import intake
 from medxtract.service import records as rec
-from medxtract.service.api.deps import ApiKeyDep, SessionDep, SettingsDep
-from medxtract.service.api.routers.documents import read_limited
-from medxtract.service.storage import EXTENSIONS
+from medxtract.service import uploads
+from medxtract.service.api.deps import ApiKeyDep, DispatcherDep, SessionDep, SettingsDep
+from medxtract.service.api.routers.documents import error_status, read_limited
+from medxtract.service.models import FAILED, Job
+from medxtract.service.problems import ApiProblem
 
 router = APIRouter(tags=["compatibility"])
 
@@ -91,45 +91,53 @@ def _medicines(text: str) -> Any:
     return [part.strip() for part in text.replace(";", "\n").splitlines() if part.strip()]
 
 
-def _store(session, settings, doc_type: str, form: BaseModel) -> StoredPublic:
+def _store(session, settings, doc_type: str, form: BaseModel, identity: str) -> StoredPublic:
     values: dict[str, Any] = {}
     for name, value in form.model_dump(exclude_none=True).items():
         values[ALIASES.get(name, name)] = value
     if isinstance(values.get("medicines"), str):
         values["medicines"] = _medicines(values["medicines"])
     allowed = set(mx_engine.spec_fields(doc_type, settings))
-    record = rec.store_compat(session, doc_type, values, allowed, settings)
+    record = rec.store_compat(session, doc_type, values, allowed, settings, identity)
     session.commit()
     return StoredPublic(record_id=record.id, document_type=doc_type)
 
 
 @router.post("/patient_details", response_model=StoredPublic)
 def post_patient_details(form: Annotated[PatientDetailsForm, Form()], session: SessionDep,
-                         settings: SettingsDep, _key: ApiKeyDep):
-    return _store(session, settings, "patient_details", form)
+                         settings: SettingsDep, identity: ApiKeyDep):
+    return _store(session, settings, "patient_details", form, identity)
 
 
 @router.post("/prescription", response_model=StoredPublic)
 def post_prescription(form: Annotated[PrescriptionForm, Form()], session: SessionDep,
-                      settings: SettingsDep, _key: ApiKeyDep):
-    return _store(session, settings, "prescription", form)
+                      settings: SettingsDep, identity: ApiKeyDep):
+    return _store(session, settings, "prescription", form, identity)
 
 
 @router.post("/extract_from_doc", response_model=dict[str, Any])
 def extract_from_doc(
     settings: SettingsDep,
+    session: SessionDep,
+    dispatcher: DispatcherDep,
     _key: ApiKeyDep,
     file: Annotated[UploadFile, File()],
     file_format: Annotated[str, Form(max_length=64)],
 ):
+    """Extract and answer the values. The document is stored and queued like an upload
+    (so it is reviewed like one too); this request waits for its job."""
     if file_format not in mx_engine.spec_names(settings):
         raise UnknownDocumentTypeError(
             "file_format must be one of: " + ", ".join(mx_engine.spec_names(settings)) + "."
         )
     data = read_limited(file, settings.max_upload_bytes)
-    info = intake.inspect(data, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
-    with tempfile.TemporaryDirectory(prefix="mx-") as tmp:
-        path = Path(tmp) / f"upload{EXTENSIONS[info.media_type]}"
-        path.write_bytes(data)
-        result = mx_engine.extract(path, file_format, settings)
-    return {name: f.get("value") for name, f in (result.get("fields") or {}).items()}
+    got = uploads.accept(session, settings, dispatcher, data, document_type=file_format,
+                         wait=True)
+    if got.status == FAILED:
+        job = session.get(Job, got.job_id)
+        raise ApiProblem(error_status(job.error_code), job.error_code or "extraction_failed",
+                         job.error or "Failed.")
+    if got.result is None:
+        raise ApiProblem(504, "still_running",
+                         f"The extraction is still running; see /v1/jobs/{got.job_id}.")
+    return {name: f.get("value") for name, f in (got.result.get("fields") or {}).items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
@@ -10,7 +9,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from medxtract.errors import InputTooLargeError
-from medxtract.service import engine as mx_engine
 from medxtract.service import records as rec
 from medxtract.service import uploads
 from medxtract.service.api.deps import ApiKeyDep, DispatcherDep, SessionDep, SettingsDep
@@ -79,7 +77,7 @@ def upload_document(
         from medxtract.service.models import Job
 
         job = session.get(Job, got.job_id)
-        status = _error_status(job.error_code)
+        status = error_status(job.error_code)
         raise ApiProblem(status, job.error_code or "extraction_failed", job.error or "Failed.")
     body = UploadDonePublic(document_id=got.document_id, job_id=got.job_id, status=got.status,
                             duplicate=got.duplicate, result=got.result)
@@ -90,7 +88,7 @@ def upload_document(
     return JSONResponse(body.model_dump(mode="json", exclude={"result"}), status_code=202)
 
 
-def _error_status(code: str | None) -> int:
+def error_status(code: str | None) -> int:
     from medxtract import errors
 
     for cls in _subclasses(errors.MedxtractError):
@@ -138,9 +136,7 @@ def get_page(document_id: str, page: int, session: SessionDep, settings: Setting
     if path.exists():
         return Response(path.read_bytes(), media_type="image/png",
                         headers={"Cache-Control": "private, max-age=300"})
-    if doc.storage_path and Path(doc.storage_path).exists():
-        png = mx_engine.render_page(Path(doc.storage_path), page, settings)
-        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+    # Never rendered here: the API process decodes no document (its worker stores the pages).
     raise ApiProblem(404, "not_found",
                      "The page image is not available (not yet extracted, or removed after "
                      "review).")
@@ -178,13 +174,13 @@ def review_queue(
 
 @router.put("/documents/{document_id}/review", response_model=ReviewPublic, tags=["review"])
 def review_document(document_id: str, body: ReviewCreate, session: SessionDep,
-                    settings: SettingsDep, _key: ApiKeyDep):
+                    settings: SettingsDep, identity: ApiKeyDep):
     doc = session.execute(
         select(Document).where(Document.id == document_id).with_for_update()
     ).scalar_one_or_none()
     if doc is None:
         raise ApiProblem(404, "not_found", "No such document.")
-    record = rec.approve(session, settings, doc, body)
+    record = rec.approve(session, settings, doc, body, identity)
     session.commit()
     if not settings.retain_uploads:
         Storage(settings.storage_dir).delete_pages(doc.id)
@@ -200,7 +196,7 @@ def review_document(document_id: str, body: ReviewCreate, session: SessionDep,
 
 @router.post("/documents/{document_id}/reject", response_model=RejectPublic, tags=["review"])
 def reject_document(document_id: str, body: RejectCreate, session: SessionDep,
-                    settings: SettingsDep, _key: ApiKeyDep):
+                    settings: SettingsDep, identity: ApiKeyDep):
     from medxtract.service.db import utcnow
 
     doc = _get_doc(session, document_id)
@@ -209,7 +205,7 @@ def reject_document(document_id: str, body: RejectCreate, session: SessionDep,
     if doc.status != REJECTED:
         if doc.status not in (PENDING_REVIEW, FAILED):
             raise ApiProblem(409, "conflict", "The document is still being extracted.")
-        doc.status, doc.reviewer, doc.reviewed_at = REJECTED, body.reviewer, utcnow()
+        doc.status, doc.reviewer, doc.reviewed_at = REJECTED, identity, utcnow()
         doc.reject_reason = body.reason
         session.commit()
     if not settings.retain_uploads:
