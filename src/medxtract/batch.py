@@ -11,8 +11,8 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
-import signal
 import queue as queue_mod
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout

@@ -156,7 +156,9 @@ def test_a_scanners_invisible_ocr_layer_is_not_merged(tmp_path):
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    pdf_bytes, _ = generate_one("prescription", "scan", random.Random("invisible-layer"), split="seed")
+    pdf_bytes, _ = generate_one(
+        "prescription", "scan", random.Random("invisible-layer"), split="seed"
+    )
     scan = medxtract.render_page(pdf_bytes, 1)
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)

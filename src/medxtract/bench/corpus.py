@@ -16,7 +16,8 @@ def _generate(out: Path, count: int, seed: int, variants: tuple[str, ...]) -> li
     code = (
         "import sys, json; from medxtract.synth import generate;"
         "a = json.loads(sys.argv[1]);"
-        "print(json.dumps([str(p) for p in generate(a[0], a[1], seed=a[2], variants=a[3], split='seed')]))"
+        "ps = generate(a[0], a[1], seed=a[2], variants=a[3], split='seed');"
+        "print(json.dumps([str(p) for p in ps]))"
     )
     arg = json.dumps([str(out), count, seed, list(variants)])
     proc = subprocess.run(
