@@ -25,6 +25,10 @@ class FieldResult(BaseModel):
         default_factory=list, description="Why the field needs a look, e.g. ambiguous_date"
     )
     parts: dict[str, Any] | None = Field(None, description="Structured value (E.164, name...)")
+    why: str | None = Field(None, description="How the finder chose the value (no field values)")
+    evidence: dict[str, float] | None = Field(
+        None, exclude=True, description="The calibration model's inputs, kept in memory only"
+    )
 
 
 class PageInfo(BaseModel):

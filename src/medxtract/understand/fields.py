@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from medxtract.document import Document
 from medxtract.result import FieldResult
+from medxtract.understand.calibrate import probability
 from medxtract.understand.finder import Finder, Found
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec
@@ -29,9 +30,10 @@ def to_results(found: dict[str, Found], spec: DocumentSpec) -> dict[str, FieldRe
         flags = list(f.flags)
         if f.value is None and not fspec.optional and not flags:
             flags.append("missing" if f.label_bbox is not None else "label_not_found")
+        confidence = probability(fspec.type, f.features, f.confidence) if f.features else 0.0
         out[name] = FieldResult(
             value=f.value,
-            confidence=f.confidence,
+            confidence=round(confidence, 3),
             page=f.page,
             bbox=f.bbox,
             label_bbox=f.label_bbox,
@@ -39,6 +41,8 @@ def to_results(found: dict[str, Found], spec: DocumentSpec) -> dict[str, FieldRe
             source=f.source,
             raw=f.raw,
             flags=flags,
+            why=f.why or None,
+            evidence=f.features or None,
         )
     return out
 
@@ -48,8 +52,10 @@ def extract_fields(doc: Document, spec: DocumentSpec, date_order: str) -> dict[s
 
 
 def needs_review(fields: dict[str, FieldResult], threshold: float) -> list[str]:
+    """Fields a person should look at: a value not sure enough, a blank we are not sure is
+    blank (nothing found is never sure), or a failed check."""
     return [
         name
         for name, f in fields.items()
-        if (f.value is not None and f.confidence < threshold) or REVIEW_FLAGS & set(f.flags)
+        if f.confidence < threshold or REVIEW_FLAGS & set(f.flags)
     ]

@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from medxtract.document import Document, union_bbox
 from medxtract.understand import medicines as meds
+from medxtract.understand.calibrate import features
 from medxtract.understand.labels import Vocabulary, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
@@ -59,6 +60,7 @@ class Candidate:
     region: Region | None
     span: LabelSpan | None = None
     why: str = ""
+    rival: float = 0.0  # the best other value's score over this one's
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Found:
     source: str | None
     item_bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
     why: str = ""
+    features: dict[str, float] = field(default_factory=dict)  # evidence, for calibration
 
 
 class Finder:
@@ -392,6 +395,8 @@ class Finder:
                 d.score for d in cands
                 if d.field == name and d is not c and d.value.value not in (None, c.value.value)
             ]
+            if rivals:
+                c.rival = min(1.0, max(rivals) / max(c.score, 1e-6))
             if rivals and max(rivals) > 0.85 * c.score:
                 c.why += f"; close rival {max(rivals):.2f}"
                 c.label_score *= 0.8
@@ -542,19 +547,33 @@ class Finder:
 
     def _found(self, models: list[PageModel], c: Candidate | None, pages: dict) -> Found:
         if c is None:
-            return Found(None, 0.0, None, None, None, None, [], None, why="not found")
+            # Nothing found is not a confident blank: the form may print it where we missed it.
+            return Found(None, 0.0, None, None, None, None, [], None, why="not found",
+                         features=features(not_found=1))
         label_bbox = rel_box(models, c.span.phrase.page, c.span.box) if c.span else None
         page = c.span.phrase.page if c.span else None
+        flagged = bool({"invalid", "corrected", "ambiguous", "ambiguous_date"} & set(c.value.flags))
         if c.region is None or not c.region.lines or c.value.value is None:
             # A blank where the label is: likely right, but a person should see it.
-            return Found(None, round(min(0.75, 0.8 * c.label_score), 3), page, None, label_bbox,
-                         None, c.value.flags, None, why=c.why)
+            conf = min(0.75, 0.8 * c.label_score)
+            feats = features(blank=1, label=min(1.0, c.label_score), rival=c.rival,
+                             flagged=flagged, plausibility=c.value.plausibility)
+            return Found(None, round(conf, 3), page, None, label_bbox, None, c.value.flags, None,
+                         why=c.why, features=feats)
         toks = c.region.toks
         words = [w for t in toks for w in t.words]
         page = next((pages[id(p)] for m in models for p in m.phrases if toks[0] in p.toks), page)
         ocr = sum(w.confidence for w in words) / len(words)
         conf = ocr * min(1.0, c.label_score) * POSITION[c.region.where] ** 0.5
         conf *= c.value.confidence_factor
+        where = c.region.where
+        feats = features(
+            has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
+            label=min(1.0, c.label_score), plausibility=c.value.plausibility, rival=c.rival,
+            flagged=flagged, composite="put together" in c.why,
+            text_layer=words[0].source != "ocr", lines=min(4, len(c.region.lines)) / 4,
+            **{where: 1.0},
+        )
         return Found(
             c.value.value,
             round(max(0.0, min(1.0, conf)), 3),
@@ -565,6 +584,7 @@ class Finder:
             c.value.flags,
             words[0].source,
             why=c.why,
+            features=feats,
         )
 
 

@@ -177,7 +177,12 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
             last_y = max(q.box[3] for q in r)
             if "medicine" not in cells:
                 if items and "directions" in cells:
-                    items[-1].sig.extend(q.toks for q in cells["directions"])
+                    # A wrapped cell: its words continue the line above.
+                    more = [t for q in cells["directions"] for t in q.toks]
+                    if items[-1].sig:
+                        items[-1].sig[-1] = items[-1].sig[-1] + more
+                    else:
+                        items[-1].sig.append(more)
                 continue
             name_p = cells["medicine"][0]
             item = _medicine_in(name_p, skip, finder.vocab)
@@ -275,12 +280,14 @@ def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate
 
 
 def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Found:
+    from medxtract.understand.calibrate import features
     from medxtract.understand.finder import Found, rel_box
 
     items = _collect(models, finder, taken)
     finder._items = items  # directions may be read from the same items
     if not items:
-        return Found(None, 0.0, None, None, None, None, [], None, why="no drug+strength lines")
+        return Found(None, 0.0, None, None, None, None, [], None, why="no drug+strength lines",
+                     features=features(not_found=1))
     words = [w for it in items for t in it.toks for w in t.words]
     ocr = sum(w.confidence for w in words) / len(words)
     known = sum(it.known for it in items) / len(items)
@@ -299,6 +306,9 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
         words[0].source,
         item_bboxes=[b for b in boxes if b is not None],
         why=f"{len(items)} medicine(s), {known:.0%} in the lexicon",
+        features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
+                          items=min(6, len(items)) / 6, known_share=known,
+                          text_layer=words[0].source != "ocr"),
     )
 
 
@@ -311,6 +321,8 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
     parts = [clean_text(p) for p in parts if clean_text(p)]
     if not parts:
         return None
+    from medxtract.understand.calibrate import features
+
     toks = [t for it in items for line in it.sig for t in line]
     words = [w for t in toks for w in t.words]
     ocr = sum(w.confidence for w in words) / len(words)
@@ -325,4 +337,7 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
         [],
         words[0].source,
         why="sig lines under each medicine",
+        features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
+                          below=1, items=min(6, len(items)) / 6, lines=min(4, len(parts)) / 4,
+                          text_layer=words[0].source != "ocr"),
     )

@@ -52,12 +52,14 @@ def name_plausibility(text: str) -> float:
     if "@" in text or re.search(r"\d", text):
         return 0.1
     words = [w.strip(",.()") for w in text.split()]
-    words = [w for w in words if w and w.lower().strip(".") not in _TITLES]
+    titled = any(w.lower().strip(".").replace(".", "") in _TITLES for w in words if w)
+    words = [w for w in words if w and w.lower().strip(".").replace(".", "") not in _TITLES]
     if not words:
         return 0.2
     lowered = {w.lower() for w in words}
     score = {1: 0.55, 2: 1.0, 3: 1.0, 4: 0.95, 5: 0.7}.get(len(words), 0.3)
-    if lowered & _PLACE_WORDS:
+    # "Dr. Ada Lane" is a person whatever her name means; "Oak Lane" is not.
+    if lowered & _PLACE_WORDS and not titled:
         score *= 0.4
     if lowered & _ORG_WORDS:
         score *= 0.5
@@ -72,6 +74,8 @@ def address_plausibility(text: str) -> float:
     words = re.findall(r"[A-Za-z]{2,}", text)
     if "@" in text:
         return 0.1
+    if not has_digit and re.search(r"\b(?:Dr|MD|M\.D|Mr|Mrs|Ms|Prof)\b\.?", text.split(",")[0]):
+        return 0.2  # a person's name with a title, not a street
     if has_digit and words:
         return 1.0
     if len(words) >= 2 and {w.lower() for w in words} & _PLACE_WORDS:

@@ -1,0 +1,71 @@
+"""Honest confidence: the chance a field is right, from what the finder saw.
+
+A logistic model over the evidence (OCR confidence, how well the label said the field,
+where the value sat, how well it passed its type check, a close rival, flags). Its weights
+are fitted on the generator's *dev* families and wordings (`scripts/calibrate.py`), never
+on held-out ones, and stored as data beside this module; the held-out sets measure it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+# Feature names in model order; each a number in about 0..1.
+FEATURES = (
+    "bias",
+    "has_value",
+    "ocr_mean",
+    "ocr_min",
+    "label",
+    "right",
+    "below",
+    "above",
+    "free",
+    "blank",
+    "not_found",
+    "plausibility",
+    "rival",
+    "flagged",
+    "composite",
+    "items",
+    "known_share",
+    "text_layer",
+    "lines",
+)
+
+
+def features(**given: float) -> dict[str, float]:
+    out = {name: 0.0 for name in FEATURES}
+    out["bias"] = 1.0
+    for k, v in given.items():
+        if k not in out:
+            raise KeyError(f"unknown calibration feature {k!r}")
+        out[k] = float(v)
+    return out
+
+
+@lru_cache
+def _weights() -> dict[str, dict[str, float]] | None:
+    try:
+        text = (resources.files("medxtract.understand") / "calibration.json").read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    data: dict[str, Any] = json.loads(text)
+    return data["weights"]
+
+
+def probability(field_type: str, feats: dict[str, float], fallback: float) -> float:
+    """P(right) from the fitted model for this field type (or the shared one); the finder's
+    own score when no model is bundled."""
+    weights = _weights()
+    if not weights:
+        return fallback
+    w = weights.get(field_type) or weights.get("*")
+    if w is None:
+        return fallback
+    z = sum(w.get(name, 0.0) * value for name, value in feats.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

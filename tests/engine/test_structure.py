@@ -1,0 +1,260 @@
+"""Structure finding and label meaning on laid-out words (no OCR): layouts and wordings the
+sample templates never had."""
+
+from __future__ import annotations
+
+import pytest
+
+from medxtract.document import Document
+from medxtract.understand.classify import classify
+from medxtract.understand.fields import extract_fields
+from medxtract.understand.finder import Finder
+from medxtract.understand.labels import Vocabulary, label_tokens, tokens
+from medxtract.understand.specs import load_specs
+
+from .conftest import make_page
+
+
+def fields_of(rows, doc_type):
+    return extract_fields(Document(pages=[make_page(rows)]), load_specs()[doc_type], "MDY")
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Name of patient:", "Pt. name:", "Member name:", "Patient full name:", "Name of client:",
+     "PATIENT NAME", "Name:"],
+)
+def test_patient_name_labels_by_meaning(label):
+    f = fields_of([[(label, 40), ("Ann Lee", 400)]], "patient_details")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["patient_name"].label_bbox is not None
+
+
+def test_label_words_order_free_with_stems_slips_and_abbreviations():
+    vocab = Vocabulary(["date of birth", "policy number", "measles"])
+    assert vocab.score(tokens("Birth date")) == 1.0
+    assert vocab.score(tokens("Policy No.")) == 1.0  # "No." is "number"
+    assert vocab.score(tokens("Measies")) > 0.8  # an OCR slip
+    assert vocab.score(label_tokens("Date of birth (dd/mm/yy)")) == 1.0
+    assert vocab.score(tokens("Insurance company name")) < 0.82
+
+
+def test_a_name_under_an_emergency_heading_is_the_contacts():
+    rows = [
+        [("Patient details", 40)],
+        [("Name:", 40), ("Ann Lee", 300)],
+        [("Phone:", 40), ("555-123-4567", 300)],
+        [("Next of kin", 40)],
+        [("Name:", 40), ("Bob Lee", 300)],
+        [("Phone:", 40), ("555-765-4321", 300)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["emergency_contact_name"].value == "Bob Lee"
+    assert f["phone"].value == "(555) 123-4567"
+    assert f["emergency_contact_home_phone"].value == "(555) 765-4321"
+
+
+def test_labels_of_no_field_keep_their_values():
+    rows = [
+        [("MRN:", 40), ("4471002", 200), ("Fax:", 500), ("555-000-1111", 600)],
+        [("Consultant:", 40), ("Dr Grey", 260)],
+        [("Name:", 40), ("Ann Lee", 200), ("Email:", 500), ("ann@example.com", 600)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["phone"].value is None  # the fax number is not the patient's phone
+    assert f["policy_number"].value is None
+
+
+def test_value_below_its_label_and_caption_under_its_value():
+    rows = [
+        [("DATE OF BIRTH", 40), ("TELEPHONE", 500)],
+        [("04/05/1980", 40), ("555-222-3333", 500)],
+        [],
+        [("Ann Lee", 40)],
+        [("Full name of patient", 40)],  # a caption printed under its value line
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["birth_date"].value == "1980-04-05"
+    assert f["phone"].value == "(555) 222-3333"
+    assert f["patient_name"].value == "Ann Lee"
+
+
+def test_one_value_goes_to_one_field():
+    # "Date" could be the record date or the birth date: the better label wins each.
+    rows = [[("Date of birth:", 40), ("01/02/1970", 300)], [("Date:", 40), ("03/04/2024", 300)]]
+    f = fields_of(rows, "patient_details")
+    assert f["birth_date"].value == "1970-01-02"
+    assert f["record_date"].value == "2024-03-04"
+
+
+def test_check_box_glyphs_and_bracket_boxes_give_the_answer():
+    rows = [
+        [("Hep B vaccinated?", 40), ("☐ Yes ☒ No", 500)],
+        [("Measles:", 40), ("[ ] Immune [x] Not immune", 500)],
+        [("Insured?", 40), ("☒ Yes ☐ No", 500)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["hepatitis_b_vaccinated"].value is False
+    assert f["measles"].value == "NOT IMMUNE"
+    assert f["has_insurance"].value is True
+
+
+def test_both_answers_printed_and_none_marked_is_no_answer():
+    f = fields_of([[("Hep B vaccinated?", 40), ("Yes No", 500)]], "patient_details")
+    assert f["hepatitis_b_vaccinated"].value is None
+    assert "ambiguous" in f["hepatitis_b_vaccinated"].flags
+
+
+def test_split_name_and_address_boxes_are_put_together():
+    rows = [
+        [("Surname", 40), ("Lee", 300), ("Given names", 500), ("Ann", 760)],
+        [("Street", 40), ("12 Oak Rd", 300)],
+        [("City", 40), ("Leeds", 300), ("Postcode", 500), ("LS1 4AB", 760)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["address"].value == "12 Oak Rd, Leeds, LS1 4AB"
+
+
+def test_a_label_that_prints_its_date_format_decides_day_and_month():
+    rows = [[("Date of birth (dd/mm/yyyy):", 40), ("04/05/1980", 500)]]
+    assert fields_of(rows, "patient_details")["birth_date"].value == "1980-05-04"
+
+
+def test_medicine_table_with_wrapped_cells():
+    rows = [
+        [("Dr. Ada Lane, MD", 300)],
+        [("Patient:", 40), ("Ann Lee", 200)],
+        [("Drug", 40), ("Dose", 300), ("How to take", 500)],
+        [("Amoxicillin", 40), ("500 mg", 300), ("one capsule three", 500)],
+        [("times a day", 500)],
+        [("Cardizem LA", 40), ("120 mg", 300), ("once daily", 500)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [
+        {"name": "Amoxicillin", "strength": "500 mg"},
+        {"name": "Cardizem LA", "strength": "120 mg"},
+    ]
+    assert f["directions"].value == "one capsule three times a day; once daily"
+    assert len(f["medicines"].item_bboxes) == 2
+
+
+def test_numbered_medicines_each_with_its_sig_line():
+    rows = [
+        [("Name: Ann Lee", 40), ("Date: 05/06/2024", 600)],
+        [("1. Tab. Metformin 500 mg", 60)],
+        [("Sig: one tablet twice daily", 100)],
+        [("2) Atorvastatin 20mg", 60)],
+        [("Take one at night", 100)],
+        [],
+        [("Repeat x2", 40)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [
+        {"name": "Metformin", "strength": "500 mg"},
+        {"name": "Atorvastatin", "strength": "20 mg"},
+    ]
+    assert f["directions"].value == "one tablet twice daily; Take one at night"
+    assert f["refills"].value == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [("Refills: 2", 2), ("Refills authorised: 3", 3), ("No. of refills: 0", 0)]
+)
+def test_refill_wordings(text, want):
+    rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)], [(text, 40)]]
+    assert fields_of(rows, "prescription")["refills"].value == want
+
+
+def test_a_row_of_printed_refill_choices_is_no_number():
+    rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)], [("Refills: 0 1 2 3 PRN", 40)]]
+    refills = fields_of(rows, "prescription")["refills"]
+    assert refills.value is None and "ambiguous" in refills.flags
+
+
+def test_vitals_and_lab_values_are_not_medicines():
+    rows = [
+        [("Name: Ann Lee", 40)],
+        [("O2Sat: 87%", 40), ("BP: 120/80", 400)],
+        [("Hemoglobin 13.5 g/dL", 40)],
+        [("Rx", 40)],
+        [("Ramipril 5 mg", 60)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [{"name": "Ramipril", "strength": "5 mg"}]
+
+
+def test_unlabelled_patient_block_under_its_heading_by_type_and_position():
+    rows = [
+        [("Patient Information", 40)],
+        [("Ann Lee", 40)],
+        [("555-123-4567", 40)],
+        [("12 Oak Rd", 40)],
+        [("Leeds LS1 4AB", 40)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["phone"].value == "(555) 123-4567"
+    assert f["address"].value == "12 Oak Rd, Leeds LS1 4AB"
+
+
+def test_letterhead_block_is_the_prescribers():
+    rows = [
+        [("Riverside Clinic", 40), ("Date: 05/06/2024", 600)],
+        [("Dr. Ada Lane, MD", 40)],
+        [("14 Mill St, York", 40)],
+        [("Tel 01904 555 0101", 40)],
+        [],
+        [("Patient: Ann Lee", 40)],
+        [("Rx", 40)],
+        [("Lisinopril 10 mg", 60)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["prescriber_name"].value == "Dr. Ada Lane, MD"
+    assert f["prescriber_address"].value == "14 Mill St, York"
+    assert f["prescriber_phone"].value is not None
+    assert f["patient_name"].value == "Ann Lee"
+
+
+def _type_of(rows):
+    doc = Document(pages=[make_page(rows)])
+    name, conf, _found, _scores = classify(doc, load_specs(), "MDY", 0.5)
+    return name
+
+
+def test_near_miss_documents_are_unknown():
+    lab = [
+        [("LABORATORY REPORT", 40)],
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("DOB:", 40), ("01/02/1970", 300)],
+        [("Hemoglobin 13.5 g/dL", 40)],
+        [("Glucose 5.4 mmol/L", 40)],
+    ]
+    discharge = [
+        [("DISCHARGE SUMMARY", 40)],
+        [("Patient:", 40), ("Ann Lee", 300)],
+        [("O2Sat: 87%", 40)],
+        [("Discharged on Metformin 500 mg", 40)],
+    ]
+    assert _type_of(lab) == "unknown"
+    assert _type_of(discharge) == "unknown"
+
+
+def test_type_comes_from_fields_found_not_a_title():
+    rx = [
+        [("Dr. Ada Lane, MD", 300)],
+        [("Patient: Ann Lee", 40), ("Date: 05/06/2024", 600)],
+        [("Lisinopril 10 mg", 60)],
+        [("Sig: one daily", 60)],
+    ]
+    assert _type_of(rx) == "prescription"
+    blank = [[("Patient Registration Form", 40)], [("Name:", 40)], [("Date of birth:", 40)]]
+    assert _type_of(blank) == "unknown"
+
+
+def test_finder_explains_its_choice_without_values():
+    doc = Document(pages=[make_page([[("Pt. name:", 40), ("Ann Lee", 300)]])])
+    found = Finder(load_specs()["patient_details"]).find(doc)
+    assert "Pt. name" in found["patient_name"].why and "Ann" not in found["patient_name"].why
