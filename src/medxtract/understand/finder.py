@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 LABEL_MIN = 0.82  # a colon-less phrase is a label from this concept score
 PAIR_MIN = 0.45  # a (label, field) pair below this is not a candidate
 HEADING_MIN = 0.85  # a whole phrase is a heading from this section-vocabulary score
+NEUTRAL = frozenset({"medicines", "history"})  # section kinds that scope no person's fields
 POSITION = {"right": 1.0, "below": 0.93, "above": 0.78, "free": 0.72}
 
 
@@ -208,6 +209,8 @@ class Finder:
     def _compat(self, fspec: FieldSpec, section: str | None) -> float:
         if "any" in fspec.sections:
             return 1.0
+        if section in NEUTRAL and section not in fspec.sections:
+            section = None  # an "Rx" or "Medical history" heading says nothing of whose name
         if section is None:
             return 1.0 if "none" in fspec.sections else 0.55
         return 1.0 if section in fspec.sections else 0.0

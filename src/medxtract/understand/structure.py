@@ -268,6 +268,9 @@ def _colon_label_start(phrase: Phrase, i: int, j: int) -> int:
     return i
 
 
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
+
+
 def _valueish(text: str) -> bool:
     """A word that belongs to a value, never to a label: a number, a phone, an amount."""
     return bool(re.search(r"\d", text)) or text[:1] in "(+#$£€@"
@@ -324,8 +327,9 @@ def find_spans(
                 capital_after = j < len(toks) and toks[j].text[:1].isupper()
                 if not gap_after and not capital_after:
                     continue
-                if tokens(toks[j - 1].text) and set(tokens(toks[j - 1].text)) <= STOP:
-                    continue  # a label does not end in "of" or "my" ("Name My Fathers Name")
+                last = tokens(toks[j - 1].text)
+                if last and (set(last) <= STOP or set(last) <= _TITLES):
+                    continue  # a label does not end in "of", "my" or "Dr" ("Prescribed by Dr X")
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
                 need = threshold if gap_after else max(threshold, 0.9)
