@@ -214,10 +214,10 @@ def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list
             item = _medicine_in(p, skip | label_toks, finder.vocab)
             if item is None:
                 continue
-            words = tokens(p.text())
-            if words and words[0] in finder.vocab.sig_starts and not item.known:
-                continue
             numbered = bool(_NUMBERING.match(first.text))
+            words = tokens(p.text())
+            if words and words[0] in finder.vocab.sig_starts and not item.known and not numbered:
+                continue  # "2 tablets 500 mg daily" is a direction, "2) Drug 500 mg" is not
             if item.known or p.box[1] >= rx_top or numbered:
                 items.append(item)
     return items
