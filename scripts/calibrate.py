@@ -77,7 +77,7 @@ def main() -> None:
         by_type["*"].append((feats, ok))
     weights = {}
     for ftype, data in sorted(by_type.items()):
-        if ftype != "*" and len(data) < 60:
+        if ftype != "*" and len(data) < 30:
             continue  # too few to fit alone: the shared model serves this type
         x = np.array([f for f, _ in data])
         y = np.array([float(ok) for _, ok in data])

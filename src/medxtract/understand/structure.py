@@ -147,6 +147,34 @@ def _clean_word(text: str) -> str:
     return text.strip("_|…").strip()
 
 
+# An OCR reading of a drawn box: "[ ]", "{ ]", "[X]", "(J", or "[]" stuck to the option word.
+_OCR_BOX = re.compile(r"^[\[{(]\s*[xX×✓✔vV1lI|]?\s*[\]})J1lI|]?$|^[\[{][\]}1lI|]?$")
+_OCR_BOX_PREFIX = re.compile(r"^[\[{][\]}1lI|xX]?[\]}]?(?=[A-Za-z]{2,})")
+
+
+def _drop_ocr_boxes(toks: list[Tok]) -> list[Tok]:
+    """OCR reads a drawn check box as bracket-like junk and never tells its state: drop it
+    (the page image shows the box and its mark, see marks.py)."""
+    out: list[Tok] = []
+    skip_one = False
+    for t in toks:
+        if t.words[0].source != "ocr" or t.check is not None:
+            out.append(t)
+            continue
+        if skip_one and t.text in ("1", "l", "I", "|", "]", "}", "J", ")"):
+            skip_one = False
+            continue
+        skip_one = False
+        if _OCR_BOX.match(t.text) and re.search(r"[\[\]{}]", t.text):
+            skip_one = t.text in ("[", "{", "(")
+            continue
+        prefix = _OCR_BOX_PREFIX.match(t.text)
+        if prefix:
+            t.text = t.text[prefix.end() :]
+        out.append(t)
+    return out
+
+
 def _merge_bracket_boxes(toks: list[Tok]) -> list[Tok]:
     """"[", "X", "]" read as separate words are one check box; a mark drawn over a ticked
     box ("[X] X Yes") is not an option word."""
@@ -214,7 +242,7 @@ def phrases_of(page: Page) -> list[Phrase]:
                 )
                 continue
             toks.append(tok)
-        toks = _merge_bracket_boxes(toks)
+        toks = _drop_ocr_boxes(_merge_bracket_boxes(toks))
         if not toks:
             continue
         hh = median(t.h for t in toks)
@@ -328,7 +356,7 @@ def find_spans(
                 if not gap_after and not capital_after:
                     continue
                 last = tokens(toks[j - 1].text)
-                if last and (set(last) <= STOP or set(last) <= _TITLES):
+                if j < len(toks) and last and (set(last) <= STOP or set(last) <= _TITLES):
                     continue  # a label does not end in "of", "my" or "Dr" ("Prescribed by Dr X")
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
