@@ -22,7 +22,7 @@ from scipy.optimize import linear_sum_assignment
 from medxtract.document import Document, union_bbox
 from medxtract.understand import medicines as meds
 from medxtract.understand.calibrate import features
-from medxtract.understand.labels import Vocabulary, tokens
+from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
@@ -62,6 +62,11 @@ class Candidate:
     span: LabelSpan | None = None
     why: str = ""
     rival: float = 0.0  # the best other value's score over this one's
+    slot: object = None  # what the assignment gives out once: a label, or a label's column
+
+    def __post_init__(self) -> None:
+        if self.slot is None:
+            self.slot = id(self.span)
 
 
 @dataclass
@@ -135,6 +140,7 @@ class Finder:
         self._tok_page: dict[int, int] = {}
         for page in doc.pages:
             phrases = phrases_of(page)
+            phrases = self._split_at_columns(phrases)
             for p in phrases:
                 p.index = n
                 n += 1
@@ -151,12 +157,50 @@ class Finder:
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
+            model.columns = self._columns(model)
             label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
             model.prescriber_blocks = {
                 model.blocks[p.index] for p in phrases if self._marks_prescriber(p, label_toks)
             }
             models.append(model)
         return models
+
+    def _column_heads(self, phrases: list[Phrase]) -> list[tuple[float, float, str]]:
+        """Headings side by side on one row (x0, y, section): the columns of a grid."""
+        heads = []
+        for p in phrases:
+            kind, score = self._heading(label_tokens(p.text()))
+            if kind and score >= HEADING_MIN:
+                heads.append((p, kind))
+        for p, kind in heads:
+            row = [(q, k) for q, k in heads if same_row(q.box, p.box)]
+            if len(row) >= 2 and len({k for _q, k in row}) >= 2:
+                return sorted((q.box[0], q.box[3], k) for q, k in row)
+        return []
+
+    def _columns(self, model: PageModel) -> list[tuple[float, float, str]]:
+        return self._column_heads(model.phrases)
+
+    def _split_at_columns(self, phrases: list[Phrase]) -> list[Phrase]:
+        """A text line that runs across a grid's columns is cut where each column starts."""
+        columns = self._column_heads(phrases)
+        if len(columns) < 2:
+            return phrases
+        starts = [x0 for x0, _y, _k in columns[1:]]
+        top = columns[0][1]
+        out: list[Phrase] = []
+        for p in phrases:
+            if p.box[1] < top:
+                out.append(p)
+                continue
+            cur: list[Tok] = []
+            for t in p.toks:
+                if cur and any(cur[-1].box[2] < x - 0.2 * p.h <= t.box[0] for x in starts):
+                    out.append(Phrase(cur, 0, p.page, p.word_gap))
+                    cur = []
+                cur.append(t)
+            out.append(Phrase(cur, 0, p.page, p.word_gap))
+        return out
 
     def _marks_prescriber(self, p: Phrase, label_toks: set[int]) -> bool:
         """A doctor's title or a clinic's name, not an address line ("9 Ash Dr")."""
@@ -183,6 +227,8 @@ class Finder:
             low = max(s.box[1] for s in above)
             row = [s for s in above if s.box[1] >= low - 0.6 * h]
             left = [s for s in row if s.box[0] <= box[0] + 3 * h]
+            if not left and len(row) > 1:
+                return None  # the label column of a grid: its values' columns decide
             return max(left or row, key=lambda s: s.box[0]).section
         for prev in range(mi - 1, -1, -1):
             if models[prev].headings:
@@ -258,6 +304,9 @@ class Finder:
                 )
                 own = embedded_section(span.words, self.vocab)
                 right = region_right(model, span, ends)
+                # A row of a grid whose columns are headed by sections ("Patient" | "Emergency
+                # contact"): each cell is a value of its column's section.
+                grid = self._row_cells(model, span, ends) if own is None else []
                 other = self.vocab.other.score(span.words)
                 best_field = 0.0
                 alt = span.all_words
@@ -281,6 +330,8 @@ class Finder:
                         region = _drop_label_note(region)
                         if not region.lines:
                             continue
+                        if grid and region.where == "right":
+                            continue  # a grid row's values are weighed per column below
                         tv = self._typed(name, region, span)
                         if tv.value is None and "invalid" in tv.flags:
                             continue  # not a value of this type: leave it to others
@@ -297,6 +348,8 @@ class Finder:
                         best = Candidate(name, 0.35 * s, s, TypedValue(None, [], 0.0), None, span,
                                          f"label '{span.text}' blank")
                     cands.append(best)
+                for name, concept in self.concepts.items() if grid else ():
+                    cands += self._grid_cells(name, concept, span, grid, models, mi)
                 if other > max(best_field, 0.0) and other >= 0.9:
                     # A label of no field: its value is nobody's.
                     region = right if right.lines else region_below(model, span, starts, 1)
@@ -304,6 +357,50 @@ class Finder:
                         claimed.update(region.key())
             cands += self._composites(models, mi, starts, ends)
         return cands, claimed
+
+    def _row_cells(
+        self, model: PageModel, span: LabelSpan, ends: dict[int, list[int]]
+    ) -> list[tuple[Phrase, str]]:
+        """The cells along a label's row that sit under column headings of different
+        sections; empty unless the label heads a row of such a grid."""
+        columns = model.columns
+        if len(columns) < 2 or span.start != 0 or span.box[1] < columns[0][1]:
+            return []
+        h = span.phrase.h
+        cells = []
+        for q in model.phrases:
+            if q is span.phrase or not same_row(q.box, span.box) or q.box[0] < span.box[2]:
+                continue
+            if q.index in ends and min(ends[q.index]) == 0:
+                continue  # another label
+            under = [sec for x0, _y, sec in columns if x0 <= q.box[0] + 3 * h]
+            if under:
+                cells.append((q, under[-1]))
+        return cells if len({sec for _q, sec in cells}) >= 2 or (
+            cells and cells[0][1] != self.section_of([model], 0, span.box)) else []
+
+    def _grid_cells(
+        self, name: str, concept: Vocabulary, span: LabelSpan, cells: list[tuple[Phrase, str]],
+        models: list[PageModel], mi: int,
+    ) -> list[Candidate]:
+        fspec = self.fields[name]
+        s = concept.score(span.words, self.explained[name])
+        out = []
+        for q, section in cells:
+            sc = s * self._compat(fspec, section)
+            if sc < PAIR_MIN:
+                continue
+            model = models[mi]
+            starts = {x.phrase.index for x in model.labels if x.start == 0}
+            region = continued(model, Region([q.toks], "right"), starts, fspec.max_lines,
+                               q.box[0] - 1)
+            tv = self._typed(name, region, span)
+            if tv.value is None and "invalid" in tv.flags:
+                continue
+            out.append(Candidate(name, sc * tv.plausibility, sc, tv, region, span,
+                                 f"label '{span.text}' in the {section} column",
+                                 slot=(id(span), q.index)))
+        return out
 
     def _composites(
         self, models: list[PageModel], mi: int, starts: set[int], ends: dict[int, list[int]]
@@ -369,7 +466,7 @@ class Finder:
 
     def assign(self, cands: list[Candidate]) -> dict[str, Candidate]:
         names = sorted({c.field for c in cands})
-        spans = sorted({id(c.span) for c in cands})
+        spans = sorted({c.slot for c in cands}, key=str)
         if not names or not spans:
             return {}
         fi = {n: i for i, n in enumerate(names)}
@@ -377,7 +474,7 @@ class Finder:
         score = np.zeros((len(names), len(spans)))
         table: dict[tuple[int, int], Candidate] = {}
         for c in cands:
-            i, j = fi[c.field], si[id(c.span)]
+            i, j = fi[c.field], si[c.slot]
             if c.score > score[i, j]:
                 score[i, j] = c.score
                 table[(i, j)] = c

@@ -31,7 +31,7 @@ SOFT = frozenset(
     [
         "do", "does", "did", "have", "has", "had", "ever", "been", "received", "taken",
         "currently", "current", "known", "no", "number", "details", "information", "info",
-        "against", "form", "section", "part", "sheet",
+        "against", "form", "section", "part", "sheet", "status",
     ]
 )
 _WORD = re.compile(r"[a-z0-9#]+")

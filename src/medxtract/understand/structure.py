@@ -115,6 +115,7 @@ class PageModel:
     headings: list[LabelSpan] = field(default_factory=list)
     blocks: dict[int, int] = field(default_factory=dict)  # phrase index -> block id
     prescriber_blocks: set[int] = field(default_factory=set)
+    columns: list[tuple[float, float, str]] = field(default_factory=list)  # grid column heads
 
     @property
     def line_h(self) -> float:
@@ -394,7 +395,8 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
     last_x = (toks[-1].box[2] if toks else span.box[2])
     for q in row:
         gap = q.box[0] - last_x
-        if gap > (25 if not toks else 5) * p.h:
+        first_limit = max(25 * p.h, 0.35 * model.page.width)
+        if gap > (first_limit if not toks else 5 * p.h):
             break
         starts = span_ends.get(q.index, [])
         cut = min(starts) if starts else len(q.toks)
