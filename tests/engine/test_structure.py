@@ -258,3 +258,42 @@ def test_finder_explains_its_choice_without_values():
     doc = Document(pages=[make_page([[("Pt. name:", 40), ("Ann Lee", 300)]])])
     found = Finder(load_specs()["patient_details"]).find(doc)
     assert "Pt. name" in found["patient_name"].why and "Ann" not in found["patient_name"].why
+
+
+def test_side_by_side_prescriber_and_patient_blocks_with_the_same_labels():
+    # An e-prescription printout: two blocks, each with Name/Address/Phone.
+    rows = [
+        [("ELECTRONIC PRESCRIPTION", 40)],
+        [("Prescriber", 40), ("Patient", 520)],
+        [("Name: Dr. Jane Roe, MD", 40), ("Name: John Doe", 520)],
+        [("Address: 1 Main St, Springfield", 40), ("Address: 5 Oak Ave, Shelbyville", 520)],
+        [("Phone: (555) 111-2222", 40), ("DOB: 01/02/1960", 520)],
+        [("Date written: 03/04/2024", 40)],
+        [("Medication: Lisinopril 10 mg tablet", 40)],
+        [("Sig: Take one tablet by mouth daily", 40)],
+        [("Quantity: 30", 40), ("Refills: 2", 520)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["prescriber_name"].value == "Dr. Jane Roe, MD"
+    assert f["prescriber_address"].value == "1 Main St, Springfield"
+    assert f["prescriber_phone"].value == "(555) 111-2222"
+    assert f["patient_name"].value == "John Doe"
+    assert f["patient_address"].value == "5 Oak Ave, Shelbyville"
+    assert f["date"].value == "2024-03-04"
+    assert f["medicines"].value == [{"name": "Lisinopril", "strength": "10 mg"}]
+    assert f["directions"].value == "Take one tablet by mouth daily"
+    assert f["refills"].value == 2
+
+
+def test_captions_under_their_value_lines_in_two_columns():
+    rows = [
+        [("Ann Lee", 40), ("04/05/1980", 520)],
+        [("Patient name", 40), ("Date of birth", 520)],
+        [("12 Oak Rd, Leeds", 40), ("0113 496 0000", 520)],
+        [("Home address", 40), ("Telephone", 520)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["birth_date"].value == "1980-04-05"
+    assert f["address"].value == "12 Oak Rd, Leeds"
+    assert f["phone"].value is not None and "4960000" in f["phone"].value.replace(" ", "")

@@ -297,6 +297,13 @@ class Finder:
             ends: dict[int, list[int]] = {}
             for s in model.labels:
                 ends.setdefault(s.phrase.index, []).append(s.start)
+            # Lines printed just over a colon-less caption are its values ("Ann Lee" over
+            # "Patient name"); another caption's "below" should not take them.
+            over_captions = {
+                id(x): {q.index for q in self._above_phrases(model, x, starts)}
+                for x in model.labels
+                if not x.colon and x.kind != "heading" and x.end == len(x.phrase.toks)
+            }
             for span in model.labels:
                 claimed.update(id(t) for t in span.phrase.toks[span.start : span.end])
                 heading_section = self.block_section(model, span.phrase) or self.section_of(
@@ -323,7 +330,7 @@ class Finder:
                     if span.kind != "heading" or not right.lines:
                         below = region_below(model, span, starts, fspec.max_lines)
                         regions.append(below)
-                        if not right.lines and not below.lines and not span.colon:
+                        if not right.lines and not span.colon:
                             regions.append(region_above(model, span, starts))
                     best: Candidate | None = None
                     for region in regions:
@@ -336,6 +343,11 @@ class Finder:
                         if tv.value is None and "invalid" in tv.flags:
                             continue  # not a value of this type: leave it to others
                         sc = s * POSITION[region.where] * tv.plausibility
+                        if region.where == "below" and any(
+                            ids & {q.index for q in model.phrases if q.toks[0] is region.toks[0]}
+                            for key, ids in over_captions.items() if key != id(span)
+                        ):
+                            sc *= 0.5  # that line is another caption's value
                         if region.where == "right":
                             # A value far along the row may be the next column's.
                             gap = region.box[0] - span.box[2]
@@ -357,6 +369,13 @@ class Finder:
                         claimed.update(region.key())
             cands += self._composites(models, mi, starts, ends)
         return cands, claimed
+
+    def _above_phrases(self, model: PageModel, span: LabelSpan, starts: set[int]) -> list:
+        region = region_above(model, span, starts)
+        if not region.lines:
+            return []
+        first = region.lines[0][0]
+        return [q for q in model.phrases if q.toks and q.toks[0] is first]
 
     def _row_cells(
         self, model: PageModel, span: LabelSpan, ends: dict[int, list[int]]

@@ -206,15 +206,23 @@ def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list
     for model in models:
         rx_top = _rx_context(model, finder)
         label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
+        cols = finder.vocab.columns["medicine"]
+        med_labels = {
+            id(t) for s in model.labels if cols.score(s.words) >= 0.9
+            for t in s.phrase.toks[s.start : s.end]
+        }
         for p in sorted(model.phrases, key=lambda p: (p.box[1], p.box[0])):
             first = p.toks[0]
-            # A label's value (vitals, "Weight: 70 kg") is not a medicine.
-            if id(first) in label_toks and not _NUMBERING.match(first.text):
+            # A label's value (vitals, "Weight: 70 kg") is not a medicine, unless the label
+            # says it is ("Medication: Lisinopril 10 mg").
+            if id(first) in label_toks and id(first) not in med_labels and not _NUMBERING.match(
+                first.text
+            ):
                 continue
             item = _medicine_in(p, skip | label_toks, finder.vocab)
             if item is None:
                 continue
-            numbered = bool(_NUMBERING.match(first.text))
+            numbered = bool(_NUMBERING.match(first.text)) or id(first) in med_labels
             words = tokens(p.text())
             if words and words[0] in finder.vocab.sig_starts and not item.known and not numbered:
                 continue  # "2 tablets 500 mg daily" is a direction, "2) Drug 500 mg" is not

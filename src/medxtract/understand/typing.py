@@ -20,6 +20,11 @@ _TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "md", "m.d", "do", "np", "mb
 _PLACE_WORDS = {"street", "st", "road", "rd", "ave", "avenue", "lane", "ln", "blvd", "city",
                 "drive", "court", "ct", "way", "place", "pl", "suite", "apt", "box", "po",
                 "states", "kingdom", "county", "highway", "hwy", "floor", "building"}  # fmt: skip
+# Words of a form's titles and headings: "ELECTRONIC PRESCRIPTION" is nobody's name.
+_TITLE_WORDS = {"prescription", "form", "record", "registration", "information", "details",
+                "report", "summary", "certificate", "electronic", "patient", "medical", "history",
+                "insurance", "emergency", "contact", "intake", "signature", "date", "page",
+                "immunization", "immunisation", "allergies", "medications"}  # fmt: skip
 _ORG_WORDS = {"company", "insurance", "inc", "ltd", "llc", "hospital", "clinic", "centre",
               "center", "pharmacy", "group", "health", "medical", "services", "corporation",
               "assurance", "mutual", "plc", "trust"}  # fmt: skip
@@ -63,6 +68,8 @@ def name_plausibility(text: str) -> float:
         score *= 0.4
     if lowered & _ORG_WORDS:
         score *= 0.5
+    if lowered & _TITLE_WORDS:
+        score *= 0.3
     capitals = sum(w[:1].isupper() for w in words) / len(words)
     if capitals < 0.5:
         score *= 0.6
