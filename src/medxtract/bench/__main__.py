@@ -114,7 +114,8 @@ def run_ours(docs: list[tuple[Path, dict]], engine: str = "auto") -> dict[str, A
     medxtract.extract(docs[0][0], settings=settings)  # warm-up (loads models), not timed
     stages = dict.fromkeys(STAGES, 0.0)
     cascade = dict.fromkeys(("lines", "reread", "replaced", "recovered", "whole_page"), 0)
-    predictions, pages, ocr_pages, errors = [], 0, 0, []
+    predictions: list[tuple[str, dict[str, Any]]] = []
+    pages, ocr_pages, errors = 0, 0, []
     cpu0, t0 = _cpu_self(), time.perf_counter()
     for path, _truth in docs:
         try:

@@ -219,8 +219,8 @@ def submit(
         with ThreadPoolExecutor(max(1, parallel)) as pool:
             for path, body, err in pool.map(upload, files):
                 progress.advance(up)
-                if err:
-                    failures.append((path, err))
+                if err or body is None:
+                    failures.append((path, err or "empty answer"))
                 else:
                     jobs[body["job_id"]] = (path, body["document_id"])
         done_task = progress.add_task("extracting", total=len(jobs))

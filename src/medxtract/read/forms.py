@@ -70,12 +70,12 @@ def _annot_words(formenv, annot, pw: float, ph: float) -> list[Word]:
     if kind not in _TEXT_KINDS:
         return []  # push buttons, signatures
     text = _wide(pdfium_c.FPDFAnnot_GetFormFieldValue, formenv, annot)
-    size = ctypes.c_float(0.0)
-    if not pdfium_c.FPDFAnnot_GetFontSize(formenv, annot, size):
-        size.value = 0.0
+    font_size = ctypes.c_float(0.0)
+    if not pdfium_c.FPDFAnnot_GetFontSize(formenv, annot, font_size):
+        font_size.value = 0.0
     flags = pdfium_c.FPDFAnnot_GetFormFieldFlags(formenv, annot)
     multiline = bool(flags & pdfium_c.FPDF_FORMFLAG_TEXT_MULTILINE)
-    return _text_words(text, box, size.value, multiline, pw, ph)
+    return _text_words(text, box, font_size.value, multiline, pw, ph)
 
 
 def _text_words(text: str, box, size: float, top_aligned: bool, pw: float, ph: float):

@@ -101,7 +101,7 @@ class SourceDocument:
             # PIL refuses a 0x0 PNG with a vague message; read the header ourselves.
             self._check_pixels(int.from_bytes(self._data[16:20]), int.from_bytes(self._data[20:24]))
         try:
-            img = Image.open(io.BytesIO(self._data))
+            img: Image.Image = Image.open(io.BytesIO(self._data))
             self._check_pixels(img.width, img.height)
             img = _draft_for_ocr(img)  # a phone's 12 Mpx JPEG need not be decoded in full
             self._frames = [ImageOps.exif_transpose(f.copy()) for f in ImageSequence.Iterator(img)]
@@ -122,11 +122,11 @@ class SourceDocument:
     def load_page(self, index: int) -> RawPage:
         if self._pdf is None:
             return RawPage(number=index + 1, image=_grey(self._frames[index]))
-        return self._load_pdf_page(index)
+        return self._load_pdf_page(self._pdf, index)
 
-    def _load_pdf_page(self, index: int) -> RawPage:
+    def _load_pdf_page(self, pdf: pdfium.PdfDocument, index: int) -> RawPage:
         try:
-            page = self._pdf[index]
+            page = pdf[index]
         except pdfium.PdfiumError as exc:
             raise CorruptInputError(f"page {index + 1} cannot be read ({exc})") from exc
         pw, ph = page.get_size()
@@ -134,7 +134,7 @@ class SourceDocument:
             raise CorruptInputError(f"page {index + 1} has no size")
         images = [o for o in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)]
         cover = max((_area(o.get_bounds(), pw, ph) for o in images), default=0.0)
-        filled = form_words(self._pdf, page, pw, ph)
+        filled = form_words(pdf, page, pw, ph)
         lines = group_lines(_under_values(_text_layer_words(page, pw, ph), filled) + filled)
         n_chars = sum(len(line.text) for line in lines)
         if n_chars >= MIN_TEXT_CHARS and cover < IMAGE_COVER:

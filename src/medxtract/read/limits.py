@@ -21,7 +21,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from medxtract.errors import (
     CorruptInputError,
@@ -122,6 +122,7 @@ def check_pdf(data: bytes, settings: Any) -> None:
     """
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PyPdfError
+    from pypdf.generic import DictionaryObject
 
     try:
         with warnings.catch_warnings():
@@ -129,7 +130,11 @@ def check_pdf(data: bytes, settings: Any) -> None:
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
                 return  # pdfium's open says so, with our encrypted_input code
-            pages = _pages(reader.trailer["/Root"].get_object().get("/Pages"), settings.max_pages)
+            root = reader.trailer["/Root"].get_object()
+            if not isinstance(root, DictionaryObject):
+                log.debug("pre-decode PDF check skipped: no document catalogue")
+                return
+            pages = _pages(root.get("/Pages"), settings.max_pages)
             scale = settings.dpi / 72
             for number, page in enumerate(pages, start=1):
                 _check_page(page, number, scale, settings)
@@ -288,7 +293,7 @@ def _watch_rss(limit: int, poll_s: float) -> None:
 _exceed_hook: Callable[[], None] | None = None
 
 
-def exit_for_memory() -> None:
+def exit_for_memory() -> NoReturn:
     """End this worker after the data limit was hit (C libraries may be left half-way);
     the pool reports MEMORY_EXIT as `resource_limit` and starts a fresh worker."""
     hook = _exceed_hook

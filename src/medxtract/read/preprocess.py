@@ -45,7 +45,7 @@ def is_bilevel(image: np.ndarray) -> bool:
     """A fax or a 1-bit scan: nearly every pixel pure black or pure white."""
     small = image[::4, ::4]
     extreme = np.count_nonzero((small < 16) | (small > 239))
-    return extreme > 0.995 * small.size
+    return bool(extreme > 0.995 * small.size)
 
 
 def pinholes(ink: np.ndarray) -> float:
@@ -62,7 +62,7 @@ def repair_bilevel(
     """A 1-bit page made grey for OCR: smooth edges and, on a fax with dropouts, small
     gaps in strokes closed so Tesseract sees whole letters. A crisp page is not closed:
     closing joins an i's dot to its stem ("Morrls")."""
-    ink = (image < 128).astype(np.uint8)
+    ink: np.ndarray = (image < 128).astype(np.uint8)
     if close and pinholes(ink) > FAX_PINHOLES:
         ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((close, close), np.uint8))
     ink *= 255
@@ -103,8 +103,9 @@ def find_page(image: np.ndarray) -> np.ndarray | None:
 
 def _order_corners(pts: np.ndarray) -> np.ndarray:
     by_sum, by_diff = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
-    return np.float32(
-        [pts[by_sum.argmin()], pts[by_diff.argmin()], pts[by_sum.argmax()], pts[by_diff.argmax()]]
+    return np.array(
+        [pts[by_sum.argmin()], pts[by_diff.argmin()], pts[by_sum.argmax()], pts[by_diff.argmax()]],
+        np.float32,
     )
 
 
@@ -125,8 +126,8 @@ def crop_page(image: np.ndarray, corners: np.ndarray, target: int = TARGET_LONG_
     """The sheet inside `corners` warped flat (keystone and tilt removed), scaled so its
     long side is about `target`, in one resampling."""
     tl, tr, br, bl = corners
-    w = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
-    h = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    w = np.maximum(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    h = np.maximum(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
     scale = min(target / max(w, h), 2.0)
     # Cut a sliver inside the found edge: a line of table left along it confuses Tesseract.
     centre = corners.mean(axis=0)
@@ -135,7 +136,7 @@ def crop_page(image: np.ndarray, corners: np.ndarray, target: int = TARGET_LONG_
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         corners, w, h, scale = corners * scale, w * scale, h * scale, 1.0
     out_w, out_h = max(round(w * scale), 1), max(round(h * scale), 1)
-    dst = np.float32([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]])
+    dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
     m = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
     return cv2.warpPerspective(
         image, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
@@ -153,7 +154,8 @@ def flatten_illumination(image: np.ndarray) -> np.ndarray:
     flat = cv2.divide(image, background, scale=255)
     if flat.min() == flat.max():
         return np.full_like(image, 255)  # an empty page stays white, not stretched black
-    return cv2.normalize(flat, None, 0, 255, cv2.NORM_MINMAX)
+    # opencv's stubs omit that dst may be None (a new array), as its docs allow
+    return cv2.normalize(flat, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]
 
 
 def _points(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:

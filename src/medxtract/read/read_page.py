@@ -10,6 +10,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from medxtract.errors import OcrTimeoutError
 from medxtract.read import cascade, preprocess
 from medxtract.read.engines import OcrEngine, get_engine
 from medxtract.read.ingest import RawPage, group_lines
+
+if TYPE_CHECKING:
+    from medxtract.read.engines.tesseract import TesseractEngine
 
 # Below this mean word confidence a page may be upside down: read it turned too.
 ORIENTATION_RETRY_CONF = 0.6
@@ -47,8 +51,11 @@ class PageWork:
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
-    def engine(self) -> OcrEngine:
-        return get_engine(self.settings.ocr_lang)
+    def engine(self) -> TesseractEngine:
+        # Tesseract itself, not any OcrEngine: only it tells a page's orientation (OSD).
+        from medxtract.read.engines.tesseract import TesseractEngine
+
+        return TesseractEngine.shared(self.settings.ocr_lang)
 
     @property
     def may_turn(self) -> bool:
@@ -62,7 +69,7 @@ Stage = Callable[[PageWork], PageWork]
 def clean_image(work: PageWork) -> PageWork:
     if work.raw.image is None:
         return work
-    image = _flat_page(work.raw)
+    image = _flat_page(work.raw.image, work.raw.source)
     # A mixed page is deskewed like any scan, though never turned: Tesseract's words on a
     # tilted page sit at drifting heights, and regrouping them into lines would split a
     # label across lines. merge_text_layer moves the text-layer words by the same rotation.
@@ -113,6 +120,8 @@ def ocr(work: PageWork) -> PageWork:
 
 def _orient(work: PageWork) -> bool:
     """Turn the image when Tesseract's OSD is sure it is upside down; True if turned."""
+    if work.image is None:
+        return False
     degrees, conf = work.engine.orientation(work.image)
     if degrees == 180 and conf >= OSD_SURE:
         work.image = preprocess.turn(work.image, 180)
@@ -123,6 +132,9 @@ def _orient(work: PageWork) -> bool:
 
 def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
     """Weak lines re-read by RapidOCR's recognizer; the whole page only when unusable."""
+    image = work.image
+    if image is None:  # ocr() cascades only a page it has read
+        return lines
     start = time.perf_counter()
     rapid = _engine("rapidocr", work.settings)
     timeout = work.settings.ocr_timeout_s
@@ -130,8 +142,8 @@ def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
         try:
             whole = [
                 Line(words=ws)
-                for line in rapid.recognize(work.image, timeout)
-                if (ws := [w for w in line.words if _is_text(w, work.image.shape[0])])
+                for line in rapid.recognize(image, timeout)
+                if (ws := [w for w in line.words if _is_text(w, image.shape[0])])
             ]
         except OcrTimeoutError:
             whole = []
@@ -140,8 +152,8 @@ def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
             work.timings["cascade"] = (time.perf_counter() - start) * 1000
             work.stats.lines, work.stats.replaced = len(lines), len(whole)
             return whole
-    lines, stats = cascade.refine_lines(work.image, lines, rapid, timeout)
-    found = cascade.recover_missed(work.image, lines, rapid, timeout)
+    lines, stats = cascade.refine_lines(image, lines, rapid, timeout)
+    found = cascade.recover_missed(image, lines, rapid, timeout)
     lines += found
     stats.recovered = len(found)
     stats.whole_page = work.stats.whole_page
@@ -225,10 +237,10 @@ def read_page(raw: RawPage, settings: Settings) -> Page:
         number=raw.number,
         width=w,
         height=h,
-        source=raw.source,  # type: ignore[arg-type]
+        source=raw.source,
         rotation=work.rotation,
         skew=work.skew,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         error=error,
         lines=group_lines(work.words),
         timings=work.timings,
@@ -241,22 +253,19 @@ def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np
     """The image exactly as OCR saw it, for drawing boxes on (the review UI)."""
     if raw.image is None:
         return None
-    image = _flat_page(raw)
+    image = _flat_page(raw.image, raw.source)
     if raw.source != "mixed":
         image = preprocess.turn(image, rotation)
     return preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
 
 
-def _flat_page(raw: RawPage) -> np.ndarray:
+def _flat_page(raw: np.ndarray, source: str) -> np.ndarray:
     """The page at OCR scale with even light; a photographed sheet is cut off its background
     and its keystone undone (a mixed page keeps its geometry, to match its text layer)."""
-    if raw.source != "mixed" and preprocess.is_bilevel(raw.image):
-        return preprocess.repair_bilevel(preprocess.rescale(raw.image))
-    corners = None if raw.source == "mixed" else preprocess.find_page(raw.image)
-    if corners is None:
-        image = preprocess.rescale(raw.image)
-    else:
-        image = preprocess.crop_page(raw.image, corners)
+    if source != "mixed" and preprocess.is_bilevel(raw):
+        return preprocess.repair_bilevel(preprocess.rescale(raw))
+    corners = None if source == "mixed" else preprocess.find_page(raw)
+    image = preprocess.rescale(raw) if corners is None else preprocess.crop_page(raw, corners)
     return preprocess.flatten_illumination(image)
 
 

@@ -6,8 +6,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +19,12 @@ _lock = threading.Lock()
 def utcnow() -> datetime:
     """Naive UTC (every backend stores it the same way)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. Session.execute is typed as returning a plain
+    Result, but for DML it is a CursorResult, which carries the count."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _sqlite_setup(engine: Engine) -> None:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 DocumentStatus = Literal["processing", "pending_review", "approved", "rejected", "failed"]
+
+
+@overload
+def as_utc(dt: datetime) -> datetime: ...
+
+
+@overload
+def as_utc(dt: None) -> None: ...
 
 
 def as_utc(dt: datetime | None) -> datetime | None:

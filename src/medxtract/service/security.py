@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from medxtract.service.db import utcnow
+from medxtract.service.db import rowcount, utcnow
 from medxtract.service.models import ApiKey, Reviewer, ReviewerSession
 
 _hasher = PasswordHasher()
@@ -66,7 +66,7 @@ def revoke_key(session: Session, name: str) -> int:
         update(ApiKey).where(ApiKey.name == name, ApiKey.revoked.is_(False))
         .values(revoked=True).execution_options(synchronize_session=False)
     )
-    return res.rowcount or 0
+    return rowcount(res)
 
 
 def create_reviewer(session: Session, username: str, password: str) -> Reviewer:

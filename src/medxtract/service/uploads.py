@@ -139,10 +139,10 @@ def accept(
         dispatcher.submit(job_id, pages)
     except Exception:  # noqa: BLE001 - broker down: say so, don't leave a job nobody runs
         log.exception("job %s: could not be queued", job_id)
-        job = session.get(Job, job_id)
+        # job and doc are still this session's (committed, not expired) rows
         job.status, job.error_code = FAILED, "queue_unavailable"
         job.error = "The job queue is not reachable; upload again later."
-        session.get(Document, doc_id).status = FAILED
+        doc.status = FAILED
         session.commit()
         raise ApiProblem(503, "queue_unavailable", "The job queue is not reachable.") from None
     if wait and pages <= settings.wait_max_pages:

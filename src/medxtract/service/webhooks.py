@@ -198,7 +198,7 @@ class Outbox:
     def pass_once(self) -> int:
         from sqlalchemy import select, update
 
-        from medxtract.service.db import session_scope, utcnow
+        from medxtract.service.db import rowcount, session_scope, utcnow
         from medxtract.service.models import DONE, FAILED, Job
 
         sent = 0
@@ -211,12 +211,12 @@ class Outbox:
             ).all()
         for job_id, doc_id, status, error, url in rows:
             with session_scope(self.settings.database_url) as s:
-                took = s.execute(
+                took = rowcount(s.execute(
                     update(Job).where(Job.id == job_id, Job.callback_claimed_at.is_(None))
                     .values(callback_claimed_at=utcnow())
                     .execution_options(synchronize_session=False)
-                ).rowcount
-            if took and not self._stop.is_set():
+                ))
+            if took and url and not self._stop.is_set():  # url: the query skips None
                 event = {"job_id": job_id, "document_id": doc_id, "status": status,
                          "error": error}
                 self._pool.submit(deliver, url, payload(event), self.settings)

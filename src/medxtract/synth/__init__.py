@@ -167,6 +167,7 @@ def _render(
     if variant == "clean":
         return pdf_bytes, truth
     nrng = np.random.default_rng(rng.getrandbits(64))
+    dpi: float
     if variant in ("scan", "handwriting", "curl"):
         dpi = rng.choice((200, 240, 300))
         pages = writer.rasterise(pdf_bytes, dpi)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Set
 from functools import cache
 from pathlib import Path
 
@@ -208,7 +209,7 @@ _STRENGTHS = [
 _STRENGTH_WEIGHTS = [10, 2, 1, 2, 1.5, 1, 1, 1]
 
 
-def medicine(rng: random.Random, exclude: set[str] = frozenset()) -> dict[str, str]:
+def medicine(rng: random.Random, exclude: Set[str] = frozenset()) -> dict[str, str]:
     """{name, strength, form}: a lexicon drug (most) or an unlisted one."""
     while True:
         name = rng.choice(UNLISTED) if rng.random() < 0.2 else rng.choice(drug_names())

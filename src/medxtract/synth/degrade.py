@@ -26,7 +26,7 @@ def scan_with_transform(
     lies in the scan, so text placed by page position can follow the skewed paper."""
     paper = rng.uniform(232, 250)
     ink = rng.uniform(10, 35)
-    img = ink + gray.astype(np.float32) * ((paper - ink) / 255.0)
+    img: np.ndarray = ink + gray.astype(np.float32) * ((paper - ink) / 255.0)
     h, w = img.shape
     angle = _sign(rng) * rng.uniform(0.5, 2.5)
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -58,16 +58,16 @@ def photo(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     # A table or desk: grey to brown, never a saturated colour.
     g_ratio = rng.uniform(0.82, 1.0)
     bg = rng.uniform(60, 150) * np.array([1.0, g_ratio, g_ratio * rng.uniform(0.75, 1.0)])
-    big = np.empty((h + 2 * pad, w + 2 * pad, 3), np.float32)
+    big: np.ndarray = np.empty((h + 2 * pad, w + 2 * pad, 3), np.float32)
     big[:] = bg.astype(np.float32)
     big[pad : pad + h, pad : pad + w] = img
     H, W = big.shape[:2]
-    src = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
-    jitter = rng.uniform(-0.025, 0.025, (4, 2)) * np.float32([w, h])
+    src = np.array([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]], np.float32)
+    jitter = rng.uniform(-0.025, 0.025, (4, 2)) * np.array([w, h], np.float32)
     angle = np.deg2rad(_sign(rng) * rng.uniform(0.3, 4.0))
     c, s = np.cos(angle), np.sin(angle)
-    centre = np.float32([W / 2, H / 2])
-    dst = (src - centre) @ np.float32([[c, s], [-s, c]]) + centre + jitter
+    centre = np.array([W / 2, H / 2], np.float32)
+    dst = (src - centre) @ np.array([[c, s], [-s, c]], np.float32) + centre + jitter
     m = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
     big = cv2.warpPerspective(
         big,
@@ -96,7 +96,7 @@ def _illumination(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     field = 1.0 - rng.uniform(0.1, 0.3) * ramp
     if rng.random() < 0.6:
         # A blurred ellipse like a hand or phone shadow falling on part of the page.
-        small = np.ones((h // 8 + 1, w // 8 + 1), np.float32)
+        small: np.ndarray = np.ones((h // 8 + 1, w // 8 + 1), np.float32)
         cx, cy = rng.uniform(0, small.shape[1]), rng.uniform(small.shape[0] * 0.3, small.shape[0])
         sh, sw = small.shape
         axes = (int(sw * rng.uniform(0.2, 0.5)), int(sh * rng.uniform(0.2, 0.45)))
@@ -119,7 +119,7 @@ def fax(gray: np.ndarray, rng: np.random.Generator, header: str) -> np.ndarray:
     """A received fax: 1-bit at ~200 dpi, a transmit header line printed along the top,
     broken strokes, a few streaks and speckles. Returns a 0/255 uint8 array."""
     h, w = gray.shape
-    img = gray.astype(np.float32)
+    img: np.ndarray = gray.astype(np.float32)
     angle = _sign(rng) * rng.uniform(0.2, 1.2)
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     img = cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=255.0)

@@ -52,14 +52,16 @@ def make_celery(settings: ServiceSettings) -> Celery:
         max_retries=settings.job_max_retries,
     )
     def run_job_task(self, job_id: str) -> str:
-        from medxtract.service.jobs.runner import TransientJobError, _finish_failed, run_job
+        from medxtract.service.jobs.runner import (
+            TransientJobError,
+            _finish_failed,
+            run_job,
+            worker_token,
+        )
 
         s = _settings()
-        token = None
+        token = worker_token()
         try:
-            from medxtract.service.jobs.runner import worker_token
-
-            token = worker_token()
             out = run_job(s, job_id, token=token)
         except TransientJobError as exc:
             # Transient (database, network): back off and try again.
@@ -67,8 +69,8 @@ def make_celery(settings: ServiceSettings) -> Celery:
         except SoftTimeLimitExceeded:
             from medxtract.read.limits import time_error
 
-            exc = time_error(float((self.request.timelimit or (0, 0))[1] or 0))
-            _finish_failed(s, job_id, token, exc.code, exc.message)
+            err = time_error(float((self.request.timelimit or (0, 0))[1] or 0))
+            _finish_failed(s, job_id, token, err.code, err.message)
             return "failed"
         if out.status == "busy":
             # Another worker holds a live lease (or a dead one's lease has not run out yet).

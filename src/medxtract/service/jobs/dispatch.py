@@ -72,7 +72,7 @@ class LocalDispatcher:
         token = worker_token()
         fut = self._pool.schedule(_local_run, (self._data, job_id, token),
                                   job_time_limit(self.settings, pages))
-        fut.add_done_callback(lambda f, j=job_id: self._done(f, j, pages, token))
+        fut.add_done_callback(lambda f: self._done(f, job_id, pages, token))
 
     def _done(self, fut: Future, job_id: str, pages: int, token: str) -> None:
         from medxtract.errors import ResourceLimitError

@@ -27,7 +27,7 @@ from medxtract.errors import MedxtractError
 from medxtract.read import limits
 from medxtract.service import engine as mx_engine
 from medxtract.service import metrics
-from medxtract.service.db import session_scope, utcnow
+from medxtract.service.db import rowcount, session_scope, utcnow
 from medxtract.service.models import (
     DONE,
     FAILED,
@@ -92,7 +92,7 @@ def claim(settings: ServiceSettings, job_id: str, token: str) -> Outcome:
             )
             .execution_options(synchronize_session=False)
         )
-        if res.rowcount == 1:
+        if rowcount(res) == 1:
             return Outcome("claimed")
         left = (job.lease_until - now).total_seconds() if job.lease_until else 1.0
         return Outcome("busy", retry_in=max(1.0, left + 0.5))
@@ -140,7 +140,7 @@ class _Heartbeat(threading.Thread):
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            if res.rowcount == 0:
+            if rowcount(res) == 0:
                 self.lost = True
 
 
@@ -158,7 +158,11 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
 
     storage = Storage(settings.storage_dir)
     with session_scope(settings.database_url) as s:
-        doc = s.get(Document, s.get(Job, job_id).document_id)
+        job = s.get(Job, job_id)
+        doc = s.get(Document, job.document_id) if job is not None else None
+        if doc is None:  # deleted between the claim and now: nothing left to run
+            log.info("job %s: not run (missing)", job_id)
+            return Outcome("missing")
         doc_id, path = doc.id, doc.storage_path
         requested, pages_hint = doc.requested_type, doc.pages or 1
     log.info("job %s: running for document %s (%d pages)", job_id, doc_id, pages_hint)
@@ -168,9 +172,11 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
     t0 = time.perf_counter()
     # Should the memory watchdog end this process, the job fails (once) instead of being
     # retried by the next worker until it has killed them all.
-    limits.set_exceed_hook(lambda: _finish_failed(
-        settings, job_id, token, "resource_limit", limits.memory_error(settings.max_memory_mb)
-        .message))
+    def on_exceed() -> None:
+        _finish_failed(settings, job_id, token, "resource_limit",
+                       limits.memory_error(settings.max_memory_mb).message)
+
+    limits.set_exceed_hook(on_exceed)
     try:
         if not path or not Path(path).exists():
             return _finish_failed(settings, job_id, token, "upload_missing",
@@ -239,10 +245,13 @@ def _finish_done(settings, job_id: str, token: str, doc_id: str, result: dict) -
         if job is None:
             log.warning("job %s: lease lost before commit; result discarded", job_id)
             return Outcome("lost")
+        doc = s.get(Document, doc_id)
+        if doc is None:  # the job's row points at it, so only a broken database gets here
+            log.warning("job %s: its document is gone; result discarded", job_id)
+            return Outcome("missing")
         s.execute(delete(Extraction).where(Extraction.document_id == doc_id))
         s.add(Extraction(document_id=doc_id, job_id=job_id, result=result,
                          min_confidence=min_conf, needs_review_count=n_review))
-        doc = s.get(Document, doc_id)
         doc.pages = int(result.get("pages") or doc.pages or 0)
         doc.document_type = result.get("document_type")
         doc.type_confidence = float(result.get("type_confidence") or 0.0)
@@ -308,7 +317,7 @@ def requeue_expired(settings: ServiceSettings) -> list[tuple[str, int]]:
                             updated_at=now)
                     .execution_options(synchronize_session=False)
                 )
-                if res.rowcount:
+                if rowcount(res):
                     out.append((job_id, pages or 1))
     except DBAPIError:
         log.warning("reaper: database not reachable")

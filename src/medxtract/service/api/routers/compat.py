@@ -135,8 +135,8 @@ def extract_from_doc(
                          wait=True)
     if got.status == FAILED:
         job = session.get(Job, got.job_id)
-        raise ApiProblem(error_status(job.error_code), job.error_code or "extraction_failed",
-                         job.error or "Failed.")
+        code, message = (job.error_code, job.error) if job else (None, None)
+        raise ApiProblem(error_status(code), code or "extraction_failed", message or "Failed.")
     if got.result is None:
         raise ApiProblem(504, "still_running",
                          f"The extraction is still running; see /v1/jobs/{got.job_id}.")

@@ -77,8 +77,8 @@ def upload_document(
         from medxtract.service.models import Job
 
         job = session.get(Job, got.job_id)
-        status = error_status(job.error_code)
-        raise ApiProblem(status, job.error_code or "extraction_failed", job.error or "Failed.")
+        code, message = (job.error_code, job.error) if job else (None, None)
+        raise ApiProblem(error_status(code), code or "extraction_failed", message or "Failed.")
     body = UploadDonePublic(document_id=got.document_id, job_id=got.job_id, status=got.status,
                             duplicate=got.duplicate, result=got.result)
     if got.ran or (wait and got.duplicate):
