@@ -93,6 +93,7 @@ class Finder:
         self.spec = spec
         self.date_order = date_order
         self.marks = marks
+        self.items: list[meds.Item] = []  # the medicines found, for directions per medicine
         self.vocab: Vocab = vocab_for(spec)
         self.fields = {n: f for n, f in spec.fields.items() if f.type != "medicines"}
         self.concepts = {n: Vocabulary(f.labels) for n, f in self.fields.items()}
@@ -295,8 +296,8 @@ class Finder:
                                      >= LABEL_MIN or s.colon and s.end == len(s.phrase.toks))
             }
             ends: dict[int, list[int]] = {}
-            for s in model.labels:
-                ends.setdefault(s.phrase.index, []).append(s.start)
+            for lab in model.labels:
+                ends.setdefault(lab.phrase.index, []).append(lab.start)
             # Lines printed just over a colon-less caption are its values ("Ann Lee" over
             # "Patient name"); another caption's "below" should not take them.
             over_captions = {
@@ -657,7 +658,7 @@ class Finder:
             # Directions printed per medicine win over one labelled block when they cover
             # more than one medicine or nothing else was found.
             sig = meds.directions_from_medicines(models, self)
-            items = getattr(self, "_items", [])
+            items = self.items
             with_sig = sum(1 for it in items if it.sig)
             if sig is not None and (with_sig >= 2 or out.get("directions") is None
                                     or out["directions"].value is None):

@@ -61,8 +61,9 @@ class MarkReader:
         boxes = [_scale(_union([t.box for t in o]), sx, sy) for o in options]
         text_h = float(np.median([b[3] - b[1] for b in boxes]))
         for score in (_box_fill, _ring):
-            values = [score(ink, b, text_h) for b in boxes]
-            if any(v is None for v in values):
+            found = [score(ink, b, text_h) for b in boxes]
+            values = [v for v in found if v is not None]
+            if len(values) < len(found):
                 continue
             best = max(values)
             rest = sorted(values)[-2] if len(values) > 1 else 0.0

@@ -129,11 +129,12 @@ def _header_cells(q: Phrase, cols: dict) -> list[tuple[str, Phrase]]:
     for i in range(n):
         if best[i] is None:
             continue
+        so_far = best[i] or []
         for j in range(i + 1, min(n, i + 4) + 1):
             words = tokens(" ".join(t.text for t in q.toks[i:j]))
             kind = max(cols, key=lambda k: cols[k].score(words)) if words else None
             if kind and cols[kind].score(words) >= 0.9 and best[j] is None:
-                best[j] = [*best[i], (kind, i, j)]
+                best[j] = [*so_far, (kind, i, j)]
     cut = best[n] or []
     return [(k, Phrase(q.toks[i:j], q.index, q.page, q.word_gap)) for k, i, j in cut]
 
@@ -292,7 +293,7 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
     from medxtract.understand.finder import Found, rel_box
 
     items = _collect(models, finder, taken)
-    finder._items = items  # directions may be read from the same items
+    finder.items = items  # directions may be read from the same items
     if not items:
         return Found(None, 0.0, None, None, None, None, [], None, why="no drug+strength lines",
                      features=features(not_found=1))
@@ -324,7 +325,7 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
     """Directions printed per medicine (sig lines, a table column), joined in order."""
     from medxtract.understand.finder import Found, rel_box
 
-    items: list[Item] = getattr(finder, "_items", [])
+    items: list[Item] = finder.items
     parts = [" ".join(t.text for t in line) for it in items for line in it.sig]
     parts = [clean_text(p) for p in parts if clean_text(p)]
     if not parts:

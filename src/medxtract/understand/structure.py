@@ -8,6 +8,7 @@ page as read (`Page.width` x `Page.height`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -307,7 +308,7 @@ def _valueish(text: str) -> bool:
 
 def find_spans(
     phrase: Phrase,
-    label_score: callable,  # type: ignore[valid-type]
+    label_score: Callable[[tuple[str, ...], bool], float],
     threshold: float,
     max_words: int = 8,
 ) -> list[tuple[int, int, tuple[str, ...], bool]]:
