@@ -173,7 +173,7 @@ class Finder:
             kind, score = self._heading(label_tokens(p.text()))
             if kind and score >= HEADING_MIN:
                 heads.append((p, kind))
-        for p, kind in heads:
+        for p, _kind in heads:
             row = [(q, k) for q, k in heads if same_row(q.box, p.box)]
             if len(row) >= 2 and len({k for _q, k in row}) >= 2:
                 return sorted((q.box[0], q.box[3], k) for q, k in row)
