@@ -1,6 +1,6 @@
-"""Golden tests through real Tesseract: the four real samples and generated documents.
-
-The generated set uses a seed that was never used while the rules were written."""
+"""Golden tests through real OCR: the real samples, and generated documents of held-out
+form families and wordings (never looked at while the finder was written), plus near-miss
+documents that must come back `unknown`."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from medxtract.synth import generate
 from medxtract.understand.specs import load_specs
 
 HELD_OUT_SEED = 31337
+OTHER = Path(__file__).resolve().parents[2] / "samples" / "other"
 
 
 def evaluate(folder: Path, workers: int = 2) -> EvalReport:
+    """Score a folder of NAME.pdf + NAME.truth.json pairs as `medxtract eval` does."""
     from medxtract.batch import extract_many
 
     specs = load_specs()
@@ -27,9 +29,11 @@ def evaluate(folder: Path, workers: int = 2) -> EvalReport:
     for outcome, (_doc, truth_path) in zip(outcomes, pairs, strict=True):
         truth = load_truth(truth_path)
         assert outcome.result is not None, outcome.error
-        core = set(specs[truth["document_type"]].core)
+        spec = specs.get(truth["document_type"])
+        core = set(spec.core) if spec else set()
         report.add_document(
-            str(outcome.path), truth, outcome.result.document_type, outcome.result.values(), core
+            str(outcome.path), truth, outcome.result.document_type, outcome.result.values(), core,
+            set(outcome.result.needs_review),
         )
     return report
 
@@ -61,12 +65,42 @@ def test_seed_result_carries_provenance(seed_dir: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["clean", "scan", "photo"])
-def test_generated_documents_at_least_95_percent(tmp_path: Path, variant: str):
-    # Photos too: tilted, keystoned, shadowed pages on a table, some turned whole.
-    generate(tmp_path, 3, seed=HELD_OUT_SEED, variants=(variant,))
+def test_generated_sample_layouts_at_least_95_percent(tmp_path: Path, variant: str):
+    # The seed samples' own layouts and wordings; photos too: tilted, keystoned, shadowed
+    # pages on a table, some turned whole.
+    generate(tmp_path, 3, seed=HELD_OUT_SEED, variants=(variant,), split="seed")
     report = evaluate(tmp_path)
     assert report.type_detection.accuracy == 1.0
     assert report.overall.accuracy >= 0.95, report.misses
+
+
+# Floors measured on held-out families and wordings (README, "Accuracy"); they guard
+# against regressions, the README reports the figures.
+HELD_OUT_FLOOR = {"clean": 0.60, "scan": 0.50}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["clean", "scan"])
+def test_held_out_families_and_wordings(tmp_path: Path, variant: str):
+    generate(tmp_path, 2, seed=HELD_OUT_SEED, variants=(variant,), split="heldout")
+    report = evaluate(tmp_path)
+    assert report.overall.accuracy >= HELD_OUT_FLOOR[variant]
+    assert report.silent.silent_rate <= 0.10
+
+
+@pytest.mark.slow
+def test_near_miss_documents_are_unknown(tmp_path: Path):
+    generate(tmp_path, 6, seed=HELD_OUT_SEED, kinds=("negative",), variants=("clean",))
+    report = evaluate(tmp_path)
+    assert report.type_detection.total == 6
+    assert report.type_detection.accuracy == 1.0
+
+
+def test_real_documents_of_other_layouts(tmp_path: Path):
+    """Three real documents nobody here designed (one filled only in PDF form fields)."""
+    report = evaluate(OTHER)
+    assert report.type_detection.accuracy == 1.0
+    assert report.core.accuracy >= 0.5, report.misses
 
 
 def test_a_document_of_neither_type_is_unknown_with_no_fields():

@@ -138,4 +138,10 @@ def _ring(ink: np.ndarray, word: Box, h: float) -> float | None:
     def rows(a: np.ndarray) -> float:
         return float((a.max(axis=1) > 0).mean())
 
+    # A ruled line (a cell's border) runs on past the word; a circle's top and bottom don't.
+    for y0_, y1_ in ((y0 - outer, y0 - inner), (y1 + inner, y1 + outer)):
+        beyond = [_crop(ink, x0 - 3.0 * h, y0_, x0 - 1.5 * h, y1_),
+                  _crop(ink, x1 + 1.5 * h, y0_, x1 + 3.0 * h, y1_)]
+        if all(b.size and cols(b) > 0.6 for b in beyond):
+            return 0.0
     return min(cols(top), cols(bottom), rows(left), rows(right))

@@ -53,9 +53,16 @@ class TypedValue:
         return 1.0
 
 
+_OPTION_WORDS = {"yes", "no", "immune", "not", "none", "male", "female", "other", "n/a"}
+
+
 def name_plausibility(text: str) -> float:
     if "@" in text or re.search(r"\d", text):
         return 0.1
+    if text.strip().startswith("(") and text.strip().endswith(")"):
+        return 0.1  # "(KG)", "(HOME)": a caption's note
+    if {w.lower().strip(".,") for w in text.split()} <= _OPTION_WORDS:
+        return 0.1  # "Not immune": printed answers
     words = [w.strip(",.()") for w in text.split()]
     titled = any(w.lower().strip(".").replace(".", "") in _TITLES for w in words if w)
     words = [w for w in words if w and w.lower().strip(".").replace(".", "") not in _TITLES]
