@@ -37,6 +37,7 @@ class OutputFormat(StrEnum):
     JSON = "json"
     JSONL = "jsonl"
     CSV = "csv"
+    TEXT = "text"  # the words read per page (OCR or text layer): why a document came back so
 
 
 def safe_cell(value: Any) -> Any:
@@ -153,6 +154,12 @@ class ResultWriter:
             self._write_json(row)
         elif self.fmt is OutputFormat.JSONL:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        elif self.fmt is OutputFormat.TEXT:
+            self.stream.write(f"=== {row.get('source')} ({row.get('document_type', 'error')})\n")
+            for n, text in enumerate(row.get("pages_text") or [], 1):
+                self.stream.write(f"--- page {n}\n{text}\n")
+            if row.get("error"):
+                self.stream.write(f"error: {row['error']}\n")
         else:
             assert self._csv is not None
             self._csv.writerow(csv_row(row, self.field_names))

@@ -105,3 +105,12 @@ def test_schema_is_json_schema():
     proc = run("schema")
     schema = json.loads(proc.stdout)
     assert "fields" in schema["properties"] and "FieldResult" in json.dumps(schema)
+
+
+def test_explain_tells_how_each_field_was_chosen_and_text_shows_the_words(seed_dir):
+    proc = run("extract", seed_dir / "pre_2.pdf", "--explain", "-f", "text")
+    assert proc.returncode == 0, proc.stderr
+    err = proc.stderr
+    assert "patient_name" in err and "label 'Name:' right" in err
+    out = proc.stdout
+    assert out.startswith("=== ") and "--- page 1" in out and "Omeprazole" in out

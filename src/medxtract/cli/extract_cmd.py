@@ -99,6 +99,10 @@ def extract(
     specs: SpecsOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Tell on stderr, per field, how its value was chosen"),
+    ] = False,
 ) -> None:
     """Extract the fields of each document; results are written as each one finishes."""
     set_verbosity(quiet, verbose)
@@ -137,7 +141,7 @@ def extract(
         writer = ResultWriter(
             stream, fmt, columns, appending=resume and bool(earlier), earlier=earlier
         )
-        _extract_all(files, doc_type, settings, workers, writer, stdin_path, stack)
+        _extract_all(files, doc_type, settings, workers, writer, stdin_path, stack, explain)
 
 
 def _extract_all(
@@ -148,6 +152,7 @@ def _extract_all(
     writer: ResultWriter,
     stdin_path: Path | None,
     stack: ExitStack,
+    explain: bool = False,
 ) -> None:
     interrupts = stack.enter_context(Interrupts())
     start = time.perf_counter()
@@ -156,6 +161,11 @@ def _extract_all(
     def keep(outcome: Outcome, row: dict[str, Any]) -> None:
         if stdin_path is not None and row.get("source") == str(stdin_path):
             row["source"] = "-"
+        result = outcome.result
+        if writer.fmt is OutputFormat.TEXT and result is not None and result.document:
+            row["pages_text"] = [page.text for page in result.document.pages]
+        if explain and result is not None:
+            _explain(row.get("source", ""), result)
         with interrupts.writing():
             writer.write(row)
             outcomes.append(outcome)
@@ -172,6 +182,22 @@ def _extract_all(
     writer.close()
     _summary(outcomes, time.perf_counter() - start)
     raise typer.Exit(_batch_exit_code(outcomes))
+
+
+def _explain(source: str, result: Any) -> None:
+    """Per field: the decision, its confidence and flags (the values are in the output)."""
+    err_console = Console(stderr=True, soft_wrap=True)
+    err_console.print(
+        f"[bold]{source}[/bold]: {result.document_type} ({result.type_confidence:.2f})",
+        highlight=False,
+    )
+    for name, f in result.fields.items():
+        review = " [yellow]review[/yellow]" if name in result.needs_review else ""
+        flags = f" flags={','.join(f.flags)}" if f.flags else ""
+        err_console.print(
+            f"  {name:30s} {f.confidence:.2f}{review} {f.why or 'not found'}{flags}",
+            highlight=False,
+        )
 
 
 def _summary(outcomes: list[Outcome], seconds: float) -> None:
