@@ -96,7 +96,7 @@ class Finder:
         self.items: list[meds.Item] = []  # the medicines found, for directions per medicine
         self.vocab: Vocab = vocab_for(spec)
         self.fields = {n: f for n, f in spec.fields.items() if f.type != "medicines"}
-        self.concepts = {n: Vocabulary(f.labels) for n, f in self.fields.items()}
+        self.concepts = _concepts(spec)
         # Words of a field's own sections explain themselves in its labels.
         self.explained = {
             n: frozenset(
@@ -706,6 +706,19 @@ class Finder:
             why=c.why,
             features=feats,
         )
+
+
+_CONCEPTS: dict[tuple[str, int], dict[str, Vocabulary]] = {}
+
+
+def _concepts(spec: DocumentSpec) -> dict[str, Vocabulary]:
+    """Each field's label vocabulary, built once per loaded spec (they memoise scores)."""
+    key = (spec.name, id(spec))
+    if key not in _CONCEPTS:
+        _CONCEPTS[key] = {
+            n: Vocabulary(f.labels) for n, f in spec.fields.items() if f.type != "medicines"
+        }
+    return _CONCEPTS[key]
 
 
 def _drop_label_note(region: Region) -> Region:

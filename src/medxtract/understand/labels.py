@@ -133,8 +133,17 @@ class Vocabulary:
 
     def __init__(self, entries: list[str]) -> None:
         self.entries = tuple(t for t in (tokens(e) for e in entries) if t)
+        self._memo: dict[tuple[tuple[str, ...], frozenset[str]], float] = {}
 
     def score(self, label: tuple[str, ...], explained: frozenset[str] = frozenset()) -> float:
+        key = (label, explained)
+        if key not in self._memo:
+            if len(self._memo) > 50_000:
+                self._memo.clear()
+            self._memo[key] = self._score(label, explained)
+        return self._memo[key]
+
+    def _score(self, label: tuple[str, ...], explained: frozenset[str]) -> float:
         best = 0.0
         for entry in self.entries:
             m = match_entry(label, entry)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import median
 
 from medxtract.document import Page, Word
@@ -49,11 +50,12 @@ class Phrase:
         gap = self.toks[k].box[0] - self.toks[k - 1].box[2]
         return gap > max(0.8 * self.h, 2.2 * self.word_gap)
 
-    @property
+    # Phrases are built once and never changed: their geometry is computed once.
+    @cached_property
     def box(self) -> Box:
         return _union([t.box for t in self.toks])
 
-    @property
+    @cached_property
     def h(self) -> float:
         return max(1.0, median(t.h for t in self.toks if t.check is None) if any(
             t.check is None for t in self.toks) else self.toks[0].h)
@@ -77,7 +79,7 @@ class LabelSpan:
         """Its words with the parenthesised ones too ("Phone (work)")."""
         return tokens(self.text)
 
-    @property
+    @cached_property
     def box(self) -> Box:
         return _union([t.box for t in self.phrase.toks[self.start : self.end]])
 
@@ -118,7 +120,7 @@ class PageModel:
     prescriber_blocks: set[int] = field(default_factory=set)
     columns: list[tuple[float, float, str]] = field(default_factory=list)  # grid column heads
 
-    @property
+    @cached_property
     def line_h(self) -> float:
         hs = [p.h for p in self.phrases]
         return median(hs) if hs else 20.0
