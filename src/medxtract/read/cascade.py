@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from medxtract.document import BBox, Line, Word, union_bbox
 from medxtract.errors import OcrTimeoutError
@@ -25,6 +26,8 @@ MARGIN = 0.03
 MIN_CONFIDENT_WORDS = 12
 # ...or this share of its words confident.
 MIN_CONFIDENT_SHARE = 0.5
+# Readings this similar (normalised edit similarity) differ in a letter or two.
+SIMILAR = 0.85
 # A re-read that keeps less than this share of the characters dropped part of the line.
 MIN_LENGTH_SHARE = 0.6
 
@@ -36,11 +39,12 @@ MAX_MISSED = 25
 MISSED_MIN_CONF = 0.75
 MISSED_MIN_SCORE = 0.8
 
-_EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*"
+_EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*‘’“”"
 _NUMBER = re.compile(r"[+#]?\d+([-/.:,]\d+)*[-/.]?%?")
 _WORD = re.compile(r"[A-Za-z]+(['’-][A-Za-z]+)*")
 _UNIT = re.compile(r"\d+([.,]\d+)?(mg|mcg|ml|mL|g|kg|cm|mm|x|am|pm|st|nd|rd|th|hrs?|yrs?|IU)", re.I)
 _CODE = re.compile(r"[A-Z0-9]+([-/][A-Z0-9]+)*")  # IDs, postcodes, policy numbers
+_PHONE = re.compile(r"\+?(\(\d+\)|\d+)([-.]?(\(\d+\)|\d+))*")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
@@ -49,11 +53,11 @@ def plausible(token: str) -> bool:
     core = token.strip(_EDGE_PUNCT)
     if not core:
         return len(token) <= 2  # a dash or slash on its own
-    if _EMAIL.fullmatch(core) or _NUMBER.fullmatch(core) or _UNIT.fullmatch(core):
+    if any(p.fullmatch(core) for p in (_EMAIL, _NUMBER, _UNIT, _PHONE)):
         return True
-    if _WORD.fullmatch(core):
-        letters = core.replace("'", "").replace("’", "").replace("-", "")
-        return letters.islower() or letters.isupper() or letters.istitle()
+    if _WORD.fullmatch(core):  # each part of "Non-Important", "O'Neill" in one case
+        parts = re.split(r"['’-]", core)
+        return all(p.islower() or p.isupper() or p.istitle() for p in parts)
     if _CODE.fullmatch(core) and len(core) <= 14:
         return any(c.isdigit() for c in core) or len(core) <= 4
     return "/" in core and all(plausible(p) for p in core.split("/") if p)
@@ -194,10 +198,24 @@ def recover_missed(image: np.ndarray, lines: list[Line], engine, timeout_s: floa
 
 
 def better(new: list[Word], old: list[Word]) -> bool:
+    """RapidOCR's reading `new` of a line beats Tesseract's `old`. When the two nearly
+    agree, RapidOCR's wins only with more word-like tokens or where Tesseract was unsure
+    of a word (Tesseract's keeps exact word boxes; RapidOCR's confidences run higher for
+    the same quality)."""
     if not new:
         return False
     new_len = sum(len(w.text) for w in new)
     old_len = sum(len(w.text) for w in old)
     if new_len < MIN_LENGTH_SHARE * old_len:
         return False
+    a, b = (" ".join(w.text for w in ws) for ws in (new, old))
+    if Levenshtein.normalized_similarity(a.lower(), b.lower()) >= SIMILAR:
+        gain = _plausible_share(new) - _plausible_share(old)
+        unsure = min(w.confidence for w in old) < WEAK_WORD_CONF
+        return gain > 0 or (gain == 0 and unsure)
     return reading_score(new) > reading_score(old) + MARGIN
+
+
+def _plausible_share(words: list[Word]) -> float:
+    chars = sum(len(w.text) for w in words)
+    return sum(len(w.text) for w in words if plausible(w.text)) / max(chars, 1)

@@ -35,7 +35,7 @@ _PARAMS = {
     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
-_LABEL_COLON = re.compile(r"(?<=[A-Za-z]):(?=[A-Za-z])")
+_LABEL_COLON = re.compile(r"(?<=[A-Za-z]):(?=[A-Za-z0-9])")
 _MODELS = Path(rapidocr.__file__).parent / "models"
 
 
