@@ -207,3 +207,24 @@ def test_rapidocr_calls_are_cancelled_at_the_time_limit():
         RapidOcrEngine.shared().recognize(page, timeout_s=0.05)
     # and the engine still works afterwards
     assert RapidOcrEngine.shared().read_lines([page[190:250, 140:1400]])[0][0].startswith("Line")
+
+
+# --- curled pages ---
+
+
+def test_a_line_that_tilts_with_the_curl_stays_one_line():
+    """Words on a line that drops 1.5 line heights across the page (a curl's lower lines)
+    stay one line, and the level line above keeps to itself."""
+    from medxtract.document import Word
+    from medxtract.read.ingest import group_lines
+
+    def word(text, x, cy):
+        return Word(text=text, confidence=0.9, bbox=(x, cy - 0.005, x + 0.08, cy + 0.005))
+
+    level = [word(t, 0.1 + 0.1 * i, 0.50) for i, t in enumerate(["Have", "you", "had", "the"])]
+    tilted = [
+        word(t, 0.1 + 0.1 * i, 0.52 + 0.003 * i)
+        for i, t in enumerate(["List", "any", "medical", "problems", "you", "have", "had"])
+    ]
+    lines = [line.text for line in group_lines(level + tilted)]
+    assert lines == ["Have you had the", "List any medical problems you have had"]

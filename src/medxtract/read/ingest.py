@@ -261,26 +261,57 @@ def _runs_to_words(runs, pw: float, ph: float) -> list[Word]:
 
 
 def group_lines(words: list[Word]) -> list[Line]:
-    """Words whose vertical centres fall within half a line height share a line."""
-    words = sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0]))
-    if not words:
-        return []
+    """Words chained left to right into lines: a word joins the line whose course, followed
+    from its last word, passes within half a line height of the word's centre.
+
+    Following each line's own slope keeps a tilted line whole where the page curls (lines
+    tilt more towards the bottom of a rescan) or one skew angle does not fit the page; a
+    level page groups exactly as by height alone."""
     lines: list[list[Word]] = []
-    for w in words:
-        cy = (w.bbox[1] + w.bbox[3]) / 2
-        hgt = w.bbox[3] - w.bbox[1]
-        if lines:
-            last = lines[-1]
-            lcy = sum((x.bbox[1] + x.bbox[3]) / 2 for x in last) / len(last)
-            if abs(cy - lcy) < 0.5 * max(hgt, last[0].bbox[3] - last[0].bbox[1]):
-                last.append(w)
+    for w in sorted(words, key=lambda w: (w.bbox[0], w.bbox[1])):
+        cy, hgt = _cy(w), w.bbox[3] - w.bbox[1]
+        best, best_dy = None, 0.0
+        for line in lines:
+            last = line[-1]
+            if last.bbox[0] >= w.bbox[0]:
                 continue
-        lines.append([w])
+            dy = abs(cy - _course(line, (w.bbox[0] + w.bbox[2]) / 2))
+            if dy < 0.5 * max(hgt, last.bbox[3] - last.bbox[1]) and (best is None or dy < best_dy):
+                best, best_dy = line, dy
+        if best is None:
+            lines.append([w])
+        else:
+            best.append(w)
+    lines.sort(key=lambda ws: (_cy(ws[0]), ws[0].bbox[0]))
     out = []
     for ws in lines:
-        ws.sort(key=lambda w: w.bbox[0])
         out.extend(_split_on_gaps(ws))
     return out
+
+
+# A line's course is taken as level until it has this many words spanning this many of
+# its letter heights, and its slope (page-relative units) is capped.
+SLOPE_WORDS = 3
+SLOPE_SPAN = 5.0
+MAX_SLOPE = 0.12
+
+
+def _cy(w: Word) -> float:
+    return (w.bbox[1] + w.bbox[3]) / 2
+
+
+def _course(line: list[Word], x: float) -> float:
+    """Where the line's centre runs at `x`: extended from its last word along its slope,
+    fitted through all its words (two words' centres differ by a descender alone)."""
+    last = line[-1]
+    lx = (last.bbox[0] + last.bbox[2]) / 2
+    if len(line) < SLOPE_WORDS:
+        return _cy(last)
+    xs = np.array([(w.bbox[0] + w.bbox[2]) / 2 for w in line])
+    if xs[-1] - xs[0] <= SLOPE_SPAN * statistics.median(w.bbox[3] - w.bbox[1] for w in line):
+        return _cy(last)
+    slope = float(np.polyfit(xs, [_cy(w) for w in line], 1)[0])
+    return _cy(last) + max(-MAX_SLOPE, min(MAX_SLOPE, slope)) * (x - lx)
 
 
 def _split_on_gaps(words: list[Word]) -> list[Line]:
