@@ -228,3 +228,20 @@ def test_a_line_that_tilts_with_the_curl_stays_one_line():
     ]
     lines = [line.text for line in group_lines(level + tilted)]
     assert lines == ["Have you had the", "List any medical problems you have had"]
+
+
+def test_the_local_pool_reports_a_timed_out_page_too(tmp_path):
+    from medxtract.batch import extract_many
+
+    lines = [f"{i}. Amoxicillin {250 * i} mg, {i} times a day" for i in range(12)]
+    slow = tmp_path / "scan.pdf"
+    slow.write_bytes(image_pdf([text_image(lines), text_image(lines[:3])]))
+    born = tmp_path / "born.pdf"
+    born.write_bytes(acroform_pdf())
+    settings = Settings(ocr_timeout_s=0.001, ocr_engine="tesseract")
+    outcomes = list(extract_many([slow, born], "auto", settings, workers=2))
+    assert all(o.error is None for o in outcomes)
+    scan, form = (o.result for o in outcomes)
+    assert [p.status for p in scan.page_info] == ["timeout", "timeout"]
+    assert [p.status for p in form.page_info] == ["ok"]
+    assert "Ada Lovelace" in form.document.text
