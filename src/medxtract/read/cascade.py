@@ -41,18 +41,21 @@ MISSED_MIN_SCORE = 0.8
 
 _EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*‘’“”"
 _NUMBER = re.compile(r"[+#]?\d+([-/.:,]\d+)*[-/.]?%?")
-_WORD = re.compile(r"[A-Za-z]+(['’-][A-Za-z]+)*")
+_WORD = re.compile(r"[^\W\d_]+(['’-][^\W\d_]+)*")  # letters of any alphabet
 _UNIT = re.compile(r"\d+([.,]\d+)?(mg|mcg|ml|mL|g|kg|cm|mm|x|am|pm|st|nd|rd|th|hrs?|yrs?|IU)", re.I)
 _CODE = re.compile(r"[A-Z0-9]+([-/][A-Z0-9]+)*")  # IDs, postcodes, policy numbers
 _PHONE = re.compile(r"\+?(\(\d+\)|\d+)([-.]?(\(\d+\)|\d+))*")
+_ABBREV = re.compile(r"([A-Za-z]\.)+[A-Za-z]?\.?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
 def plausible(token: str) -> bool:
     """Looks like a word, a number, a dose, a code or an address, not OCR debris."""
+    if not any(c.isalnum() for c in token):
+        return len(token) <= 3  # a dash, a slash, "#:"
     core = token.strip(_EDGE_PUNCT)
-    if not core:
-        return len(token) <= 2  # a dash or slash on its own
+    if _PHONE.fullmatch(token.rstrip(_EDGE_PUNCT)) or _ABBREV.fullmatch(core):
+        return True  # (841)-783-4774, M.D, D.O.
     if any(p.fullmatch(core) for p in (_EMAIL, _NUMBER, _UNIT, _PHONE)):
         return True
     if _WORD.fullmatch(core):  # each part of "Non-Important", "O'Neill" in one case
