@@ -267,25 +267,28 @@ def group_lines(words: list[Word]) -> list[Line]:
     Following each line's own slope keeps a tilted line whole where the page curls (lines
     tilt more towards the bottom of a rescan) or one skew angle does not fit the page; a
     level page groups exactly as by height alone."""
-    lines: list[list[Word]] = []
+    runs: list[_Run] = []
     for w in sorted(words, key=lambda w: (w.bbox[0], w.bbox[1])):
-        cy, hgt = _cy(w), w.bbox[3] - w.bbox[1]
+        cy, hgt, cx = _cy(w), w.bbox[3] - w.bbox[1], (w.bbox[0] + w.bbox[2]) / 2
         best, best_dy = None, 0.0
-        for line in lines:
-            last = line[-1]
+        for run in runs:
+            last = run.words[-1]
             if last.bbox[0] >= w.bbox[0]:
                 continue
-            dy = abs(cy - _course(line, (w.bbox[0] + w.bbox[2]) / 2))
-            if dy < 0.5 * max(hgt, last.bbox[3] - last.bbox[1]) and (best is None or dy < best_dy):
-                best, best_dy = line, dy
+            reach = 0.5 * max(hgt, last.bbox[3] - last.bbox[1])
+            if abs(cy - _cy(last)) > reach + MAX_SLOPE * (cx - run.last_x):
+                continue  # cannot be within reach whatever the run's slope
+            dy = abs(cy - run.course(cx))
+            if dy < reach and (best is None or dy < best_dy):
+                best, best_dy = run, dy
         if best is None:
-            lines.append([w])
+            runs.append(_Run(w))
         else:
-            best.append(w)
-    lines.sort(key=lambda ws: (_cy(ws[0]), ws[0].bbox[0]))
+            best.add(w)
+    runs.sort(key=lambda r: (_cy(r.words[0]), r.words[0].bbox[0]))
     out = []
-    for ws in lines:
-        out.extend(_split_on_gaps(ws))
+    for run in runs:
+        out.extend(_split_on_gaps(run.words))
     return out
 
 
@@ -300,18 +303,33 @@ def _cy(w: Word) -> float:
     return (w.bbox[1] + w.bbox[3]) / 2
 
 
-def _course(line: list[Word], x: float) -> float:
-    """Where the line's centre runs at `x`: extended from its last word along its slope,
-    fitted through all its words (two words' centres differ by a descender alone)."""
-    last = line[-1]
-    lx = (last.bbox[0] + last.bbox[2]) / 2
-    if len(line) < SLOPE_WORDS:
-        return _cy(last)
-    xs = np.array([(w.bbox[0] + w.bbox[2]) / 2 for w in line])
-    if xs[-1] - xs[0] <= SLOPE_SPAN * statistics.median(w.bbox[3] - w.bbox[1] for w in line):
-        return _cy(last)
-    slope = float(np.polyfit(xs, [_cy(w) for w in line], 1)[0])
-    return _cy(last) + max(-MAX_SLOPE, min(MAX_SLOPE, slope)) * (x - lx)
+class _Run:
+    """A line being built, with running sums for a least-squares fit of its word centres
+    (two words' centres alone differ by a descender)."""
+
+    def __init__(self, first: Word) -> None:
+        self.words: list[Word] = []
+        self.n = self.sx = self.sy = self.sxx = self.sxy = self.sh = 0.0
+        self.first_x = self.last_x = (first.bbox[0] + first.bbox[2]) / 2
+        self.add(first)
+
+    def add(self, w: Word) -> None:
+        x, y = (w.bbox[0] + w.bbox[2]) / 2, _cy(w)
+        self.words.append(w)
+        self.n += 1
+        self.sx, self.sy = self.sx + x, self.sy + y
+        self.sxx, self.sxy = self.sxx + x * x, self.sxy + x * y
+        self.sh += w.bbox[3] - w.bbox[1]
+        self.last_x = x
+
+    def course(self, x: float) -> float:
+        """Where the line's centre runs at `x`: from its last word along its slope."""
+        y = _cy(self.words[-1])
+        if self.n < SLOPE_WORDS or self.last_x - self.first_x <= SLOPE_SPAN * self.sh / self.n:
+            return y
+        denom = self.n * self.sxx - self.sx * self.sx
+        slope = (self.n * self.sxy - self.sx * self.sy) / denom if denom > 0 else 0.0
+        return y + max(-MAX_SLOPE, min(MAX_SLOPE, slope)) * (x - self.last_x)
 
 
 def _split_on_gaps(words: list[Word]) -> list[Line]:
