@@ -42,3 +42,4 @@ def test_bench_hard_corpus_reports_the_cascade(tmp_path):
     assert off["cascade"]["reread"] == 0
     assert on["all_accuracy"] >= off["all_accuracy"]
     assert 0 < figures["peak_memory_mib"]["ours"] <= 1024
+    assert set(on["tiers"]) == {"fax", "handwritten", "curled"}
