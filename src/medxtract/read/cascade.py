@@ -38,6 +38,9 @@ MISSED_MIN_H, MISSED_MAX_H = 7, 40
 MAX_MISSED = 25
 MISSED_MIN_CONF = 0.75
 MISSED_MIN_SCORE = 0.8
+RULE_SHARE = 0.6  # of a region's ink in its 3 densest rows, above which it is a rule
+MAX_FILL = 0.5  # of a region's box inked, above which it is a band, not letters
+INK_GREY = 120  # the darkest pixel of a written region is at least this dark
 
 _EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*‘’“”"
 _NUMBER = re.compile(r"[+#]?\d+([-/.:,]\d+)*[-/.]?%?")
@@ -171,10 +174,23 @@ def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
                 max(int((x0 - m) * sw), 0) : int((x1 + m) * sw) + 1] = 0  # fmt: skip
     joined = cv2.dilate(ink, np.ones((3, 9), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    # As tall as the page's text, give or take a hand's larger writing: not a logo.
+    heights = [w.bbox[3] - w.bbox[1] for line in lines for w in line.words]
+    typical = float(np.median(heights)) * sh if heights else MISSED_MAX_H
+    low, high = max(MISSED_MIN_H, 0.5 * typical), min(MISSED_MAX_H, 2.5 * typical)
     boxes = []
     for x, y, bw, bh, _area in stats[1:]:
-        ink_px = cv2.countNonZero(ink[y : y + bh, x : x + bw])
-        if MISSED_MIN_H <= bh <= MISSED_MAX_H and bw >= bh and ink_px >= 3 * bh:
+        if not (low <= bh <= high and bw >= bh):
+            continue
+        if small[y : y + bh, x : x + bw].min() > INK_GREY:
+            continue  # a shadow or gradient (a photo's page edge), not written ink
+        rows = np.sort(np.count_nonzero(ink[y : y + bh, x : x + bw], axis=1))
+        ink_px = int(rows.sum())
+        # A broken or dotted rule keeps its ink in a few rows; letters spread over theirs.
+        if (
+            3 * bh <= ink_px <= MAX_FILL * bw * bh  # a shadow or page edge is solid ink
+            and rows[-3:].sum() <= RULE_SHARE * ink_px
+        ):
             boxes.append((ink_px, (x / sw, y / sh, (x + bw) / sw, (y + bh) / sh)))
     boxes.sort(reverse=True)
     return [b for _, b in boxes[:MAX_MISSED]]
