@@ -20,11 +20,11 @@ system-deps: bench-deps
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 # The students' pipeline ran pdftoppm and the tesseract program; the benchmark does too.
-# Handwriting fonts fill the bench's hand-filled forms and the cascade tests' pages.
-HAND_FONTS := /usr/share/fonts/truetype/fifthhorseman/dkg.ttf /usr/share/fonts/truetype/rufscript/Rufscript010.ttf /usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf
+# Fonts for the bench's hand-filled forms and faxes and for the read tests' pages.
+BENCH_FONTS := /usr/share/fonts/truetype/fifthhorseman/dkg.ttf /usr/share/fonts/truetype/rufscript/Rufscript010.ttf /usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 bench-deps:
 	@(command -v tesseract && command -v pdftoppm) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null)
-	@ls $(HAND_FONTS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dkg-handwriting fonts-rufscript fonts-humor-sans >/dev/null)
+	@ls $(BENCH_FONTS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dkg-handwriting fonts-rufscript fonts-humor-sans fonts-dejavu-core >/dev/null)
 
 # Start the local SQL servers and Redis when they are not running.
 services:
