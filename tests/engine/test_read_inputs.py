@@ -14,7 +14,7 @@ import medxtract
 from medxtract.config import Settings
 from medxtract.evaluate import values_equal
 from medxtract.read.forms import CHECKED, UNCHECKED
-from medxtract.read.ingest import SourceDocument
+from medxtract.read.ingest import RawPage, SourceDocument
 from medxtract.read.read_page import read_page
 from medxtract.read.sniff import sniff
 from medxtract.synth import generate_one, writer
@@ -245,3 +245,15 @@ def test_the_local_pool_reports_a_timed_out_page_too(tmp_path):
     assert [p.status for p in scan.page_info] == ["timeout", "timeout"]
     assert [p.status for p in form.page_info] == ["ok"]
     assert "Ada Lovelace" in form.document.text
+
+
+def test_faint_or_sparse_pages_are_not_taken_for_blank():
+    from medxtract.read import preprocess
+
+    faint = np.where(text_image(["Patient name: Ada Lovelace"] * 12) < 128, 190, 240)
+    faint = faint.astype(np.uint8)
+    faint[5:8, 5:8] = 0  # one black speck stretches the page's contrast
+    one_word = text_image(["VOID"])  # 1-bit clean: goes through the fax repair
+    for page in (faint, one_word):
+        image = read_page(RawPage(number=1, image=page), Settings(ocr_engine="tesseract")).image
+        assert not preprocess.is_blank(image)
