@@ -20,8 +20,11 @@ system-deps: bench-deps
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 # The students' pipeline ran pdftoppm and the tesseract program; the benchmark does too.
+# Fonts for the bench's hand-filled forms and faxes and for the read tests' pages.
+BENCH_FONTS := /usr/share/fonts/truetype/fifthhorseman/dkg.ttf /usr/share/fonts/truetype/rufscript/Rufscript010.ttf /usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 bench-deps:
 	@(command -v tesseract && command -v pdftoppm) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null)
+	@ls $(BENCH_FONTS) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dkg-handwriting fonts-rufscript fonts-humor-sans fonts-dejavu-core >/dev/null)
 
 # TrueType and handwriting faces the synthetic forms are drawn with (the generator falls
 # back to the faces it finds, with a warning, when some are missing).

@@ -59,6 +59,11 @@ def distance(text: str, truth: list[str]) -> int:
         ("N11", True),
         ("(kg):", True),
         ("joel@example.com", True),
+        ("(841)-783-4774", True),
+        ("M.D", True),
+        ("Müller,", True),
+        ("#:", True),
+        ("-", True),
         ("fOv", False),
         ("3°387", False),
         ("\\nsucance", False),
@@ -122,3 +127,22 @@ def _png(image: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG")
     return buf.getvalue()
+
+
+SCRIPT = Path("/usr/share/fonts/truetype/fifthhorseman/dkgIt.ttf")  # a slanted hand
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="make bench-deps installs it")
+def test_a_page_tesseract_cannot_read_goes_to_rapidocr_whole():
+    image = page_of(LINES * 2, SCRIPT, 34, labels=False)
+    alone = read_page(RawPage(number=1, image=image), Settings(ocr_engine="tesseract"))
+    assert cascade.unusable(alone.words)
+    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="auto"))
+    assert page.ocr_stats["whole_page"] is True
+    assert page.words and all(w.engine == "rapidocr" for w in page.words)
+    assert distance(page.text, LINES * 2) < distance(alone.text, LINES * 2) / 2
+
+
+def test_a_readable_page_never_goes_to_rapidocr_whole():
+    page = read_page(RawPage(number=1, image=page_of(LINES, PRINT, 32)), Settings())
+    assert page.ocr_stats["whole_page"] is False

@@ -14,7 +14,7 @@ import medxtract
 from medxtract.config import Settings
 from medxtract.evaluate import values_equal
 from medxtract.read.forms import CHECKED, UNCHECKED
-from medxtract.read.ingest import SourceDocument
+from medxtract.read.ingest import RawPage, SourceDocument
 from medxtract.read.read_page import read_page
 from medxtract.read.sniff import sniff
 from medxtract.synth import generate_one, writer
@@ -207,3 +207,53 @@ def test_rapidocr_calls_are_cancelled_at_the_time_limit():
         RapidOcrEngine.shared().recognize(page, timeout_s=0.05)
     # and the engine still works afterwards
     assert RapidOcrEngine.shared().read_lines([page[190:250, 140:1400]])[0][0].startswith("Line")
+
+
+# --- curled pages ---
+
+
+def test_a_line_that_tilts_with_the_curl_stays_one_line():
+    """Words on a line that drops 1.5 line heights across the page (a curl's lower lines)
+    stay one line, and the level line above keeps to itself."""
+    from medxtract.document import Word
+    from medxtract.read.ingest import group_lines
+
+    def word(text, x, cy):
+        return Word(text=text, confidence=0.9, bbox=(x, cy - 0.005, x + 0.08, cy + 0.005))
+
+    level = [word(t, 0.1 + 0.1 * i, 0.50) for i, t in enumerate(["Have", "you", "had", "the"])]
+    tilted = [
+        word(t, 0.1 + 0.1 * i, 0.52 + 0.003 * i)
+        for i, t in enumerate(["List", "any", "medical", "problems", "you", "have", "had"])
+    ]
+    lines = [line.text for line in group_lines(level + tilted)]
+    assert lines == ["Have you had the", "List any medical problems you have had"]
+
+
+def test_the_local_pool_reports_a_timed_out_page_too(tmp_path):
+    from medxtract.batch import extract_many
+
+    lines = [f"{i}. Amoxicillin {250 * i} mg, {i} times a day" for i in range(12)]
+    slow = tmp_path / "scan.pdf"
+    slow.write_bytes(image_pdf([text_image(lines), text_image(lines[:3])]))
+    born = tmp_path / "born.pdf"
+    born.write_bytes(acroform_pdf())
+    settings = Settings(ocr_timeout_s=0.001, ocr_engine="tesseract")
+    outcomes = list(extract_many([slow, born], "auto", settings, workers=2))
+    assert all(o.error is None for o in outcomes)
+    scan, form = (o.result for o in outcomes)
+    assert [p.status for p in scan.page_info] == ["timeout", "timeout"]
+    assert [p.status for p in form.page_info] == ["ok"]
+    assert "Ada Lovelace" in form.document.text
+
+
+def test_faint_or_sparse_pages_are_not_taken_for_blank():
+    from medxtract.read import preprocess
+
+    faint = np.where(text_image(["Patient name: Ada Lovelace"] * 12) < 128, 190, 240)
+    faint = faint.astype(np.uint8)
+    faint[5:8, 5:8] = 0  # one black speck stretches the page's contrast
+    one_word = text_image(["VOID"])  # 1-bit clean: goes through the fax repair
+    for page in (faint, one_word):
+        image = read_page(RawPage(number=1, image=page), Settings(ocr_engine="tesseract")).image
+        assert not preprocess.is_blank(image)

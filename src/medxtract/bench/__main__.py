@@ -149,8 +149,25 @@ def run_ours(docs: list[tuple[Path, dict]], engine: str = "auto") -> dict[str, A
             "ms_per_ocr_page": stages["cascade"] / ocr_pages if ocr_pages else 0.0,
         },
         **_accuracy(docs, predictions, core_only=False),
+        "tiers": _by_tier(docs, predictions),
         "errors": errors,
     }
+
+
+def _tier(path: Path) -> str:
+    """The variant in a generated name (prescription-fax-0001 -> fax); seed samples: seed."""
+    parts = path.stem.split("-")
+    return parts[1] if len(parts) >= 3 else "seed"
+
+
+def _by_tier(docs, predictions) -> dict[str, dict[str, Any]]:
+    """All-field accuracy per variant (scan, photo, fax, handwritten, curled, ...)."""
+    out = {}
+    for tier in sorted({_tier(p) for p, _ in docs}):
+        pick = [i for i, (p, _) in enumerate(docs) if _tier(p) == tier]
+        acc = _accuracy([docs[i] for i in pick], [predictions[i] for i in pick], False)
+        out[tier] = {k: acc[k] for k in ("all_accuracy", "all_right", "all_total")}
+    return out
 
 
 def _share(part: int, whole: int) -> float:
@@ -339,6 +356,19 @@ def print_report(figures: dict[str, Any]) -> None:
         "lines where RapidOCR's reading won; found: lines RapidOCR read where Tesseract saw "
         "no text"
     )
+    tiers = Table(title="All-field accuracy by variant, cascade on / off")
+    for col in ("corpus", "variant", "cascade on", "cascade off"):
+        tiers.add_column(col, justify="left" if col in ("corpus", "variant") else "right")
+    for name, c in figures["corpora"].items():
+        for tier, on in c["ours"]["tiers"].items():
+            off = c["ours_no_cascade"]["tiers"][tier]
+            tiers.add_row(
+                name,
+                tier,
+                f"{on['all_accuracy']:.1%} ({on['all_right']}/{on['all_total']})",
+                f"{off['all_accuracy']:.1%} ({off['all_right']}/{off['all_total']})",
+            )
+    console.print(tiers)
     mem = figures["peak_memory_mib"]
     console.print(
         f"peak memory: ours {mem['ours']:.0f} MiB (this process: one worker's reading, "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from medxtract.document import BBox, Line, Word, union_bbox
 from medxtract.errors import OcrTimeoutError
@@ -25,6 +26,8 @@ MARGIN = 0.03
 MIN_CONFIDENT_WORDS = 12
 # ...or this share of its words confident.
 MIN_CONFIDENT_SHARE = 0.5
+# Readings this similar (normalised edit similarity) differ in a letter or two.
+SIMILAR = 0.85
 # A re-read that keeps less than this share of the characters dropped part of the line.
 MIN_LENGTH_SHARE = 0.6
 
@@ -35,25 +38,32 @@ MISSED_MIN_H, MISSED_MAX_H = 7, 40
 MAX_MISSED = 25
 MISSED_MIN_CONF = 0.75
 MISSED_MIN_SCORE = 0.8
+RULE_SHARE = 0.6  # of a region's ink in its 3 densest rows, above which it is a rule
+MAX_FILL = 0.5  # of a region's box inked, above which it is a band, not letters
+INK_GREY = 120  # the darkest pixel of a written region is at least this dark
 
-_EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*"
+_EDGE_PUNCT = "()[]{}<>,.;:!?\"'`*‘’“”"
 _NUMBER = re.compile(r"[+#]?\d+([-/.:,]\d+)*[-/.]?%?")
-_WORD = re.compile(r"[A-Za-z]+(['’-][A-Za-z]+)*")
+_WORD = re.compile(r"[^\W\d_]+(['’-][^\W\d_]+)*")  # letters of any alphabet
 _UNIT = re.compile(r"\d+([.,]\d+)?(mg|mcg|ml|mL|g|kg|cm|mm|x|am|pm|st|nd|rd|th|hrs?|yrs?|IU)", re.I)
 _CODE = re.compile(r"[A-Z0-9]+([-/][A-Z0-9]+)*")  # IDs, postcodes, policy numbers
+_PHONE = re.compile(r"\+?(\(\d+\)|\d+)([-.]?(\(\d+\)|\d+))*")
+_ABBREV = re.compile(r"([A-Za-z]\.)+[A-Za-z]?\.?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
 def plausible(token: str) -> bool:
     """Looks like a word, a number, a dose, a code or an address, not OCR debris."""
+    if not any(c.isalnum() for c in token):
+        return len(token) <= 3  # a dash, a slash, "#:"
     core = token.strip(_EDGE_PUNCT)
-    if not core:
-        return len(token) <= 2  # a dash or slash on its own
-    if _EMAIL.fullmatch(core) or _NUMBER.fullmatch(core) or _UNIT.fullmatch(core):
+    if _PHONE.fullmatch(token.rstrip(_EDGE_PUNCT)) or _ABBREV.fullmatch(core):
+        return True  # (841)-783-4774, M.D, D.O.
+    if any(p.fullmatch(core) for p in (_EMAIL, _NUMBER, _UNIT, _PHONE)):
         return True
-    if _WORD.fullmatch(core):
-        letters = core.replace("'", "").replace("’", "").replace("-", "")
-        return letters.islower() or letters.isupper() or letters.istitle()
+    if _WORD.fullmatch(core):  # each part of "Non-Important", "O'Neill" in one case
+        parts = re.split(r"['’-]", core)
+        return all(p.islower() or p.isupper() or p.istitle() for p in parts)
     if _CODE.fullmatch(core) and len(core) <= 14:
         return any(c.isdigit() for c in core) or len(core) <= 4
     return "/" in core and all(plausible(p) for p in core.split("/") if p)
@@ -164,10 +174,23 @@ def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
                 max(int((x0 - m) * sw), 0) : int((x1 + m) * sw) + 1] = 0  # fmt: skip
     joined = cv2.dilate(ink, np.ones((3, 9), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    # As tall as the page's text, give or take a hand's larger writing: not a logo.
+    heights = [w.bbox[3] - w.bbox[1] for line in lines for w in line.words]
+    typical = float(np.median(heights)) * sh if heights else MISSED_MAX_H
+    low, high = max(MISSED_MIN_H, 0.5 * typical), min(MISSED_MAX_H, 2.5 * typical)
     boxes = []
     for x, y, bw, bh, _area in stats[1:]:
-        ink_px = cv2.countNonZero(ink[y : y + bh, x : x + bw])
-        if MISSED_MIN_H <= bh <= MISSED_MAX_H and bw >= bh and ink_px >= 3 * bh:
+        if not (low <= bh <= high and bw >= bh):
+            continue
+        if small[y : y + bh, x : x + bw].min() > INK_GREY:
+            continue  # a shadow or gradient (a photo's page edge), not written ink
+        rows = np.sort(np.count_nonzero(ink[y : y + bh, x : x + bw], axis=1))
+        ink_px = int(rows.sum())
+        # A broken or dotted rule keeps its ink in a few rows; letters spread over theirs.
+        if (
+            3 * bh <= ink_px <= MAX_FILL * bw * bh  # a shadow or page edge is solid ink
+            and rows[-3:].sum() <= RULE_SHARE * ink_px
+        ):
             boxes.append((ink_px, (x / sw, y / sh, (x + bw) / sw, (y + bh) / sh)))
     boxes.sort(reverse=True)
     return [b for _, b in boxes[:MAX_MISSED]]
@@ -194,10 +217,24 @@ def recover_missed(image: np.ndarray, lines: list[Line], engine, timeout_s: floa
 
 
 def better(new: list[Word], old: list[Word]) -> bool:
+    """RapidOCR's reading `new` of a line beats Tesseract's `old`. When the two nearly
+    agree, RapidOCR's wins only with more word-like tokens or where Tesseract was unsure
+    of a word (Tesseract's keeps exact word boxes; RapidOCR's confidences run higher for
+    the same quality)."""
     if not new:
         return False
     new_len = sum(len(w.text) for w in new)
     old_len = sum(len(w.text) for w in old)
     if new_len < MIN_LENGTH_SHARE * old_len:
         return False
+    a, b = (" ".join(w.text for w in ws) for ws in (new, old))
+    if Levenshtein.normalized_similarity(a.lower(), b.lower()) >= SIMILAR:
+        gain = _plausible_share(new) - _plausible_share(old)
+        unsure = min(w.confidence for w in old) < WEAK_WORD_CONF
+        return gain > 0 or (gain == 0 and unsure)
     return reading_score(new) > reading_score(old) + MARGIN
+
+
+def _plausible_share(words: list[Word]) -> float:
+    chars = sum(len(w.text) for w in words)
+    return sum(len(w.text) for w in words if plausible(w.text)) / max(chars, 1)

@@ -263,26 +263,75 @@ def _runs_to_words(runs, pw: float, ph: float) -> list[Word]:
 
 
 def group_lines(words: list[Word]) -> list[Line]:
-    """Words whose vertical centres fall within half a line height share a line."""
-    words = sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0]))
-    if not words:
-        return []
-    lines: list[list[Word]] = []
-    for w in words:
-        cy = (w.bbox[1] + w.bbox[3]) / 2
-        hgt = w.bbox[3] - w.bbox[1]
-        if lines:
-            last = lines[-1]
-            lcy = sum((x.bbox[1] + x.bbox[3]) / 2 for x in last) / len(last)
-            if abs(cy - lcy) < 0.5 * max(hgt, last[0].bbox[3] - last[0].bbox[1]):
-                last.append(w)
+    """Words chained left to right into lines: a word joins the line whose course, followed
+    from its last word, passes within half a line height of the word's centre.
+
+    Following each line's own slope keeps a tilted line whole where the page curls (lines
+    tilt more towards the bottom of a rescan) or one skew angle does not fit the page; a
+    level page groups exactly as by height alone."""
+    runs: list[_Run] = []
+    for w in sorted(words, key=lambda w: (w.bbox[0], w.bbox[1])):
+        cy, hgt, cx = _cy(w), w.bbox[3] - w.bbox[1], (w.bbox[0] + w.bbox[2]) / 2
+        best, best_dy = None, 0.0
+        for run in runs:
+            last = run.words[-1]
+            if last.bbox[0] >= w.bbox[0]:
                 continue
-        lines.append([w])
+            reach = 0.5 * max(hgt, last.bbox[3] - last.bbox[1])
+            if abs(cy - _cy(last)) > reach + MAX_SLOPE * (cx - run.last_x):
+                continue  # cannot be within reach whatever the run's slope
+            dy = abs(cy - run.course(cx))
+            if dy < reach and (best is None or dy < best_dy):
+                best, best_dy = run, dy
+        if best is None:
+            runs.append(_Run(w))
+        else:
+            best.add(w)
+    runs.sort(key=lambda r: (_cy(r.words[0]), r.words[0].bbox[0]))
     out = []
-    for ws in lines:
-        ws.sort(key=lambda w: w.bbox[0])
-        out.extend(_split_on_gaps(ws))
+    for run in runs:
+        out.extend(_split_on_gaps(run.words))
     return out
+
+
+# A line's course is taken as level until it has this many words spanning this many of
+# its letter heights, and its slope (page-relative units) is capped.
+SLOPE_WORDS = 3
+SLOPE_SPAN = 5.0
+MAX_SLOPE = 0.12
+
+
+def _cy(w: Word) -> float:
+    return (w.bbox[1] + w.bbox[3]) / 2
+
+
+class _Run:
+    """A line being built, with running sums for a least-squares fit of its word centres
+    (two words' centres alone differ by a descender)."""
+
+    def __init__(self, first: Word) -> None:
+        self.words: list[Word] = []
+        self.n = self.sx = self.sy = self.sxx = self.sxy = self.sh = 0.0
+        self.first_x = self.last_x = (first.bbox[0] + first.bbox[2]) / 2
+        self.add(first)
+
+    def add(self, w: Word) -> None:
+        x, y = (w.bbox[0] + w.bbox[2]) / 2, _cy(w)
+        self.words.append(w)
+        self.n += 1
+        self.sx, self.sy = self.sx + x, self.sy + y
+        self.sxx, self.sxy = self.sxx + x * x, self.sxy + x * y
+        self.sh += w.bbox[3] - w.bbox[1]
+        self.last_x = x
+
+    def course(self, x: float) -> float:
+        """Where the line's centre runs at `x`: from its last word along its slope."""
+        y = _cy(self.words[-1])
+        if self.n < SLOPE_WORDS or self.last_x - self.first_x <= SLOPE_SPAN * self.sh / self.n:
+            return y
+        denom = self.n * self.sxx - self.sx * self.sx
+        slope = (self.n * self.sxy - self.sx * self.sy) / denom if denom > 0 else 0.0
+        return y + max(-MAX_SLOPE, min(MAX_SLOPE, slope)) * (x - self.last_x)
 
 
 def _split_on_gaps(words: list[Word]) -> list[Line]:

@@ -35,7 +35,7 @@ _PARAMS = {
     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
-_LABEL_COLON = re.compile(r"(?<=[A-Za-z]):(?=[A-Za-z])")
+_LABEL_COLON = re.compile(r"(?<=[A-Za-z]):(?=[A-Za-z0-9])")
 _MODELS = Path(rapidocr.__file__).parent / "models"
 
 
@@ -58,10 +58,13 @@ class RapidOcrEngine:
     _instances: dict[int, RapidOcrEngine] = {}
 
     def __init__(self) -> None:
-        if not any(_MODELS.glob("*det*.onnx")) or not any(_MODELS.glob("*rec*.onnx")):
+        det, rec = sorted(_MODELS.glob("*_det_*.onnx")), sorted(_MODELS.glob("*_rec_*.onnx"))
+        if not det or not rec:
             raise OcrEngineError(f"RapidOCR's models are missing from {_MODELS}")
+        # Explicit paths: RapidOCR then never looks for (or downloads) other models.
+        paths = {"Det.model_path": str(det[-1]), "Rec.model_path": str(rec[-1])}
         try:
-            self._ocr = RapidOCR(params=_PARAMS)
+            self._ocr = RapidOCR(params={**_PARAMS, **paths})
             parts = (self._ocr._load_det_model(), self._ocr._load_rec_model())
             self._rec = parts[1]
         except Exception as exc:  # noqa: BLE001 - any load failure is an engine error
