@@ -217,3 +217,27 @@ def truth_pairs(folder: Path) -> list[tuple[Path, Path]]:
 
 def load_truth(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def evaluate_folder(folder: Path, workers: int = 1, settings: Any = None) -> EvalReport:
+    """Extract every NAME.pdf beside a NAME.truth.json in `folder` and score it."""
+    from medxtract.batch import extract_many
+    from medxtract.config import Settings
+    from medxtract.understand.specs import load_specs
+
+    settings = settings or Settings()
+    specs = load_specs(settings.specs_dir)
+    pairs = truth_pairs(folder)
+    report = EvalReport(specs_dir=settings.specs_dir)
+    outcomes = extract_many([d for d, _ in pairs], "auto", settings, workers)
+    for outcome, (_doc, truth_path) in zip(outcomes, pairs, strict=True):
+        truth = load_truth(truth_path)
+        spec = specs.get(truth["document_type"])
+        core = set(spec.core) if spec else set()
+        if outcome.result is None:
+            report.failures.append((str(outcome.path), str(outcome.error)))
+            report.add_document(str(outcome.path), truth, "failed", {}, core)
+            continue
+        report.add_document(str(outcome.path), truth, outcome.result.document_type,
+                            outcome.result.values(), core, set(outcome.result.needs_review))
+    return report

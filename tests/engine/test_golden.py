@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 import medxtract
-from medxtract.config import Settings
-from medxtract.evaluate import EvalReport, load_truth, truth_pairs
+from medxtract.evaluate import EvalReport, evaluate_folder
 from medxtract.synth import generate
-from medxtract.understand.specs import load_specs
 
 HELD_OUT_SEED = 31337
 OTHER = Path(__file__).resolve().parents[2] / "samples" / "other"
@@ -20,21 +18,8 @@ OTHER = Path(__file__).resolve().parents[2] / "samples" / "other"
 
 def evaluate(folder: Path, workers: int = 2) -> EvalReport:
     """Score a folder of NAME.pdf + NAME.truth.json pairs as `medxtract eval` does."""
-    from medxtract.batch import extract_many
-
-    specs = load_specs()
-    pairs = truth_pairs(folder)
-    report = EvalReport()
-    outcomes = extract_many([d for d, _ in pairs], "auto", Settings(), workers)
-    for outcome, (_doc, truth_path) in zip(outcomes, pairs, strict=True):
-        truth = load_truth(truth_path)
-        assert outcome.result is not None, outcome.error
-        spec = specs.get(truth["document_type"])
-        core = set(spec.core) if spec else set()
-        report.add_document(
-            str(outcome.path), truth, outcome.result.document_type, outcome.result.values(), core,
-            set(outcome.result.needs_review),
-        )
+    report = evaluate_folder(folder, workers)
+    assert not report.failures, report.failures
     return report
 
 
