@@ -20,16 +20,16 @@ BACKENDS = ["sqlite", pytest.param("mariadb", marks=pytest.mark.db),
 SPEC = """\
 name: lab_report
 title: Laboratory report
-keywords: ["Laboratory Report", "Specimen", "Glucose"]
+evidence: ["Laboratory Report", "Specimen", "Glucose"]
 required: [patient]
 fields:
-  patient: {type: name, rule: right_of, labels: ["Patient"], fhir: Patient.name}
-  collected: {type: date, rule: right_of, labels: ["Collected"]}
-  glucose: {type: number, rule: right_of, labels: ["Glucose (mg/dL)", "Glucose"]}
-  fasting: {type: bool, rule: right_of, labels: ["Fasting"]}
-  repeats: {type: int, rule: right_of, labels: ["Repeats"]}
-  result: {type: choice, rule: right_of, labels: ["Result"], choices: [NORMAL, ABNORMAL]}
-  specimen_id: {type: identifier, rule: right_of, labels: ["Specimen ID"]}
+  patient: {type: name, labels: ["Patient"], fhir: Patient.name}
+  collected: {type: date, labels: ["Collected"]}
+  glucose: {type: number, labels: ["Glucose (mg/dL)", "Glucose"]}
+  fasting: {type: bool, labels: ["Fasting"]}
+  repeats: {type: int, labels: ["Repeats"]}
+  result: {type: choice, labels: ["Result"], choices: [NORMAL, ABNORMAL]}
+  specimen_id: {type: identifier, labels: ["Specimen ID"]}
 """
 ROWS = [("Patient:", "Ada Lovelace"), ("Collected:", "2024-03-05"), ("Specimen ID:", "LAB-7731"),
         ("Glucose (mg/dL):", "98.5"), ("Fasting:", "Yes"), ("Repeats:", "2"),
@@ -163,6 +163,7 @@ def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import signal
     import socket
     import subprocess
+    import sys
     import time
 
     import requests
@@ -182,6 +183,10 @@ def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyP
                MEDXTRACT_STORAGE_DIR=str(tmp_path / "storage"), MEDXTRACT_API_KEYS=API_KEY,
                MEDXTRACT_SPECS_DIR=str(specs))
     url = f"http://127.0.0.1:{port}"
+    # The review UI needs a signed-in reviewer (made as an operator makes one).
+    subprocess.run([sys.executable, "-m", "medxtract.cli", "db", "create-reviewer", "rita",
+                    "--password-stdin"], input="correct horse battery\n", env=env, cwd=tmp_path,
+                   check=True, capture_output=True, text=True, timeout=120)
     with (tmp_path / "serve.log").open("wb") as log:
         proc = subprocess.Popen(service_command(port, "127.0.0.1"), env=env, cwd=tmp_path,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -202,16 +207,27 @@ def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyP
         at = AppTest.from_string(
             "from medxtract.ui import common\nfrom medxtract.ui.views import review\n"
             "common.guarded(review.render)()\n", default_timeout=60)
+        from datetime import datetime
+
+        from medxtract.ui import common
+
+        got = ApiClient(url).sign_in("rita", "correct horse battery")
+        at.session_state[common.AUTH] = {
+            "token": got["token"], "identity": got["identity"],
+            "expires": datetime.fromisoformat(got["expires_at"]).timestamp(),
+        }
         at.session_state["review_doc"] = up.document_id
         at.run()
         assert not at.exception and not at.error
-        assert [d.label for d in at.date_input if d.label.startswith("Collected")]
-        glucose = next(n for n in at.number_input if n.label.startswith("Glucose"))
+        assert [d.label for d in at.date_input if d.label.removeprefix("⚠ ").startswith("Collected")], [
+            (w.label, type(w).__name__) for w in (*at.date_input, *at.text_input, *at.radio)]
+        glucose = next((n for n in at.number_input if n.label.removeprefix("⚠ ").startswith("Glucose")), None)
+        assert glucose is not None, [(w.label, type(w).__name__) for w in (*at.number_input, *at.text_input, *at.radio, *at.date_input)]
         assert glucose.value == 98.5
-        assert [n for n in at.number_input if n.label.startswith("Repeats")]
-        result = next(r for r in at.radio if r.label.startswith("Result"))
+        assert [n for n in at.number_input if n.label.removeprefix("⚠ ").startswith("Repeats")]
+        result = next(r for r in at.radio if r.label.removeprefix("⚠ ").startswith("Result"))
         assert list(result.options)[:2] == ["NORMAL", "ABNORMAL"]
-        fasting = next(r for r in at.radio if r.label.startswith("Fasting"))
+        fasting = next(r for r in at.radio if r.label.removeprefix("⚠ ").startswith("Fasting"))
         glucose.set_value(101.5)
         result.set_value("ABNORMAL")
         fasting.set_value(False)

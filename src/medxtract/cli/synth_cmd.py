@@ -74,6 +74,12 @@ def synth(
     from medxtract.synth import KINDS, VARIANTS, generate
     from medxtract.synth.manifest import FAMILIES
 
+    try:
+        split = Split(split)  # also when called as a function with a plain string
+    except ValueError:
+        raise typer.BadParameter(
+            f"unknown split {split!r}; choose from {', '.join(Split)}"
+        ) from None
     kinds = tuple(Kind(k).value for k in kind) if kind else KINDS
     variants = tuple(Variant(v).value for v in variant) if variant else VARIANTS
     if family is not None:

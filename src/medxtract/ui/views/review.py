@@ -175,15 +175,16 @@ def _page_png(base_url: str, token: str, doc_id: str, page: int) -> bytes:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _types(base_url: str, api_key: str) -> list[dict[str, Any]]:
-    return ApiClient(base_url, api_key).document_types()
+def _types(base_url: str, token: str) -> list[dict[str, Any]]:
+    # With the reviewer's own credential, as every other call (the UI holds no key).
+    return ApiClient(base_url, token=token).document_types()
 
 
 def _document_types(client: ApiClient) -> list[dict[str, Any]]:
     # The field types come from the service's loaded specs, not from field names; the last
     # answer is kept so an API outage does not change the editors under the reviewer.
     try:
-        types = _types(client.base_url, client.api_key)
+        types = _types(client.base_url, client.token)
     except (ApiUnreachable, ApiError):
         return st.session_state.get(TYPES_CACHE, [])
     st.session_state[TYPES_CACHE] = types

@@ -37,9 +37,10 @@ class FieldSpec(_Strict):
         " plural/stem and OCR slips ('patient name' also reads 'Name of patient')",
     )
     sections: list[str] = Field(
-        default_factory=lambda: ["none"],
+        default_factory=lambda: ["any"],
         description="Section kinds the field may live in ('none': outside any section;"
-        " 'any': everywhere). Kinds are defined in vocab.yaml or the spec's `section_kinds`",
+        " 'any': everywhere, the default). Kinds are defined in vocab.yaml or the spec's"
+        " `section_kinds`",
     )
     unlabelled: bool = Field(
         False,
