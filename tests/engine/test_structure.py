@@ -297,3 +297,25 @@ def test_captions_under_their_value_lines_in_two_columns():
     assert f["birth_date"].value == "1980-04-05"
     assert f["address"].value == "12 Oak Rd, Leeds"
     assert f["phone"].value is not None and "4960000" in f["phone"].value.replace(" ", "")
+
+
+def test_an_e_prescription_printout_in_capitals_with_its_drug_after_a_label():
+    rows = [
+        [("Rx Date: 03/04/2024", 40)],
+        [("Patient: DOE, JOHN", 40), ("DOB: 01/02/1960", 420), ("Sex: M", 700)],
+        [("Address: 5 OAK AVE, SHELBYVILLE, IL 62565", 40)],
+        [("Prescriber: JANE ROE MD", 40), ("NPI: 1234567890", 420)],
+        [("Medication Prescribed: LISINOPRIL 10 MG TABLET", 40)],
+        [("Quantity: 30", 40), ("Days Supply: 30", 300), ("Refills: 2", 600)],
+        [("Directions: TAKE 1 TABLET BY MOUTH DAILY", 40)],
+        [("Substitutions: Permitted", 40)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert [(m["name"].lower(), m["strength"]) for m in f["medicines"].value] == [
+        ("lisinopril", "10 mg")
+    ]
+    assert f["patient_name"].value == "DOE, JOHN"
+    assert f["prescriber_name"].value == "JANE ROE MD"
+    assert f["refills"].value == 2
+    assert f["date"].value == "2024-03-04"
+    assert f["directions"].value == "TAKE 1 TABLET BY MOUTH DAILY"
