@@ -319,3 +319,19 @@ def test_an_e_prescription_printout_in_capitals_with_its_drug_after_a_label():
     assert f["refills"].value == 2
     assert f["date"].value == "2024-03-04"
     assert f["directions"].value == "TAKE 1 TABLET BY MOUTH DAILY"
+
+
+def test_a_drug_and_its_strength_on_labelled_lines_of_their_own():
+    rows = [
+        [("Patient: Ann Lee", 40), ("Date: 05/06/2024", 600)],
+        [("Drug name: Atorvastatin", 40)],
+        [("Strength: 20 mg", 40), ("Form: tablet", 400)],
+        [("Sig: Take one tablet at night", 40)],
+        [("Drug name: Metformin", 40)],
+        [("Strength: 500 mg", 40), ("Form: tablet", 400)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [
+        {"name": "Atorvastatin", "strength": "20 mg"},
+        {"name": "Metformin", "strength": "500 mg"},
+    ]

@@ -232,6 +232,38 @@ def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list
     return items
 
 
+def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list[Item]:
+    """A drug and its strength on labelled lines of their own ("Drug name: X" then
+    "Strength: 20 mg", as e-prescriptions print them)."""
+    cols = finder.vocab.columns
+    items: list[Item] = []
+    for model in models:
+        spans = sorted(model.labels, key=lambda s: (s.box[1], s.box[0]))
+        for k, span in enumerate(spans):
+            if cols["medicine"].score(span.words) < 0.9:
+                continue
+            name_toks = [t for t in span.phrase.toks[span.end :] if id(t) not in skip]
+            name = clean_text(" ".join(t.text for t in name_toks)).strip(",-:;")
+            if not name or not re.search(r"[A-Za-z]{3,}", name) or _STRENGTH.search(name):
+                continue
+            h = span.phrase.h
+            for other in spans[k + 1 : k + 4]:
+                if other.box[1] - span.box[3] > 3 * h:
+                    break
+                if cols["strength"].score(other.words) < 0.9:
+                    continue
+                value = other.phrase.toks[other.end :]
+                m = _STRENGTH.search(_ONE_BEFORE_UNIT.sub("1", " ".join(t.text for t in value)))
+                if m is None:
+                    continue
+                unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
+                known = lookup(name)
+                items.append(Item(known or name, f"{m.group('num').replace(',', '.')} {unit}",
+                                  name_toks + value, span.phrase.page, bool(known)))
+                break
+    return items
+
+
 def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip: set) -> None:
     """Lines under a medicine that read as directions ("Sig: take one...") belong to it."""
     item_toks = {id(t) for it in items for t in it.toks}
@@ -285,6 +317,8 @@ def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate
     if not items:
         items = _line_items(models, finder, skip | own)
         _attach_sig(models, items, finder, skip)
+    if not items:
+        items = _labelled_items(models, finder, skip | own)
     return items
 
 
