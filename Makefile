@@ -38,9 +38,10 @@ services:
 	@scripts/start-services.sh
 
 demo: install
-	$(BIN)/medxtract synth build/demo/generated --count 2 --seed 7
-	$(BIN)/medxtract extract samples/seed build/demo/generated --format jsonl -o build/demo/results.jsonl --workers 2
+	$(BIN)/medxtract synth build/demo/generated --count 2 --seed 7 --variant clean --variant scan --variant fax --negatives
+	$(BIN)/medxtract extract samples/seed samples/other build/demo/generated --format jsonl -o build/demo/results.jsonl --workers 2
 	$(BIN)/medxtract eval samples/seed --workers 2
+	$(BIN)/medxtract eval samples/other --workers 2
 	$(BIN)/medxtract eval build/demo/generated --workers 2
 
 test: install system-deps services

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 EMPTY = {"", "n/a", "na", "none", "-"}
-DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".heic",
+                     ".heif")
 
 
 def _is_empty(value: Any) -> bool:
