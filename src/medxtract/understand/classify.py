@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from medxtract.document import Document
 from medxtract.understand.finder import Found
-from medxtract.understand.labels import Vocabulary, tokens
+from medxtract.understand.labels import Vocabulary, match_entry, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec
 
@@ -35,7 +35,8 @@ def _excluded(doc: Document, spec: DocumentSpec) -> str | None:
         if line.bbox[1] > 0.35 or len(line.words) > 7:
             continue
         words = tokens(line.text)
-        if words and vocab.score(words) >= 0.85:
+        # The title holds the look-alike's name ("Pharmacy Receipt", "Clinic Visit Note").
+        if words and any(match_entry(words, e).score >= 0.99 for e in vocab.entries):
             return line.text
     return None
 
@@ -46,7 +47,7 @@ def score_type(doc: Document, spec: DocumentSpec, found: dict[str, Found]) -> Ty
     excluded = _excluded(doc, spec)
     if excluded:
         return TypeScore(spec.name, 0.0, found, "title of another kind of document")
-    if missing:
+    if missing and (spec.without_required is None or len(valid) < spec.without_required):
         return TypeScore(spec.name, 0.0, found, f"required field(s) missing: {len(missing)}")
     if len(valid) < spec.min_fields:
         return TypeScore(spec.name, 0.0, found, f"only {len(valid)} field(s) with values")
@@ -59,6 +60,8 @@ def score_type(doc: Document, spec: DocumentSpec, found: dict[str, Found]) -> Ty
     ev = Vocabulary(spec.evidence)
     hits = sum(1 for e in ev.entries if all(w in text for w in e))
     score = min(1.0, score + 0.03 * hits)
+    if missing:
+        score *= 0.8  # plenty else was found; the missing field goes to review
     return TypeScore(spec.name, score, found, f"{len(valid)} valid field(s), {hits} evidence")
 
 

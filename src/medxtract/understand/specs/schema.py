@@ -85,6 +85,11 @@ class DocumentSpec(_Strict):
     )
     required: list[str] = Field(default_factory=list, description="Fields a document must have")
     min_fields: int = Field(3, ge=1, description="Valid fields needed to call a document this type")
+    without_required: int | None = Field(
+        None, ge=1,
+        description="With this many valid fields a document is this type even when a required"
+        " field was not found (less sure; the missing field goes to review)",
+    )
     core: list[str] = Field(default_factory=list, description="Fields reported as core in eval")
     fields: dict[str, FieldSpec] = Field(min_length=1)
 
