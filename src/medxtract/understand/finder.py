@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from medxtract.document import Document, union_bbox
 from medxtract.understand import medicines as meds
@@ -498,6 +497,9 @@ class Finder:
             if c.score > score[i, j]:
                 score[i, j] = c.score
                 table[(i, j)] = c
+        # Imported here: scipy is heavy, and a worker that never finds fields need not pay.
+        from scipy.optimize import linear_sum_assignment
+
         rows, cols = linear_sum_assignment(-score)
         chosen = [table[(i, j)] for i, j in zip(rows, cols, strict=True) if (i, j) in table]
         chosen.sort(key=lambda c: -c.score)
