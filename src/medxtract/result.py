@@ -19,7 +19,10 @@ class FieldResult(BaseModel):
     item_bboxes: list[BBox] | None = Field(
         None, description="For a list field (medicines): one relative box per item"
     )
-    source: str | None = Field(None, description="'ocr' or 'text_layer'")
+    source: str | None = Field(None, description="'ocr', 'text_layer' or 'form_field'")
+    engine: str | None = Field(
+        None, description="OCR engine that read most of the value ('tesseract', 'rapidocr')"
+    )
     raw: str | None = Field(None, description="Text as read, before normalisation")
     flags: list[str] = Field(
         default_factory=list, description="Why the field needs a look, e.g. ambiguous_date"

@@ -335,3 +335,14 @@ def test_a_drug_and_its_strength_on_labelled_lines_of_their_own():
         {"name": "Atorvastatin", "strength": "20 mg"},
         {"name": "Metformin", "strength": "500 mg"},
     ]
+
+
+def test_each_field_records_the_ocr_engine_that_read_it():
+    page = make_page([[("Name:", 40), ("Ann Lee", 300)], [("Phone:", 40), ("555-123-4567", 300)]])
+    for word in page.lines[1].words:
+        word.engine = "rapidocr"  # the cascade re-read the name
+    for word in page.lines[3].words:
+        word.engine = "tesseract"
+    f = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
+    assert f["patient_name"].engine == "rapidocr"
+    assert f["phone"].engine == "tesseract"

@@ -39,6 +39,7 @@ def to_results(found: dict[str, Found], spec: DocumentSpec) -> dict[str, FieldRe
             label_bbox=f.label_bbox,
             item_bboxes=f.item_bboxes or None,
             source=f.source,
+            engine=f.engine,
             raw=f.raw,
             flags=flags,
             why=f.why or None,

@@ -83,6 +83,7 @@ class Found:
     item_bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
     why: str = ""
     features: dict[str, float] = field(default_factory=dict)  # evidence, for calibration
+    engine: str | None = None  # the OCR engine that read most of the value
 
 
 class Finder:
@@ -707,6 +708,7 @@ class Finder:
             words[0].source,
             why=c.why,
             features=feats,
+            engine=engine_of(words),
         )
 
 
@@ -733,6 +735,12 @@ def _drop_label_note(region: Region) -> Region:
         return region  # "(756) 660-4660" is a phone, not a note
     rest = [first[end + 1 :], *region.lines[1:]]
     return Region([line for line in rest if line], region.where)
+
+
+def engine_of(words: list) -> str | None:
+    """The OCR engine that read most of a value's words (None for text-layer values)."""
+    engines = [w.engine for w in words if getattr(w, "engine", None)]
+    return max(set(engines), key=engines.count) if engines else None
 
 
 def rel_box(models: list[PageModel], page: int | None, box: tuple) -> tuple | None:

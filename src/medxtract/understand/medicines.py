@@ -324,7 +324,7 @@ def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate
 
 def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Found:
     from medxtract.understand.calibrate import features
-    from medxtract.understand.finder import Found, rel_box
+    from medxtract.understand.finder import Found, engine_of, rel_box
 
     items = _collect(models, finder, taken)
     finder.items = items  # directions may be read from the same items
@@ -348,6 +348,7 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
         [] if known == 1.0 else ["unknown_drug"],
         words[0].source,
         item_bboxes=[b for b in boxes if b is not None],
+        engine=engine_of(words),
         why=f"{len(items)} medicine(s), {known:.0%} in the lexicon",
         features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
                           items=min(6, len(items)) / 6, known_share=known,
