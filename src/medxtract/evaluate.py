@@ -220,18 +220,9 @@ def load_truth(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def evaluate_folder(folder: Path, workers: int = 1, settings: Any = None) -> EvalReport:
-    """Extract every NAME.pdf beside a NAME.truth.json in `folder` and score it."""
-    from medxtract.batch import extract_many
-    from medxtract.config import Settings
-    from medxtract.understand.specs import load_specs
-
-    settings = settings or Settings()
-    specs = load_specs(settings.specs_dir)
-    pairs = truth_pairs(folder)
-    report = EvalReport(specs_dir=settings.specs_dir)
-    outcomes = extract_many([d for d, _ in pairs], "auto", settings, workers)
-    for outcome, (_doc, truth_path) in zip(outcomes, pairs, strict=True):
+def score_outcomes(report: EvalReport, truths: list[Path], outcomes: Any, specs: dict) -> None:
+    """Add each extraction outcome (in the order of `truths`) to the report."""
+    for outcome, truth_path in zip(outcomes, truths, strict=True):
         truth = load_truth(truth_path)
         spec = specs.get(truth["document_type"])
         core = set(spec.core) if spec else set()
@@ -241,4 +232,17 @@ def evaluate_folder(folder: Path, workers: int = 1, settings: Any = None) -> Eva
             continue
         report.add_document(str(outcome.path), truth, outcome.result.document_type,
                             outcome.result.values(), core, set(outcome.result.needs_review))
+
+
+def evaluate_folder(folder: Path, workers: int = 1, settings: Any = None) -> EvalReport:
+    """Extract every NAME.pdf beside a NAME.truth.json in `folder` and score it."""
+    from medxtract.batch import extract_many
+    from medxtract.config import Settings
+    from medxtract.understand.specs import load_specs
+
+    settings = settings or Settings()
+    pairs = truth_pairs(folder)
+    report = EvalReport(specs_dir=settings.specs_dir)
+    outcomes = extract_many([d for d, _ in pairs], "auto", settings, workers)
+    score_outcomes(report, [t for _, t in pairs], outcomes, load_specs(settings.specs_dir))
     return report

@@ -221,7 +221,7 @@ def evaluate(
     show_misses: Annotated[bool, typer.Option("--misses", help="List every wrong field")] = False,
 ) -> None:
     """Accuracy against *.truth.json files: per field, per type, core and overall."""
-    from medxtract.evaluate import EvalReport, load_truth, truth_pairs
+    from medxtract.evaluate import EvalReport, score_outcomes, truth_pairs
     from medxtract.understand.specs import load_specs
 
     settings = settings_for(specs)
@@ -232,25 +232,9 @@ def evaluate(
             f"no NAME.truth.json beside a document ({', '.join(ACCEPTED)}) in {folder}",
             ExitCode.NOT_FOUND,
         )
-    all_specs = load_specs(settings.specs_dir)
     report = EvalReport(specs_dir=settings.specs_dir)
     outcomes = run_batch([d for d, _ in pairs], doc_type, settings, workers, lambda o, r: None)
-    for outcome, (_doc, truth_path) in zip(outcomes, pairs, strict=True):
-        truth = load_truth(truth_path)
-        if outcome.result is None:
-            report.failures.append((str(outcome.path), str(outcome.error)))
-            report.add_document(str(outcome.path), truth, "failed", {}, set())
-            continue
-        spec = all_specs.get(truth["document_type"])
-        core = set(spec.core) if spec else set()
-        report.add_document(
-            str(outcome.path),
-            truth,
-            outcome.result.document_type,
-            outcome.result.values(),
-            core,
-            set(outcome.result.needs_review),
-        )
+    score_outcomes(report, [t for _, t in pairs], outcomes, load_specs(settings.specs_dir))
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

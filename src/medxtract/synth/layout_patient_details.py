@@ -13,32 +13,9 @@ from medxtract.synth import clinical, people
 from medxtract.synth.dates import DATE_FORMATS, printed_date
 from medxtract.synth.kit import distractors
 from medxtract.synth.manifest import Words
+from medxtract.synth.pd_common import FIELDS
 from medxtract.synth.style import Hand, Pen, TypedText, random_style
 
-FIELDS = (
-    "record_date",
-    "patient_name",
-    "birth_date",
-    "phone",
-    "address",
-    "weight",
-    "height",
-    "emergency_contact_name",
-    "emergency_contact_address",
-    "emergency_contact_home_phone",
-    "emergency_contact_work_phone",
-    "chicken_pox",
-    "measles",
-    "hepatitis_b_vaccinated",
-    "medical_problems",
-    "has_insurance",
-    "insurance_company",
-    "policy_number",
-    "insurance_address",
-    "insurance_expiry",
-    "allergies",
-    "regular_medications",
-)
 BIRTH_LABELS = ("Birth Date", "Date of Birth", "DOB")
 WEIGHT_LABELS = ("Weight:", "Weight (kg):")
 HEIGHT_LABELS = ("Height:", "Height (cm):")

@@ -10,7 +10,7 @@ from typing import Any
 from medxtract.synth import clinical, kit, people
 from medxtract.synth.dates import printed_date
 from medxtract.synth.manifest import Words
-from medxtract.synth.rx_common import draw_rx, med_text, prescriber, refills_text, sigs, truth_meds
+from medxtract.synth.rx_common import draw_rx, med_text, prescriber, refills_text, rx_truth, sigs
 from medxtract.synth.style import Hand, TypedText
 
 
@@ -103,15 +103,4 @@ def build(
     pen.rule(right - 180, sy, right)
     pen.text(right - 180, sy - st.line(st.label_size), "Signature", size=st.label_size * 0.8)
 
-    fields: dict[str, Any] = {
-        "prescriber_name": doc.name,
-        "prescriber_address": doc.address,
-        "prescriber_phone": doc.phone,
-        "patient_name": name_truth,
-        "date": date_truth,
-    }
-    if addr:
-        fields["patient_address"] = addr
-    fields |= {"medicines": truth_meds(meds), "directions": "; ".join(directions)}
-    fields["refills"] = refills
-    return pen.finish(), {"document_type": "prescription", "fields": fields}
+    return pen.finish(), rx_truth(doc, name_truth, date_truth, addr, meds, directions, refills)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from medxtract.synth import clinical, people
 from medxtract.synth.kit import Form
@@ -70,6 +71,31 @@ def sigs(f: Form, meds: list[dict[str, str]]) -> list[str]:
 
 def truth_meds(meds: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"name": m["name"], "strength": m["strength"]} for m in meds]
+
+
+def rx_truth(
+    doc: Prescriber,
+    patient_name: Any,
+    date: Any,
+    address: str | None,
+    meds: list[dict[str, str]],
+    directions: list[str],
+    refills: int | None,
+) -> dict[str, Any]:
+    """A prescription's truth in spec order; a field the form has no place for is left out."""
+    fields: dict[str, Any] = {
+        "prescriber_name": doc.name,
+        "prescriber_address": doc.address,
+        "prescriber_phone": doc.phone,
+        "patient_name": patient_name,
+        "date": date,
+    }
+    if address:
+        fields["patient_address"] = address
+    fields |= {"medicines": truth_meds(meds), "directions": "; ".join(directions)}
+    if refills is not None:
+        fields["refills"] = refills
+    return {"document_type": "prescription", "fields": fields}
 
 
 def draw_rx(f: Form, x: float, y: float) -> float:

@@ -10,7 +10,7 @@ from typing import Any
 from medxtract.synth import clinical, kit, people
 from medxtract.synth.dates import printed_date
 from medxtract.synth.manifest import Words
-from medxtract.synth.rx_common import prescriber, sigs, truth_meds
+from medxtract.synth.rx_common import prescriber, rx_truth, sigs
 from medxtract.synth.style import Hand, TypedText
 
 QTY = ("14", "28", "30", "56", "1 pack", "1 tube", "100 ml", "7 days", "2 weeks", "1 inhaler")
@@ -126,14 +126,4 @@ def build(
     pen.label(x, y, "Signature" + f.colon)
     pen.rule(x + 80, y - 3, x + 260)
 
-    fields: dict[str, Any] = {
-        "prescriber_name": doc.name,
-        "prescriber_address": doc.address,
-        "prescriber_phone": doc.phone,
-        "patient_name": name_truth,
-        "date": date_truth,
-    }
-    if addr:
-        fields["patient_address"] = addr
-    fields |= {"medicines": truth_meds(meds), "directions": "; ".join(directions)}
-    return pen.finish(), {"document_type": "prescription", "fields": fields}
+    return pen.finish(), rx_truth(doc, name_truth, date_truth, addr, meds, directions, None)

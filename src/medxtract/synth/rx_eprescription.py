@@ -10,7 +10,7 @@ from typing import Any
 from medxtract.synth import clinical, kit, people
 from medxtract.synth.dates import printed_date
 from medxtract.synth.manifest import Words
-from medxtract.synth.rx_common import prescriber, sigs, truth_meds
+from medxtract.synth.rx_common import prescriber, rx_truth, sigs
 from medxtract.synth.style import Hand, TypedText
 
 
@@ -131,15 +131,5 @@ def build(
         y -= st.line(small)
         pen.text(x, max(12.0, y), line, size=small)
 
-    fields: dict[str, Any] = {
-        "prescriber_name": doc.name,
-        "prescriber_address": doc.address,
-        "prescriber_phone": doc.phone,
-        "patient_name": name_truth,
-        "date": date_truth,
-        "patient_address": ", ".join(addr_lines),
-        "medicines": truth_meds(meds),
-        "directions": "; ".join(directions),
-        "refills": refills,
-    }
-    return pen.finish(), {"document_type": "prescription", "fields": fields}
+    address = ", ".join(addr_lines)
+    return pen.finish(), rx_truth(doc, name_truth, date_truth, address, meds, directions, refills)

@@ -10,7 +10,7 @@ from typing import Any
 from medxtract.synth import clinical, kit, people
 from medxtract.synth.dates import printed_date
 from medxtract.synth.manifest import Words
-from medxtract.synth.rx_common import draw_rx, med_text, prescriber, sigs, truth_meds
+from medxtract.synth.rx_common import draw_rx, med_text, prescriber, rx_truth, sigs
 from medxtract.synth.style import Hand, TypedText
 
 CARD_SIZES = ((396.0, 612.0), (360.0, 504.0), (420.0, 595.0))  # half letter, 5x7 in, A5-ish
@@ -113,15 +113,4 @@ def build(
     if y - st.line() * 2.2 > 12:
         f.label_value(x, y - st.line() * 2.2, label + f.colon, value)
 
-    fields: dict[str, Any] = {
-        "prescriber_name": doc.name,
-        "prescriber_address": doc.address,
-        "prescriber_phone": doc.phone,
-        "patient_name": name_truth,
-        "date": date_truth,
-        "patient_address": addr,
-        "medicines": truth_meds(meds),
-        "directions": "; ".join(directions),
-        "refills": refills,
-    }
-    return pen.finish(), {"document_type": "prescription", "fields": fields}
+    return pen.finish(), rx_truth(doc, name_truth, date_truth, addr, meds, directions, refills)

@@ -122,9 +122,6 @@ class Finder:
             best = max(best, self._heading(words)[1])
         return best
 
-    def _is_label(self, words: tuple[str, ...], whole: bool, strict: bool = False) -> bool:
-        return self.label_score(words, whole) >= (0.9 if strict else LABEL_MIN)
-
     def _heading(self, words: tuple[str, ...]) -> tuple[str | None, float]:
         """A heading's section kind; words of the same kind explain each other
         ("Emergency contact person")."""
@@ -141,7 +138,9 @@ class Finder:
         self._tok_page: dict[int, int] = {}
         for page in doc.pages:
             phrases = phrases_of(page)
-            phrases = self._split_at_columns(phrases)
+            # Column headings sit above the grid, so cutting lines at them leaves them as found.
+            columns = self._column_heads(phrases)
+            phrases = self._split_at_columns(phrases, columns)
             for p in phrases:
                 p.index = n
                 n += 1
@@ -158,7 +157,7 @@ class Finder:
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
-            model.columns = self._columns(model)
+            model.columns = columns
             label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
             model.prescriber_blocks = {
                 model.blocks[p.index] for p in phrases if self._marks_prescriber(p, label_toks)
@@ -179,12 +178,10 @@ class Finder:
                 return sorted((q.box[0], q.box[3], k) for q, k in row)
         return []
 
-    def _columns(self, model: PageModel) -> list[tuple[float, float, str]]:
-        return self._column_heads(model.phrases)
-
-    def _split_at_columns(self, phrases: list[Phrase]) -> list[Phrase]:
+    def _split_at_columns(
+        self, phrases: list[Phrase], columns: list[tuple[float, float, str]]
+    ) -> list[Phrase]:
         """A text line that runs across a grid's columns is cut where each column starts."""
-        columns = self._column_heads(phrases)
         if len(columns) < 2:
             return phrases
         starts = [x0 for x0, _y, _k in columns[1:]]
@@ -236,13 +233,6 @@ class Finder:
                 return max(models[prev].headings, key=lambda s: s.box[1]).section
         return None
 
-    def _is_header_label(self, span: LabelSpan) -> bool:
-        """Contact labels (phone, fax, email) print inside a letterhead too."""
-        return embedded_section(span.words, self.vocab) is None and any(
-            w in ("phone", "tel", "ph", "fax", "email", "telephone", "mobile", "web", "website")
-            for w in span.words
-        )
-
     def _best_field(self, span: LabelSpan) -> tuple[str | None, float]:
         best, score = None, 0.0
         for n, c in self.concepts.items():
@@ -269,7 +259,7 @@ class Finder:
             if page is not None:
                 def choose(options: list) -> Any:
                     return marks.choose(page, options)
-        return type_value(self.fields[name], region, self._order(span), self.vocab, choose)
+        return type_value(self.fields[name], region, self._order(span), choose)
 
     def _page_of(self, tok: Tok) -> int | None:
         return self._tok_page.get(id(tok))

@@ -153,7 +153,3 @@ class Vocabulary:
             s = m.score * leftover_penalty(m.leftover, explained)
             best = max(best, s)
         return best
-
-    def contains_phrase(self, words: tuple[str, ...]) -> bool:
-        return any(match_entry(words, e).score >= 0.85 and not match_entry(words, e).leftover
-                   for e in self.entries)

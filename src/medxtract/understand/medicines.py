@@ -96,8 +96,8 @@ def _medicine_in(p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
     m = _STRENGTH.search(fixed)
     if not m or _RATE.match(fixed[m.end() :]):
         return None
-    before = [t for t, (a, _) in zip(toks, spans, strict=True) if a < m.start() and
-              spans[toks.index(t)][1] <= m.start() + 1]
+    before = [t for t, (a, b) in zip(toks, spans, strict=True) if a < m.start() and
+              b <= m.start() + 1]
     name_toks, known = _split_name(before, vocab)
     if not name_toks:
         return None

@@ -148,7 +148,6 @@ def type_value(
     fspec: FieldSpec,
     region: Region,
     date_order: str,
-    _vocab: Any,
     choose: Callable[[list[list[Tok]]], Any] | None = None,
 ) -> TypedValue:
     """`choose` reads drawn marks (ticked boxes, circles) on a row of printed options."""
