@@ -372,9 +372,18 @@ def find_spans(
         if found is None:
             i += 1
             continue
+        k, end, words, colon = found
+        if end < len(toks) and toks[end].text.rstrip(":") in _NUMBER_SIGNS:
+            # "Policy #", "Member №:": the sign is the label's, not its value.
+            colon = colon or toks[end].text.endswith(":")
+            end += 1
+            found = (k, end, words, colon)
         spans.append(found)
         i = found[1]
     return spans
+
+
+_NUMBER_SIGNS = frozenset({"#", "№", "Nr."})
 
 
 def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[int]]) -> Region:
