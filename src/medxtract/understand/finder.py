@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from statistics import median
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from medxtract.understand.structure import (
     PageModel,
     Phrase,
     Region,
+    Box,
     Tok,
     blocks_of,
     continued,
@@ -173,7 +175,7 @@ class Finder:
             if kind and score >= HEADING_MIN:
                 heads.append((p, kind))
         for p, _kind in heads:
-            row = [(q, k) for q, k in heads if same_row(q.box, p.box)]
+            row = [(q, k) for q, k in heads if _overlap_rows(q.box, p.box)]
             if len(row) >= 2 and len({k for _q, k in row}) >= 2:
                 return sorted((q.box[0], q.box[3], k) for q, k in row)
         return []
@@ -186,9 +188,17 @@ class Finder:
             return phrases
         starts = [x0 for x0, _y, _k in columns[1:]]
         top = columns[0][1]
+        h = median([p.h for p in phrases]) if phrases else 20.0
+        # The grid ends with the last text that starts under a later column's heading; a
+        # table further down has columns of its own.
+        bottom = max(
+            (p.box[3] for p in phrases
+             if p.box[1] >= top and any(abs(p.box[0] - x) < 2 * h for x in starts)),
+            default=top,
+        )  # fmt: skip
         out: list[Phrase] = []
         for p in phrases:
-            if p.box[1] < top:
+            if p.box[1] < top or p.box[1] > bottom + h:
                 out.append(p)
                 continue
             cur: list[Tok] = []
@@ -378,9 +388,11 @@ class Finder:
             return []
         h = span.phrase.h
         cells = []
-        for q in model.phrases:
-            if q is span.phrase or not same_row(q.box, span.box) or q.box[0] < span.box[2]:
+        last = span.box  # each cell is matched to the one before it: rows slope on a skewed page
+        for q in sorted(model.phrases, key=lambda q: q.box[0]):
+            if q is span.phrase or q.box[0] < span.box[2] or not _overlap_rows(q.box, last):
                 continue
+            last = q.box
             if q.index in ends and min(ends[q.index]) == 0:
                 continue  # another label
             under = [sec for x0, _y, sec in columns if x0 <= q.box[0] + 3 * h]
@@ -745,3 +757,9 @@ def rel_box(models: list[PageModel], page: int | None, box: tuple) -> tuple | No
         round(box[3] / h, 4),
     )
 
+
+def _overlap_rows(a: Box, b: Box) -> bool:
+    """Most of the shorter box lies in the other's rows: a heading re-read by the second
+    engine comes with a taller box than its neighbour's."""
+    inter = min(a[3], b[3]) - max(a[1], b[1])
+    return inter > 0.5 * min(a[3] - a[1], b[3] - b[1])

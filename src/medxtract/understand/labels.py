@@ -49,7 +49,17 @@ def stem(word: str) -> str:
 
 def label_tokens(text: str) -> tuple[str, ...]:
     """A label's words without its parenthesised examples or units ("Weight (kg)")."""
-    return tokens(_PARENS.sub(" ", text)) or tokens(text)
+    return tokens(_PARENS.sub(_qualifier, text)) or tokens(text)
+
+
+# Parenthesised words that qualify a label rather than give its unit: "Tel (H)".
+_QUALIFIERS = frozenset({"h", "w", "home", "work", "mobile", "cell", "office", "business",
+                         "day", "daytime", "evening", "night"})  # fmt: skip
+
+
+def _qualifier(m: re.Match[str]) -> str:
+    inner = m.group().strip("() ").lower()
+    return f" {inner} " if inner in _QUALIFIERS else " "
 
 
 # Abbreviations a label may use for a vocabulary word.

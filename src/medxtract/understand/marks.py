@@ -94,18 +94,19 @@ def _box_fill(ink: np.ndarray, word: Box, h: float) -> float | None:
     left = _crop(ink, word[0] - 3.0 * h, word[1] - 0.6 * h, word[0] - 0.05 * h,
                  word[3] + 0.6 * h)
     # Rightmost box left of the word: the one that belongs to it.
-    best = max(_boxes(left, h), default=None)
+    best = max(_boxes(left, h, corners=False), default=None)
     if best is None:
         # A line reader's word boxes are cut from its line box and can swallow a box
         # glyph at their start: the leftmost box in the word's first letters.
         start = _crop(ink, word[0] - 0.05 * h, word[1] - 0.6 * h, word[0] + 1.2 * h,
                       word[3] + 0.6 * h)
-        best = min(_boxes(start, h), default=None)
+        best = min(_boxes(start, h, corners=True), default=None)
     return None if best is None else min(1.0, best[1] / 0.12)
 
 
-def _boxes(region: np.ndarray, h: float) -> list[tuple[int, float]]:
-    """(x, fill) of each drawn square outline in `region`."""
+def _boxes(region: np.ndarray, h: float, corners: bool) -> list[tuple[int, float]]:
+    """(x, fill) of each drawn square outline in `region`; with `corners`, only outlines
+    inked in all four corners (among letters: a tick's overshoot spoils a corner)."""
     if region.size == 0:
         return []
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -122,7 +123,7 @@ def _boxes(region: np.ndarray, h: float) -> list[tuple[int, float]]:
             continue
         frame = region[y : y + bh, x : x + bw]
         edge = (frame.sum() - inner.sum()) / max(1, frame.size - inner.size)
-        if edge < 0.3 or not _square_corners(frame, border):
+        if edge < 0.3 or (corners and not _square_corners(frame, border)):
             continue  # not an outline: a letter or a blot
         found.append((x, float(inner.mean())))
     return found

@@ -305,6 +305,8 @@ _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 
 def _valueish(text: str) -> bool:
     """A word that belongs to a value, never to a label: a number, a phone, an amount."""
+    if re.fullmatch(r"\([A-Za-z]{1,8}\)[:.]?", text):
+        return False  # a label's qualifier: "Tel (H)", "Phone (mobile):"
     return bool(re.search(r"\d", text)) or text[:1] in "(+#$£€@"
 
 
