@@ -329,7 +329,9 @@ class Finder:
                     best_field = max(best_field, s)
                     regions = [continued(model, right, starts, fspec.max_lines, span.box[2])]
                     if span.kind != "heading" or not right.lines:
-                        below = region_below(model, span, starts, fspec.max_lines)
+                        # "Directions:" alone on its line may stand well above its text.
+                        gap = 3.5 if span.colon and not right.lines else 2.4
+                        below = region_below(model, span, starts, fspec.max_lines, gap)
                         regions.append(below)
                         if not right.lines and not span.colon:
                             regions.append(region_above(model, span, starts))

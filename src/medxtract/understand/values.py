@@ -40,7 +40,14 @@ def _digits_fixed(token: str) -> str:
 
 
 def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
-    text = clean_text(spec.join.join(clean_text(line) for line in lines))
+    parts = [clean_text(line) for line in lines]
+    starts = {w.lower() for w in spec.item_starts}
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        first = part.split(" ", 1)[0]
+        new_item = first[:1].isupper() and first.lower() in starts
+        text += ("; " if new_item else spec.join) + part
+    text = clean_text(text)
     # A lone bar between words is OCR's reading of a thin "1" ("take | tablet").
     text = re.sub(r"(?<=\s)\|(?=\s)", "1", text)
     return (None, []) if is_empty(text) else (text, [])
