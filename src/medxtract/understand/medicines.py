@@ -19,7 +19,7 @@ from medxtract.document import union_bbox
 from medxtract.understand.labels import tokens
 from medxtract.understand.lexicon import drug_names
 from medxtract.understand.structure import PageModel, Phrase, Tok, same_row
-from medxtract.understand.values import _ONE_BEFORE_UNIT, _STRENGTH, _UNIT_FIX, clean_text
+from medxtract.understand.values import _ONE_BEFORE_UNIT, _STRENGTH, clean_text, strength_text
 
 if TYPE_CHECKING:
     from medxtract.understand.finder import Candidate, Finder, Found
@@ -105,8 +105,7 @@ def _medicine_in(p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
     if not re.search(r"[A-Za-z]{3,}", name):
         return None
     canonical = lookup(name) if known else None
-    unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
-    strength = f"{m.group('num').replace(',', '.')} {unit}"
+    strength = strength_text(m)
     strength_toks = [t for t, (a, b) in zip(toks, spans, strict=True)
                      if a < m.end() and b > m.start()]
     return Item(canonical or name, strength, name_toks + strength_toks, p.page, known)
@@ -256,10 +255,9 @@ def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> 
                 m = _STRENGTH.search(_ONE_BEFORE_UNIT.sub("1", " ".join(t.text for t in value)))
                 if m is None:
                     continue
-                unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
                 known = lookup(name)
-                items.append(Item(known or name, f"{m.group('num').replace(',', '.')} {unit}",
-                                  name_toks + value, span.phrase.page, bool(known)))
+                items.append(Item(known or name, strength_text(m), name_toks + value,
+                                  span.phrase.page, bool(known)))
                 break
     return items
 
@@ -273,8 +271,10 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
         model = next(m for m in models if m.page.number == it.page)
         box = union_bbox([t.box for t in it.toks])
         h = max(1.0, box[3] - box[1])
+        # Indented from the item's line, not its name: "3. Ointment. Brovana 1 %".
+        x0 = min([box[0]] + [p.box[0] for p in model.phrases if it.toks[0] in p.toks])
         below = sorted(
-            (p for p in model.phrases if p.box[1] > box[3] - 0.2 * h and p.box[0] > box[0] - 3 * h
+            (p for p in model.phrases if p.box[1] > box[3] - 0.2 * h and p.box[0] > x0 - 3 * h
              and p.box[1] - box[3] < 2.2 * h and not same_row(p.box, box)),
             key=lambda p: p.box[1],
         )
@@ -282,8 +282,7 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
             if any(id(t) in item_toks for t in p.toks) or any(id(t) in skip for t in p.toks):
                 break
             cut = _directions_label_end(model, p, finder)
-            words = tokens(" ".join(t.text for t in p.toks[cut:]))
-            if cut or (words and words[0] in finder.vocab.sig_starts):
+            if cut or _opens_sig(p.toks[cut:], finder.vocab.sig_starts):
                 toks = p.toks[cut:]
                 if toks and tokens(toks[0].text) in (("sig",), ("directions",)):
                     toks = toks[1:]  # "Sig one tablet...": the label without its colon
@@ -292,6 +291,20 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
                 box = p.box
             else:
                 break
+
+
+def _opens_sig(toks: list[Tok], sig_starts: frozenset[str]) -> bool:
+    """A line that starts like directions: "Take...", "1/2 tab...", "Applyto" (two words
+    OCR ran together)."""
+    if not toks:
+        return False
+    first = toks[0].text.lower().strip(".,:;")
+    if re.fullmatch(r"\d+(/\d+)?|½", first):
+        return True
+    words = tokens(" ".join(t.text for t in toks))
+    if words and words[0] in sig_starts:
+        return True
+    return any(len(w) >= 4 and first.startswith(w) for w in sig_starts)
 
 
 def _directions_label_end(model: PageModel, p: Phrase, finder: Finder) -> int:

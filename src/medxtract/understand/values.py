@@ -197,7 +197,18 @@ def to_identifier(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any,
 
 _UNITS = r"mg|mcg|µg|ug|g|gm|gram|grams|ml|mL|l|iu|IU|units?|meq|%|mq|rng|mgs"
 # Not followed by a letter (\b would never match after "%").
-_STRENGTH = re.compile(rf"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNITS})(?![A-Za-z])", re.I)
+_STRENGTH = re.compile(
+    rf"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNITS})(?![A-Za-z])"
+    r"(?P<per>\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|mL|dose|actuation|spray|tab|tablet)\b)?",
+    re.I,
+)
+
+
+def strength_text(m: re.Match[str]) -> str:
+    """'100 units/ml', '250 mg/5ml': the number, the unit and any per-volume part."""
+    unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
+    per = re.sub(r"\s+", "", m.group("per") or "").lower()
+    return f"{m.group('num').replace(',', '.')} {unit}{per}"
 _UNIT_FIX = {"mq": "mg", "rng": "mg", "mgs": "mg", "ug": "mcg", "µg": "mcg", "meq": "mEq"}
 # OCR reads a lone "1" as "|", "l" or "I"; before a unit it can only be the digit.
 _ONE_BEFORE_UNIT = re.compile(rf"(?<=\s)[|lI](?=\s*(?:{_UNITS})(?![A-Za-z]))")
@@ -216,8 +227,7 @@ def to_medicines(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, 
         fixed = correct_drug(name)
         if fixed != name:
             flags.append("corrected")
-        unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
-        items.append({"name": fixed, "strength": f"{m.group('num').replace(',', '.')} {unit}"})
+        items.append({"name": fixed, "strength": strength_text(m)})
     return (items or None), flags
 
 
