@@ -346,3 +346,49 @@ def test_each_field_records_the_ocr_engine_that_read_it():
     f = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
     assert f["patient_name"].engine == "rapidocr"
     assert f["phone"].engine == "tesseract"
+
+
+def test_a_number_sign_and_a_qualifier_belong_to_the_label():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 400)],
+            [("Policy #", 40), ("XK263977887", 400)],
+            [("Tel (W)", 40), ("555-123-4567", 400)],
+        ],
+        "patient_details",
+    )
+    assert f["policy_number"].value == "XK263977887"
+    assert label_tokens("Tel (H)") == ("tel", "home")
+    assert label_tokens("Weight (kg)") == ("weight",)  # a unit is not a qualifier
+
+
+def test_grid_row_cells_follow_a_sloping_row_and_the_grid_ends_at_its_last_row():
+    # Column heads: the patient's and the emergency contact's; the right column sits a
+    # little higher on each row (a skewed fax), and a two-column table follows the grid.
+    def row(y, cells):
+        return [(t, x, y - round(x / 35)) for t, x in cells]
+
+    page = make_page([[]])
+    from medxtract.document import Line, Word
+
+    lines = []
+    layout = [
+        row(50, [("Patient", 250), ("Emergency contact", 600)]),
+        row(110, [("Name", 40), ("Ann Lee", 250), ("Bob Lee", 600)]),
+        row(170, [("Tel (H)", 40), ("555-123-4567", 250), ("555-765-4321", 600)]),
+        row(290, [("Chicken pox", 40), ("Immune", 450), ("[x]", 560), ("Not immune", 600)]),
+    ]
+    for cells in layout:
+        for text, x, y in cells:
+            words, pos = [], x
+            for token in text.split():
+                x1 = pos + 12 * len(token)
+                words.append(Word(text=token, confidence=0.95,
+                                  bbox=(pos / 1000, y / 1400, x1 / 1000, (y + 30) / 1400)))
+                pos = x1 + 12
+            lines.append(Line(words=words))
+    page = page.model_copy(update={"lines": lines})
+    f = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
+    assert f["emergency_contact_home_phone"].value == "(555) 765-4321"
+    assert f["phone"].value == "(555) 123-4567"
+    assert f["chicken_pox"].value == "NOT IMMUNE"  # one phrase, not cut at the grid's column

@@ -67,8 +67,19 @@ def to_name(lines: list[str], spec: FieldSpec, order: str) -> tuple[Any, list[st
 _PLACE = re.compile(r"\bPI\b(?=\s*(?:,|$))")
 
 
+# OCR slips in an address's numbers: a UK postcode's inward part is a digit and two
+# letters ("BS8 ITH" is BS8 1TH); a house number ends in digits ("6212I" is 62121).
+_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ([IlO|])([A-Z]{2})\b")
+_HOUSE_NUMBER = re.compile(r"^(\d{2,})[Il|]\b")
+
+
+def _address_digits(text: str) -> str:
+    text = _UK_POSTCODE.sub(lambda m: f"{m[1]} {'0' if m[2] == 'O' else '1'}{m[3]}", text)
+    return _HOUSE_NUMBER.sub(lambda m: m[1] + "1", text)
+
+
 def to_address(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
-    parts = [_PLACE.sub("Pl", clean_text(line)).strip(",. ") for line in lines]
+    parts = [_address_digits(_PLACE.sub("Pl", clean_text(line))).strip(",. ") for line in lines]
     parts = [p for p in parts if p and not is_empty(p)]
     return (", ".join(parts), []) if parts else (None, [])
 
