@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
-from statistics import median
 from dataclasses import dataclass, field
+from statistics import median
 from typing import Any
 
 import numpy as np
@@ -26,11 +26,11 @@ from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
+    Box,
     LabelSpan,
     PageModel,
     Phrase,
     Region,
-    Box,
     Tok,
     blocks_of,
     continued,
