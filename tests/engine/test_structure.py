@@ -392,3 +392,15 @@ def test_grid_row_cells_follow_a_sloping_row_and_the_grid_ends_at_its_last_row()
     assert f["emergency_contact_home_phone"].value == "(555) 765-4321"
     assert f["phone"].value == "(555) 123-4567"
     assert f["chicken_pox"].value == "NOT IMMUNE"  # one phrase, not cut at the grid's column
+
+
+def test_a_labels_note_does_not_stop_the_search_for_its_value_far_along_the_row():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 400)],
+            [("Varicella (chickenpox)", 40), ("Immune", 700), ("[ ]", 790), ("Not immune", 840),
+             ("[x]", 980)],
+        ],
+        "patient_details",
+    )
+    assert f["chicken_pox"].value == "NOT IMMUNE"

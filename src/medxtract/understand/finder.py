@@ -142,7 +142,8 @@ class Finder:
             phrases = phrases_of(page)
             # Column headings sit above the grid, so cutting lines at them leaves them as found.
             columns = self._column_heads(phrases)
-            phrases = self._split_at_columns(phrases, columns)
+            bottom = _grid_bottom(phrases, columns)
+            phrases = self._split_at_columns(phrases, columns, bottom)
             for p in phrases:
                 p.index = n
                 n += 1
@@ -159,7 +160,7 @@ class Finder:
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
-            model.columns = columns
+            model.columns, model.grid_bottom = columns, bottom
             label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
             model.prescriber_blocks = {
                 model.blocks[p.index] for p in phrases if self._marks_prescriber(p, label_toks)
@@ -181,24 +182,16 @@ class Finder:
         return []
 
     def _split_at_columns(
-        self, phrases: list[Phrase], columns: list[tuple[float, float, str]]
+        self, phrases: list[Phrase], columns: list[tuple[float, float, str]], bottom: float
     ) -> list[Phrase]:
         """A text line that runs across a grid's columns is cut where each column starts."""
         if len(columns) < 2:
             return phrases
         starts = [x0 for x0, _y, _k in columns[1:]]
         top = columns[0][1]
-        h = median([p.h for p in phrases]) if phrases else 20.0
-        # The grid ends with the last text that starts under a later column's heading; a
-        # table further down has columns of its own.
-        bottom = max(
-            (p.box[3] for p in phrases
-             if p.box[1] >= top and any(abs(p.box[0] - x) < 2 * h for x in starts)),
-            default=top,
-        )  # fmt: skip
         out: list[Phrase] = []
         for p in phrases:
-            if p.box[1] < top or p.box[1] > bottom + h:
+            if p.box[1] < top or p.box[1] > bottom:
                 out.append(p)
                 continue
             cur: list[Tok] = []
@@ -386,7 +379,8 @@ class Finder:
         """The cells along a label's row that sit under column headings of different
         sections; empty unless the label heads a row of such a grid."""
         columns = model.columns
-        if len(columns) < 2 or span.start != 0 or span.box[1] < columns[0][1]:
+        if (len(columns) < 2 or span.start != 0 or span.box[1] < columns[0][1]
+                or span.box[1] > model.grid_bottom):
             return []
         h = span.phrase.h
         cells = []
@@ -765,3 +759,18 @@ def _overlap_rows(a: Box, b: Box) -> bool:
     engine comes with a taller box than its neighbour's."""
     inter = min(a[3], b[3]) - max(a[1], b[1])
     return inter > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]]) -> float:
+    """Where a grid of section columns ends: a line below its last text that starts under a
+    later column's heading (a table further down has columns of its own)."""
+    if len(columns) < 2:
+        return float("inf")
+    starts = [x0 for x0, _y, _k in columns[1:]]
+    h = median([p.h for p in phrases]) if phrases else 20.0
+    top = columns[0][1]
+    return h + max(
+        (p.box[3] for p in phrases
+         if p.box[1] >= top and any(abs(p.box[0] - x) < 2 * h for x in starts)),
+        default=top,
+    )  # fmt: skip

@@ -111,11 +111,15 @@ def _medicine_in(p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
     return Item(canonical or name, strength, name_toks + strength_toks, p.page, known)
 
 
+# The Rx sign as printed or as OCR reads it (a lone "R" on its own line is a ℞).
+_RX_MARKS = frozenset({"Rx", "℞", "R/", "Rx:", "RX", "Rx.", "R", "R:"})
+
+
 def _rx_context(model: PageModel, finder: Finder) -> float:
     """Where on the page medicines start: an Rx mark or a medicines heading (y), else inf."""
     tops = [
         s.box[3] for s in model.headings if s.section == "medicines"
-    ] + [p.box[1] for p in model.phrases if p.text().strip() in ("Rx", "℞", "R/", "Rx:", "RX")]
+    ] + [p.box[1] for p in model.phrases if p.text().strip() in _RX_MARKS]
     return min(tops, default=float("inf"))
 
 
@@ -275,14 +279,19 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
         x0 = min([box[0]] + [p.box[0] for p in model.phrases if it.toks[0] in p.toks])
         below = sorted(
             (p for p in model.phrases if p.box[1] > box[3] - 0.2 * h and p.box[0] > x0 - 3 * h
-             and p.box[1] - box[3] < 2.2 * h and not same_row(p.box, box)),
+             and p.box[1] - box[3] < 6 * h and not same_row(p.box, box)),
             key=lambda p: p.box[1],
         )
-        for p in below[:2]:
+        for p in below[:3]:
+            if p.box[1] - box[3] >= 2.2 * h:
+                break  # each line follows the one before it
             if any(id(t) in item_toks for t in p.toks) or any(id(t) in skip for t in p.toks):
                 break
             cut = _directions_label_end(model, p, finder)
-            if cut or _opens_sig(p.toks[cut:], finder.vocab.sig_starts):
+            if it.sig and not cut and p.toks[0].text[:1].islower():
+                it.sig[-1] = it.sig[-1] + p.toks  # the sig wraps ("... a day / after food")
+                box = p.box
+            elif cut or _opens_sig(p.toks[cut:], finder.vocab.sig_starts):
                 toks = p.toks[cut:]
                 if toks and tokens(toks[0].text) in (("sig",), ("directions",)):
                     toks = toks[1:]  # "Sig one tablet...": the label without its colon

@@ -119,6 +119,7 @@ class PageModel:
     blocks: dict[int, int] = field(default_factory=dict)  # phrase index -> block id
     prescriber_blocks: set[int] = field(default_factory=set)
     columns: list[tuple[float, float, str]] = field(default_factory=list)  # grid column heads
+    grid_bottom: float = float("inf")  # where that grid ends
 
     @cached_property
     def line_h(self) -> float:
@@ -271,9 +272,16 @@ def phrases_of(page: Page) -> list[Phrase]:
     return out
 
 
-def same_row(a: Box, b: Box) -> bool:
+# How far a row may tilt between a label and a value further along it (about 1.7 degrees).
+ROW_SLOPE = 0.03
+
+
+def same_row(a: Box, b: Box, slope: float = 0.0) -> bool:
+    """Centres within half a line height; `slope` allows that much more per pixel apart
+    (a photo's rows tilt a little)."""
     ca, cb = (a[1] + a[3]) / 2, (b[1] + b[3]) / 2
-    return abs(ca - cb) < 0.5 * max(min(a[3] - a[1], b[3] - b[1]), 1.0)
+    gap = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
+    return abs(ca - cb) < 0.5 * max(min(a[3] - a[1], b[3] - b[1]), 1.0) + slope * gap
 
 
 def _labelish(text: str) -> bool:
@@ -401,16 +409,19 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
         (
             q
             for q in model.phrases
-            if q.page == p.page and q is not p and same_row(q.box, p.box)
+            if q.page == p.page and q is not p and same_row(q.box, p.box, ROW_SLOPE)
             and q.box[0] >= p.box[2] - 2
         ),
         key=lambda q: q.box[0],
     )
     last_x = (toks[-1].box[2] if toks else span.box[2])
+    # A label's note ("Varicella (chickenpox)") is no value: the value may still be far off.
+    note = bool(toks) and toks[0].text.startswith("(") and toks[-1].text.rstrip(
+        ",.:;").endswith(")") and not any(ch.isdigit() for t in toks for ch in t.text)
     for q in row:
         gap = q.box[0] - last_x
         first_limit = max(25 * p.h, 0.35 * model.page.width)
-        if gap > (first_limit if not toks else 5 * p.h):
+        if gap > (first_limit if not toks or note else 5 * p.h):
             break
         starts = span_ends.get(q.index, [])
         cut = min(starts) if starts else len(q.toks)
@@ -443,7 +454,8 @@ def continued(
         if not below:
             break
         q = min(below, key=lambda q: q.box[1])
-        if any(same_row(s.box, q.box) and s.box[2] <= q.box[0] + h for s in model.labels):
+        if any(same_row(s.box, q.box, ROW_SLOPE) and s.box[2] <= q.box[0] + h
+               for s in model.labels):
             break  # another label's value on its row
         wrapped = q.box[0] > label_x1 + 0.2 * h  # in the value's column, not the label's
         tight = q.box[1] - box[3] < 0.7 * h  # a paragraph's line spacing, not a new field's

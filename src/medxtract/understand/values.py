@@ -80,7 +80,8 @@ def _address_digits(text: str) -> str:
 
 def to_address(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
     parts = [_address_digits(_PLACE.sub("Pl", clean_text(line))).strip(",. ") for line in lines]
-    parts = [p for p in parts if p and not is_empty(p)]
+    # A lone character on a line of its own is a speck OCR read, not part of an address.
+    parts = [p for p in parts if len(p) > 1 and not is_empty(p)]
     return (", ".join(parts), []) if parts else (None, [])
 
 
