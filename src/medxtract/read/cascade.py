@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from medxtract.document import BBox, Line, Word, union_bbox
 from medxtract.errors import OcrTimeoutError
+from medxtract.logs import decision
 
 # Below this a Tesseract word is doubtful (clean print reads 0.9+).
 WEAK_WORD_CONF = 0.75
@@ -144,7 +145,11 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
     ):
         old = lines[i].words[start:stop]
         new = split_words(text, score, union_bbox([w.bbox for w in old]))
-        if better(new, old):
+        kept = better(new, old)
+        decision("cascade.line", line=i, words=len(old), kept="rapidocr" if kept else "tesseract",
+                 tesseract_score=reading_score(old), rapidocr_score=reading_score(new),
+                 recognizer_confidence=score)
+        if kept:
             words[i][start:stop] = new
             changed.add(i)
     stats.replaced = len(changed)

@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from medxtract.document import Document, union_bbox
+from medxtract.logs import decision
 from medxtract.understand import medicines as meds
 from medxtract.understand.calibrate import features
 from medxtract.understand.labels import Vocabulary, label_tokens, tokens
@@ -43,8 +44,6 @@ from medxtract.understand.structure import (
 )
 from medxtract.understand.typing import TypedValue, type_value
 from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
-
-log = logging.getLogger(__name__)
 
 LABEL_MIN = 0.82  # a colon-less phrase is a label from this concept score
 PAIR_MIN = 0.45  # a (label, field) pair below this is not a candidate
@@ -648,13 +647,17 @@ class Finder:
         self.unlabelled(models, taken, claimed)
         out: dict[str, Found] = {}
         pages = {id(p): m.page.number for m in models for p in m.phrases}
+        weighed = Counter(c.field for c in cands)
         for name in self.fields:
             c = taken.get(name)
             out[name] = self._found(models, c, pages)
-            log.debug("field %s: %s", name, c.why if c else "not found")
+            self._log(name, c, out[name], weighed[name])
         for name, fspec in self.spec.fields.items():
             if fspec.type == "medicines":
                 out[name] = meds.find_medicines(models, self, taken)
+                decision("field.weighed", type=self.spec.name, field=name, method="medicine lines",
+                         medicines=len(self.items), known_share=out[name].features.get(
+                             "known_share", 0.0), confidence=out[name].confidence)
         if "directions" in self.spec.fields:
             # Directions printed per medicine win over one labelled block when they cover
             # more than one medicine or nothing else was found.
@@ -664,7 +667,32 @@ class Finder:
             if sig is not None and (with_sig >= 2 or out.get("directions") is None
                                     or out["directions"].value is None):
                 out["directions"] = sig
+                decision("field.weighed", type=self.spec.name, field="directions",
+                         method="sig lines per medicine", medicines=with_sig,
+                         confidence=sig.confidence)
         return out
+
+    def _log(self, name: str, c: Candidate | None, found: Found, candidates: int) -> None:
+        """How a field was chosen: its method and scores, never its words (not even the
+        label's: a form's wording can name the patient's condition)."""
+        if c is None:
+            decision("field.weighed", type=self.spec.name, field=name, method="not found",
+                     candidates=candidates)
+            return
+        if c.region is None or found.value is None:
+            method = "label, blank"
+        elif c.span is None:
+            method = "unlabelled"
+        elif "put together" in c.why:
+            method = "parts put together"
+        elif isinstance(c.slot, tuple):
+            method = "label, grid column"
+        else:
+            method = f"label {c.region.where}"
+        decision("field.weighed", type=self.spec.name, field=name, method=method,
+                 score=c.score, label_score=c.label_score, plausibility=c.value.plausibility,
+                 rival=c.rival, candidates=candidates, confidence=found.confidence,
+                 flags=found.flags)
 
     def _found(self, models: list[PageModel], c: Candidate | None, pages: dict) -> Found:
         if c is None:
