@@ -169,9 +169,10 @@ def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
     )
     # Rules and table lines: long thin runs of ink, widened a little so their ragged
     # edges do not survive to join a table's cells into one region.
-    rules = np.zeros_like(ink)
-    for size in ((35, 1), (1, 35)):
-        rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(size[::-1]))
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 35))),
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((35, 1))),
+    )
     ink = cv2.subtract(ink, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
     sh, sw = ink.shape
     for line in lines:
