@@ -404,3 +404,29 @@ def test_a_labels_note_does_not_stop_the_search_for_its_value_far_along_the_row(
         "patient_details",
     )
     assert f["chicken_pox"].value == "NOT IMMUNE"
+
+
+def test_a_fax_transmit_line_is_nobodys_value():
+    f = fields_of(
+        [
+            [("FROM: 555-201-3344 TO: Intake 20/07/2025 16:03", 10), ("PAGE 1/1", 800)],
+            [("New patient form", 300), ("29/5/2018", 800)],
+            [("Patient name:", 40), ("Ann Lee", 300)],
+        ],
+        "patient_details",
+    )
+    assert f["record_date"].value == "2018-05-29"
+
+
+def test_sig_lines_under_a_take_as_follows_line_and_a_bar_read_for_one():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 300), ("Date:", 600), ("2024-01-02", 700)],
+            [("Rx", 40)],
+            [("Digibind 150 mg", 120)],
+            [("Take as follows:", 120)],
+            [("Digibind - take | pill twice daily", 120)],
+        ],
+        "prescription",
+    )
+    assert f["directions"].value == "Digibind - take 1 pill twice daily"

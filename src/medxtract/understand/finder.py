@@ -138,7 +138,7 @@ class Finder:
         n = 0
         self._tok_page: dict[int, int] = {}
         for page in doc.pages:
-            phrases = phrases_of(page)
+            phrases = _without_transmit_header(phrases_of(page), page.height)
             # Column headings sit above the grid, so cutting lines at them leaves them as found.
             columns = self._column_heads(phrases)
             bottom = _grid_bottom(phrases, columns)
@@ -802,3 +802,21 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
          if p.box[1] >= top and any(abs(p.box[0] - x) < 2 * h for x in starts)),
         default=top,
     )  # fmt: skip
+
+
+_TRANSMIT = re.compile(r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b",
+                       re.I)
+
+
+def _without_transmit_header(phrases: list[Phrase], height: int) -> list[Phrase]:
+    """A fax machine's transmit line across the top ("FROM: ... 23/05/2025 09:58 PAGE 1/1")
+    is not the form's: its date and numbers are nobody's value."""
+    top = [p for p in phrases if p.box[3] < 0.06 * height]
+    if not top:
+        return phrases
+    band = [p for p in top if any(same_row(p.box, q.box) for q in top)]
+    text = " ".join(p.text() for p in sorted(band, key=lambda p: p.box[0]))
+    if not _TRANSMIT.search(text):
+        return phrases
+    drop = {id(p) for p in band}
+    return [p for p in phrases if id(p) not in drop]

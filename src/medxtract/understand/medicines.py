@@ -288,6 +288,11 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
             if any(id(t) in item_toks for t in p.toks) or any(id(t) in skip for t in p.toks):
                 break
             cut = _directions_label_end(model, p, finder)
+            if not it.sig and p.toks[-1].text.endswith(":") and cut in (0, len(p.toks)) and (
+                _opens_sig(p.toks, finder.vocab.sig_starts)
+            ):
+                box = p.box  # "Take as follows:" over the sig lines: a label, not a sig
+                continue
             if it.sig and not cut and p.toks[0].text[:1].islower():
                 it.sig[-1] = it.sig[-1] + p.toks  # the sig wraps ("... a day / after food")
                 box = p.box

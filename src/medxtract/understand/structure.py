@@ -218,6 +218,11 @@ def phrases_of(page: Page) -> list[Phrase]:
             box = (word.bbox[0] * w, word.bbox[1] * h, word.bbox[2] * w, word.bbox[3] * h)
             state = _check_state(word.text.strip())
             text = word.text if state is not None else _clean_word(word.text)
+            if word.text.strip() == "|" and toks and toks[-1].text[:1].islower() and (
+                box[0] - toks[-1].box[2] < 1.5 * (box[3] - box[1])
+            ):
+                text = "1"  # a thin 1 in running text ("take | pill"), not a rule
+
             if not text or (state is None and _FILL.match(text)):
                 if word.text.strip() == ":" and toks and not toks[-1].text.endswith(":"):
                     toks[-1].text += ":"  # OCR read "Name :" as two words
