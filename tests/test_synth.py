@@ -157,7 +157,8 @@ def test_truth_fields_types_and_page_agree(family: str) -> None:
             assert 0 <= fields["refills"] <= 5
         if kind == "patient_details":
             assert fields["chicken_pox"] in ("IMMUNE", "NOT IMMUNE")
-            assert fields["weight"].isdigit() and fields["height"].isdigit()
+            for measure in ("weight", "height"):  # not every form asks for them
+                assert fields.get(measure, "0").isdigit()
 
 
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v != "clean"])

@@ -10,10 +10,8 @@ from typing import Any
 from medxtract.synth import clinical, kit, people
 from medxtract.synth.dates import printed_date
 from medxtract.synth.manifest import Words
-from medxtract.synth.rx_common import prescriber, rx_truth, sigs
+from medxtract.synth.rx_common import QUANTITIES, prescriber, rx_truth, sigs
 from medxtract.synth.style import Hand, TypedText
-
-QTY = ("14", "28", "30", "56", "1 pack", "1 tube", "100 ml", "7 days", "2 weeks", "1 inhaler")
 
 
 def build(
@@ -103,7 +101,7 @@ def build(
             "med": med["name"] + (f" ({med['form']})" if rng.random() < 0.3 else ""),
             "strength": clinical.print_strength(rng, med["strength"]),
             "dir": sig,
-            "qty": rng.choice(QTY),
+            "qty": rng.choice(QUANTITIES),
         }
         height = 1
         for i, c in enumerate(cols):
