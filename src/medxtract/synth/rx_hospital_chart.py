@@ -12,6 +12,7 @@ strength), route, frequency and duration cells in column order."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -56,12 +57,12 @@ DURATIONS = (
     "3 days", "5 days", "7 days", "10 days", "14 days", "28 days", "1 month", "3 months",
     "Ongoing", "Until review", "5/7", "7/7", "2/52", "x 5 days",
 )  # fmt: skip
-# Table columns: role -> share of the table width. Roles whose cells are the directions:
+# Table columns: role -> share of the table width.
 WIDTHS = {
     "drug": 0.3, "strength": 0.12, "dose": 0.11, "route": 0.09, "freq": 0.13, "dur": 0.11,
     "start": 0.1, "ind": 0.13, "qty": 0.08, "init": 0.08, "pharm": 0.08,
 }  # fmt: skip
-DIRECTIONS = ("dose", "route", "freq", "dur")
+DIRECTIONS = ("dose", "route", "freq", "dur")  # the roles whose cells make the directions
 
 
 def build(
@@ -398,7 +399,7 @@ def _headers(f: kit.Form, cols: list[str]) -> dict[str, str]:
 
 
 def _row(
-    f: kit.Form, med: dict[str, str], d: Any, dose_is_strength: bool, days: bool
+    f: kit.Form, med: dict[str, str], d: dt.date, dose_is_strength: bool, days: bool
 ) -> dict[str, str]:
     """One medicine's cells by column role (`days`: the duration column counts days)."""
     rng = f.rng
