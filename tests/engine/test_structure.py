@@ -430,3 +430,39 @@ def test_sig_lines_under_a_take_as_follows_line_and_a_bar_read_for_one():
         "prescription",
     )
     assert f["directions"].value == "Digibind - take 1 pill twice daily"
+
+
+def test_numbered_questions_and_a_tick_table_headed_by_its_options():
+    f = fields_of(
+        [
+            [("A7. Employer", 40)],
+            [("County School", 40)],
+            [("A8. Current address", 40)],
+            [("12 Oak St, Springfield", 40)],
+            [("C. Insurance details", 40)],
+            [("C3. Member ID", 40), ("C4. Group no.", 500)],
+            [("XK10523139", 40), ("81014291", 500)],
+            [("Are you immune to:", 40), ("Immune", 640), ("Not immune", 800)],
+            [("Measles", 40), ("[ ]", 660), ("[X]", 820)],
+        ],
+        "patient_details",
+    )
+    assert f["policy_number"].value == "XK10523139"  # "member" does not make it the patient's
+    assert f["address"].value == "12 Oak St, Springfield"  # a question is no section heading
+    assert f["measles"].value == "NOT IMMUNE"
+
+
+def test_directions_from_several_table_columns():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 300), ("Date:", 600), ("2024-01-02", 700)],
+            [("Medicine", 40), ("Dose", 400), ("Route", 520), ("Frequency", 640),
+             ("Duration", 800)],
+            [("Aloprim 100 mg", 40), ("1", 400), ("oral", 520), ("q8h", 640), ("28 days", 800)],
+            [("Remodulin 5 ml", 40), ("2.5 ml", 400), ("p.o.", 520), ("nocte", 640),
+             ("1 month", 800)],
+        ],
+        "prescription",
+    )
+    assert [m["name"] for m in f["medicines"].value] == ["Aloprim", "Remodulin"]
+    assert f["directions"].value == "1 oral q8h 28 days; 2.5 ml p.o. nocte 1 month"

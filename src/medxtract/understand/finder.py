@@ -27,6 +27,7 @@ from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
+    LETTERED_QUESTION,
     Box,
     LabelSpan,
     PageModel,
@@ -137,6 +138,7 @@ class Finder:
         models: list[PageModel] = []
         n = 0
         self._tok_page: dict[int, int] = {}
+        self._models: list[PageModel] = []
         for page in doc.pages:
             phrases = _without_transmit_header(phrases_of(page), page.height)
             # Column headings sit above the grid, so cutting lines at them leaves them as found.
@@ -155,7 +157,10 @@ class Finder:
                     whole = start == 0 and end == len(p.toks)
                     kind, hs = self._heading(words)
                     # A heading unless a field's label says it better ("Policy Number:").
-                    if whole and kind and hs >= HEADING_MIN and hs >= self._best_field(span)[1]:
+                    # "A7. Employer" is a question, "Employer" or "3. Employer" may head a part.
+                    question = bool(LETTERED_QUESTION.match(p.toks[0].text))
+                    if (whole and kind and not question and hs >= HEADING_MIN
+                            and hs >= self._best_field(span)[1]):
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
@@ -165,6 +170,7 @@ class Finder:
                 model.blocks[p.index] for p in phrases if self._marks_prescriber(p, label_toks)
             }
             models.append(model)
+        self._models = models
         return models
 
     def _column_heads(self, phrases: list[Phrase]) -> list[tuple[float, float, str]]:
@@ -255,6 +261,10 @@ class Finder:
         return 1.0 if section in fspec.sections else 0.0
 
     def _typed(self, name: str, region: Region, span: LabelSpan | None = None) -> TypedValue:
+        if self.fields[name].type in ("bool", "choice") and region.toks and all(
+            t.check is not None for t in region.toks
+        ):
+            region = self._headed_boxes(region)
         choose = None
         if self.marks is not None and region.lines and region.lines[0]:
             marks, page = self.marks, self._page_of(region.lines[0][0])
@@ -262,6 +272,21 @@ class Finder:
                 def choose(options: list) -> Any:
                     return marks.choose(page, options)
         return type_value(self.fields[name], region, self._order(span), choose)
+
+    def _headed_boxes(self, region: Region) -> Region:
+        """Check boxes in a table whose column heads name the options ("Immune | Not
+        immune" over a row of boxes): each box followed by its column's head."""
+        page = self._page_of(region.toks[0])
+        phrases = [p for m in self._models if m.page.number == page for p in m.phrases]
+        toks: list[Tok] = []
+        for box in region.toks:
+            cx = (box.box[0] + box.box[2]) / 2
+            heads = [p for p in phrases if p.box[3] <= box.box[1] and p.box[0] - box.h <= cx
+                     <= p.box[2] + box.h and all(t.check is None for t in p.toks)]
+            if not heads:
+                return region
+            toks += [box, *max(heads, key=lambda p: p.box[3]).toks]
+        return Region([toks], region.where)
 
     def _page_of(self, tok: Tok) -> int | None:
         return self._tok_page.get(id(tok))
@@ -315,7 +340,10 @@ class Finder:
                     s = concept.score(span.words, self.explained[name])
                     if alt != span.words:
                         s = max(s, concept.score(alt, self.explained[name]))
-                    s *= self._compat(fspec, own or heading_section)
+                    # A label the field lists word for word ("Member ID") names its own
+                    # section, whatever a word of it would say elsewhere ("member").
+                    mine = own if own is None or s < 1.0 or own in fspec.sections else None
+                    s *= self._compat(fspec, mine or heading_section)
                     if s < PAIR_MIN:
                         continue
                     best_field = max(best_field, s)
@@ -804,8 +832,9 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
     )  # fmt: skip
 
 
-_TRANSMIT = re.compile(r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b",
-                       re.I)
+_TRANSMIT = re.compile(
+    r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b", re.I
+)
 
 
 def _without_transmit_header(phrases: list[Phrase], height: int) -> list[Phrase]:
@@ -820,3 +849,4 @@ def _without_transmit_header(phrases: list[Phrase], height: int) -> list[Phrase]
         return phrases
     drop = {id(p) for p in band}
     return [p for p in phrases if id(p) not in drop]
+

@@ -31,7 +31,7 @@ SOFT = frozenset(
     [
         "do", "does", "did", "have", "has", "had", "ever", "been", "received", "taken",
         "currently", "current", "known", "no", "number", "details", "information", "info",
-        "against", "form", "section", "part", "sheet", "status",
+        "against", "form", "section", "part", "sheet", "status", "immune", "immunity",
     ]
 )
 _WORD = re.compile(r"[a-z0-9#]+")
@@ -64,12 +64,12 @@ def _qualifier(m: re.Match[str]) -> str:
 
 # Abbreviations a label may use for a vocabulary word.
 ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number",
-                 "w": "work", "h": "home"}  # fmt: skip
+                 "w": "work", "h": "home", "ph": "phone"}  # fmt: skip
 
 
 def tokens(text: str) -> tuple[str, ...]:
     """Stemmed lowercase words; "D.O.B" and "Pt." keep their letters; "No." is "number"."""
-    text = text.lower().replace("'s", "").replace("’s", "")
+    text = text.lower().replace("'s", "").replace("’s", "").replace("e-mail", "email")
     # Dotted abbreviations ("d.o.b", "m.d") become one word.
     text = re.sub(r"\b(?:[a-z]\.){2,}(?:[a-z]\b)?", lambda m: m.group().replace(".", ""), text)
     return tuple(ABBREVIATIONS.get(w, stem(w)) for w in _WORD.findall(text))

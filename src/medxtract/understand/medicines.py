@@ -151,14 +151,12 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
         row = [q for q in phrases if same_row(q.box, p.box)]
         if len(row) < 2 or p is not min(row, key=lambda q: q.box[0]):
             continue
-        heads: dict[str, Phrase] = {}
-        for q in row:
-            for kind, part in _header_cells(q, cols):
-                heads.setdefault(kind, part)
-        if "medicine" not in heads or len(heads) < 2:
+        # Several columns may make up the directions ("Dose | Route | Frequency | Duration").
+        heads = sorted((part.box[0], kind) for q in row for kind, part in _header_cells(q, cols))
+        kinds = [k for _x, k in heads]
+        if kinds.count("medicine") != 1 or len(heads) < 2:
             continue
-        order = sorted(heads.items(), key=lambda kv: kv[1].box[0])
-        edges = [(k, q.box[0]) for k, q in order]
+        edges = [(i, x) for i, (x, _k) in enumerate(heads)]
         items: list[Item] = []
         h = p.h
         last_y = max(q.box[3] for q in row)
@@ -174,22 +172,24 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
             if top - last_y > 3.5 * h:
                 break
             cells: dict[str, list[Phrase]] = {}
-            for q in r:
-                col = max((k for k, x in edges if x <= q.box[0] + 1.5 * h), key=lambda k: dict(
-                    edges)[k], default=edges[0][0])
-                cells.setdefault(col, []).append(q)
+            for q in sorted(r, key=lambda q: q.box[0]):
+                col = max((i for i, x in edges if x <= q.box[0] + 1.5 * h), default=0)
+                cells.setdefault(kinds[col], []).append(q)
             last_y = max(q.box[3] for q in r)
+            directions = [t for q in cells.get("directions", []) for t in q.toks]
             if "medicine" not in cells:
-                if items and "directions" in cells:
+                if items and directions:
                     # A wrapped cell: its words continue the line above.
-                    more = [t for q in cells["directions"] for t in q.toks]
                     if items[-1].sig:
-                        items[-1].sig[-1] = items[-1].sig[-1] + more
+                        items[-1].sig[-1] = items[-1].sig[-1] + directions
                     else:
-                        items[-1].sig.append(more)
+                        items[-1].sig.append(directions)
                 continue
             name_p = cells["medicine"][0]
             item = _medicine_in(name_p, skip, finder.vocab)
+            if item is not None and "strength" in cells:
+                # The name carries its strength: the dose column says how much to take.
+                directions = [t for q in cells["strength"] for t in q.toks] + directions
             if item is None:
                 # The strength sits in the next cell ("Inversine | 1 g | ...").
                 row_toks = [t for q in sorted(r, key=lambda q: q.box[0]) for t in q.toks]
@@ -198,7 +198,7 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
             if item is None:
                 continue
             item.known = True  # a medicine column says what it is
-            item.sig = [q.toks for q in cells.get("directions", [])]
+            item.sig = [directions] if directions else []
             items.append(item)
         if items:
             return items

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from statistics import median
 
-from medxtract.document import Page, Word
+from medxtract.document import Page, Word, union_bbox
 from medxtract.understand.labels import STOP, label_tokens, tokens
 
 Box = tuple[float, float, float, float]
@@ -147,6 +147,34 @@ def _check_state(text: str) -> bool | None:
     return None
 
 
+def _bracket_boxes(words: list[Word]) -> list[Word]:
+    """A line reader splits "[X]" into "[", "X", "]" (and may read the cross over it once
+    more): one word again, so the box and its state are seen."""
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        texts = [x.text.strip() for x in words[i : i + 3]]
+        if texts[:1] == ["["]:
+            inner = texts[1:2] if len(texts) > 2 and texts[2] == "]" else []
+            if inner and inner[0] in ("X", "x", "✓", "✔"):
+                end, mark = i + 3, "X"
+            elif len(texts) > 1 and texts[1] == "]":
+                end, mark = i + 2, " "
+            else:
+                end = 0
+            if end:
+                group = words[i:end]
+                out.append(group[0].model_copy(update={
+                    "text": f"[{mark}]", "bbox": union_bbox([x.bbox for x in group])}))
+                i = end
+                if mark == "X" and i < len(words) and words[i].text.strip() in ("X", "x"):
+                    i += 1  # the cross read a second time
+                continue
+        out.append(words[i])
+        i += 1
+    return out
+
+
 def _clean_word(text: str) -> str:
     # Fill-in lines fused to a value ("St______", "____A") and stray bars.
     return text.strip("_|…").strip()
@@ -214,7 +242,7 @@ def phrases_of(page: Page) -> list[Phrase]:
     out: list[Phrase] = []
     for line in page.lines:
         toks: list[Tok] = []
-        for word in line.words:
+        for word in _bracket_boxes(line.words):
             box = (word.bbox[0] * w, word.bbox[1] * h, word.bbox[2] * w, word.bbox[3] * h)
             state = _check_state(word.text.strip())
             text = word.text if state is not None else _clean_word(word.text)
@@ -388,6 +416,9 @@ def find_spans(
             i += 1
             continue
         k, end, words, colon = found
+        if k == 1 and _QUESTION_NUMBER.match(toks[0].text):
+            k = 0  # "Q10. Weight:", "(5) Name": the question's number is the label's
+            found = (k, end, words, colon)
         if end < len(toks) and toks[end].text.rstrip(":") in _NUMBER_SIGNS:
             # "Policy #", "Member №:": the sign is the label's, not its value.
             colon = colon or toks[end].text.endswith(":")
@@ -399,6 +430,9 @@ def find_spans(
 
 
 _NUMBER_SIGNS = frozenset({"#", "№", "Nr."})
+# A question's number: "Q10.", "A3.", "C4", "(5)", "7." (a lettered one is never a heading).
+LETTERED_QUESTION = re.compile(r"^(?:[A-Ea-eQq]\.?\s?\d{1,3}[.):]?|\(\d{1,3}\))$")
+_QUESTION_NUMBER = re.compile(rf"{LETTERED_QUESTION.pattern}|^\d{{1,3}}[.)]$")
 
 
 def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[int]]) -> Region:
@@ -426,6 +460,8 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
     for q in row:
         gap = q.box[0] - last_x
         first_limit = max(25 * p.h, 0.35 * model.page.width)
+        if all(t.check is not None for t in q.toks):
+            first_limit = 0.7 * model.page.width  # a tick table's boxes sit far right
         if gap > (first_limit if not toks or note else 5 * p.h):
             break
         starts = span_ends.get(q.index, [])
