@@ -171,10 +171,15 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
             top = min(q.box[1] for q in r)
             if top - last_y > 3.5 * h:
                 break
-            cells: dict[str, list[Phrase]] = {}
+            # Word by word: a line reader runs neighbouring cells into one phrase.
+            groups: dict[int, list[Tok]] = {}
             for q in sorted(r, key=lambda q: q.box[0]):
-                col = max((i for i, x in edges if x <= q.box[0] + 1.5 * h), default=0)
-                cells.setdefault(kinds[col], []).append(q)
+                for t in q.toks:
+                    col = max((i for i, x in edges if x <= t.box[0] + 1.5 * h), default=0)
+                    groups.setdefault(col, []).append(t)
+            cells: dict[str, list[Phrase]] = {}
+            for col, col_toks in sorted(groups.items()):
+                cells.setdefault(kinds[col], []).append(Phrase(col_toks, r[0].index, p.page))
             last_y = max(q.box[3] for q in r)
             directions = [t for q in cells.get("directions", []) for t in q.toks]
             if "medicine" not in cells:
