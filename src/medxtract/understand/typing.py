@@ -230,7 +230,7 @@ def type_value(
         # A date looks like one; the parser alone would read "1. Tab 50 mg" as a date.
         p = 1.0 if _DATE_SHAPE.search(text) else 0.2
     elif kind == "identifier":
-        p = 1.0 if re.search(r"\d", str(value)) else 0.3
+        p = 1.0 if re.search(r"\d", str(value)) else 0.15  # an ID without a digit is a word
     elif kind == "text":
         p = 0.3 if text.rstrip().endswith((":", "?")) else 1.0
     else:
