@@ -376,7 +376,8 @@ def test_grid_row_cells_follow_a_sloping_row_and_the_grid_ends_at_its_last_row()
         row(50, [("Patient", 250), ("Emergency contact", 600)]),
         row(110, [("Name", 40), ("Ann Lee", 250), ("Bob Lee", 600)]),
         row(170, [("Tel (H)", 40), ("555-123-4567", 250), ("555-765-4321", 600)]),
-        row(290, [("Chicken pox", 40), ("Immune", 450), ("[x]", 560), ("Not immune", 600)]),
+        row(290, [("Chicken pox", 40), ("[ ]", 410), ("Immune", 450), ("[x]", 560),
+                  ("Not immune", 600)]),
     ]
     for cells in layout:
         for text, x, y in cells:

@@ -294,6 +294,9 @@ class Finder:
                 break
         else:
             return None
+        if any(q is not span.phrase and q.box[0] > span.box[2] and same_row(q.box, span.box)
+               for q in model.phrases):
+            return None  # text along the row: printed options, not a tick table's boxes
         boxes = [((p.box[0] + p.box[2]) / 2 - 1.5 * h, span.box[1] - 0.3 * h,
                   (p.box[0] + p.box[2]) / 2 + 1.5 * h, span.box[3] + 0.3 * h) for p in heads]
         inks = self.marks.ink_in(model.page.number, boxes)
@@ -470,6 +473,14 @@ class Finder:
     ) -> list[Candidate]:
         fspec = self.fields[name]
         s = concept.score(span.words, self.explained[name])
+        if fspec.type in ("bool", "choice") and len(cells) > 1:
+            # Options printed along the row ("[ ] Immune  [ ] Not immune") run across the
+            # grid's columns: one answer for the whole row, not one per column.
+            options = ["yes", "no"] if fspec.type == "bool" else [c.lower() for c in fspec.choices]
+            row_text = " ".join(q.text() for q, _sec in cells).lower()
+            if sum(bool(re.search(rf"\b{re.escape(o)}\b", row_text)) for o in options) >= 2:
+                toks = [t for q, _sec in sorted(cells, key=lambda c: c[0].box[0]) for t in q.toks]
+                cells = [(Phrase(toks, cells[0][0].index, cells[0][0].page), cells[0][1])]
         out = []
         for q, section in cells:
             sc = s * self._compat(fspec, section)

@@ -61,9 +61,9 @@ def name_plausibility(text: str) -> float:
         return 0.1
     if text.strip().startswith("(") and text.strip().endswith(")"):
         return 0.1  # "(KG)", "(HOME)": a caption's note
-    if {w.lower().strip(".,") for w in text.split()} <= _OPTION_WORDS:
-        return 0.1  # "Not immune": printed answers
-    words = [w.strip(",.()") for w in text.split()]
+    if {w.lower().strip(".,[]{}|") for w in text.split()} - {""} <= _OPTION_WORDS:
+        return 0.1  # "Not immune", "] No": printed answers
+    words = [w.strip(",.()[]{}|") for w in text.split()]
     titled = any(w.lower().strip(".").replace(".", "") in _TITLES for w in words if w)
     words = [w for w in words if w and w.lower().strip(".").replace(".", "") not in _TITLES]
     if not words:
@@ -232,7 +232,10 @@ def type_value(
     elif kind == "identifier":
         p = 1.0 if re.search(r"\d", str(value)) else 0.15  # an ID without a digit is a word
     elif kind == "text":
-        p = 0.3 if text.rstrip().endswith((":", "?")) else 1.0
+        # A question or a row of printed answers is the form's, not the patient's.
+        options_only = {w.lower().strip(".,[]{}|") for w in text.split()} - {""} <= _OPTION_WORDS
+        p = 0.3 if text.rstrip().endswith((":", "?")) or "?" in text else 1.0
+        p = 0.1 if options_only else p
     else:
         p = 1.0
     if "invalid" in flags:
