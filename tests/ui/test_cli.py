@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from medxtract.cli.app import _register, app
 from medxtract.cli.ui_cmd import APP_FILE, service_command, service_env, streamlit_command
-from medxtract.config import Settings
+from medxtract.config import ServiceSettings, Settings, UISettings
 
 
 def test_streamlit_command_runs_the_app_file_headless() -> None:
@@ -24,12 +24,17 @@ def test_service_command_is_serve() -> None:
     assert cmd[-5:] == ["serve", "--host", "127.0.0.1", "--port", "8123"]
 
 
+def _settings(**service) -> Settings:
+    return Settings(service=ServiceSettings(_env_file=None, **service),
+                    ui=UISettings(_env_file=None, api_key=""))
+
+
 def test_with_service_keeps_auth_on_with_a_fresh_key() -> None:
-    env, key = service_env({}, Settings(_env_file=None, api_keys="", api_key=""))
+    env, key = service_env({}, _settings(api_keys=""))
     assert key and env["MEDXTRACT_API_KEYS"] == key
-    env, key = service_env({}, Settings(_env_file=None, api_keys="a,b", api_key=""))
+    env, key = service_env({}, _settings(api_keys="a,b"))
     assert key == "a" and "MEDXTRACT_API_KEYS" not in env
-    env, key = service_env({}, Settings(_env_file=None, auth="off", api_key=""))
+    env, key = service_env({}, _settings(auth="off"))
     assert key == "" and "MEDXTRACT_API_KEYS" not in env
 
 
@@ -45,7 +50,7 @@ def test_with_service_starts_both_and_stops_both(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    import requests
+    import httpx
 
     from .conftest import free_port, service_env, stop, wait_http
 
@@ -63,11 +68,11 @@ def test_with_service_starts_both_and_stops_both(tmp_path: Path) -> None:
     try:
         wait_http(f"http://127.0.0.1:{ui_port}/_stcore/health", proc, 120, log)
         api = f"http://127.0.0.1:{api_port}"
-        assert requests.get(f"{api}/healthz", timeout=5).ok
-        assert requests.get(f"{api}/v1/review-queue", timeout=5).status_code == 401  # auth on
+        assert httpx.get(f"{api}/healthz", timeout=5).is_success
+        assert httpx.get(f"{api}/v1/review-queue", timeout=5).status_code == 401  # auth on
     finally:
         stop(proc)
     assert proc.returncode is not None
-    with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{api_port}/healthz", timeout=5)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=5)
     assert os.path.exists(tmp_path / "ui.db")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.document import Line, Page, Word
 from medxtract.errors import OcrTimeoutError
 from medxtract.read import cascade, preprocess
@@ -39,7 +39,7 @@ OSD_SURE = 1.0
 @dataclass
 class PageWork:
     raw: RawPage
-    settings: Settings
+    settings: EngineSettings
     image: np.ndarray | None = None
     unrotated: tuple[int, int] = (0, 0)  # (h, w) of the image before deskew
     words: list[Word] = field(default_factory=list)
@@ -217,7 +217,7 @@ def _deskew_line(
 PAGE_STAGES: list[Stage] = [clean_image, ocr, merge_text_layer]
 
 
-def read_page(raw: RawPage, settings: Settings) -> Page:
+def read_page(raw: RawPage, settings: EngineSettings) -> Page:
     work = PageWork(raw=raw, settings=settings)
     status, error = "ok", None
     for stage in PAGE_STAGES:
@@ -269,7 +269,7 @@ def _flat_page(raw: np.ndarray, source: str) -> np.ndarray:
     return preprocess.flatten_illumination(image)
 
 
-def _engine(name: str, settings: Settings) -> OcrEngine:
+def _engine(name: str, settings: EngineSettings) -> OcrEngine:
     return get_engine(settings.ocr_lang, name)
 
 
