@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -258,3 +259,28 @@ def test_faint_or_sparse_pages_are_not_taken_for_blank():
     for page in (faint, one_word):
         image = read_page(RawPage(number=1, image=page), settings).image
         assert not preprocess.is_blank(image)
+
+
+# --- settings that reach the OCR engine ---
+
+
+def test_tessdata_dir_is_where_tesseract_loads_its_models(tmp_path) -> None:
+    import shutil
+
+    from medxtract.errors import OcrEngineError
+    from medxtract.read.engines.tesseract import tessdata_path
+
+    image = text_image(["Patient Name: Ada Lovelace"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(OcrEngineError, match="empty"):
+        read_page(RawPage(number=1, image=image),
+                  EngineSettings(tessdata_dir=empty, ocr_engine="tesseract"))
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("eng.traineddata", "osd.traineddata"):
+        if (Path(tessdata_path()) / name).exists():
+            shutil.copy(Path(tessdata_path()) / name, models / name)
+    page = read_page(RawPage(number=1, image=image),
+                     EngineSettings(tessdata_dir=models, ocr_engine="tesseract"))
+    assert "Lovelace" in page.text

@@ -11,6 +11,8 @@ from medxtract.cli.app import _register, app
 from medxtract.cli.ui_cmd import APP_FILE, service_command, service_env, streamlit_command
 from medxtract.config import ServiceSettings, Settings, UISettings
 
+SEED_PDF = Path(__file__).resolve().parents[2] / "samples" / "seed" / "pre_2.pdf"
+
 
 def test_streamlit_command_runs_the_app_file_headless() -> None:
     cmd = streamlit_command(8601, "0.0.0.0")
@@ -76,3 +78,30 @@ def test_with_service_starts_both_and_stops_both(tmp_path: Path) -> None:
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=5)
     assert os.path.exists(tmp_path / "ui.db")
+
+
+def test_submit_finds_the_service_and_key_in_the_settings(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from medxtract.ui.client import ApiClient
+
+    from .conftest import MAIN, running_service
+
+    def submit(env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-c", MAIN, "submit", str(SEED_PDF)],
+                              env=env, cwd=tmp_path, capture_output=True, timeout=300)
+
+    with running_service(tmp_path) as service:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEDXTRACT_")}
+        env.update(MEDXTRACT_API_URL=service.url, MEDXTRACT_API_KEY="wrong-key")
+        refused = submit(env)
+        assert refused.returncode == 1 and b"1 failed" in refused.stderr
+        env["MEDXTRACT_API_KEY"] = service.key
+        done = submit(env)
+        assert done.returncode == 0, done.stderr.decode()
+        doc_id, job_id, path = done.stdout.decode().strip().split("\t")
+        assert path.endswith("pre_2.pdf")
+        job = ApiClient(service.url, service.key).job(job_id)
+        assert job["status"] == "done" and job["document_id"] == doc_id

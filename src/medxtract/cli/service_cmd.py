@@ -176,10 +176,12 @@ def _collect(paths: list[Path]) -> list[Path]:
 @app.command()
 def submit(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents")],
-    server: Annotated[str, typer.Option(envvar="MEDXTRACT_API_URL", help="Service URL")] = (
-        "http://127.0.0.1:8000"
-    ),
-    api_key: Annotated[str, typer.Option(envvar="MEDXTRACT_API_KEY", help="X-API-Key")] = "",
+    server: Annotated[
+        str | None, typer.Option(help="Service URL (default: MEDXTRACT_API_URL)")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="X-API-Key (default: MEDXTRACT_API_KEY)")
+    ] = None,
     doc_type: Annotated[str, typer.Option("--type", help="Document type or auto")] = "auto",
     parallel: Annotated[int, typer.Option(help="Concurrent uploads")] = 4,
     timeout: Annotated[float, typer.Option(help="Give up waiting after seconds")] = 3600,
@@ -189,6 +191,11 @@ def submit(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from medxtract.config import get_settings
+
+    ui = get_settings().ui
+    server = server or ui.api_url
+    api_key = ui.api_key.get_secret_value() if api_key is None else api_key
     console = Console(stderr=True)
     files = _collect(paths)
     if not files:

@@ -55,7 +55,7 @@ class PageWork:
         # Tesseract itself, not any OcrEngine: only it tells a page's orientation (OSD).
         from medxtract.read.engines.tesseract import TesseractEngine
 
-        return TesseractEngine.shared(self.settings.ocr_lang)
+        return TesseractEngine.shared(self.settings.ocr_lang, self.settings.tessdata_dir)
 
     @property
     def may_turn(self) -> bool:
@@ -270,7 +270,7 @@ def _flat_page(raw: np.ndarray, source: str) -> np.ndarray:
 
 
 def _engine(name: str, settings: EngineSettings) -> OcrEngine:
-    return get_engine(settings.ocr_lang, name)
+    return get_engine(settings.ocr_lang, name, settings.tessdata_dir)
 
 
 def _lines(engine: OcrEngine, image: np.ndarray, timeout_s: float | None) -> list[Line]:
