@@ -101,3 +101,17 @@ def test_importing_sets_nothing(tmp_path) -> None:
     )
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, timeout=120)
     assert list(tmp_path.iterdir()) == []  # no folder, database or file made
+
+
+def test_a_bad_value_is_one_line_not_a_traceback(tmp_path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDXTRACT_")}
+    for name, cmd in (("MEDXTRACT_DPI", "extract"), ("MEDXTRACT_LOCAL_WORKERS", "serve")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "medxtract.cli", cmd, *(["x.pdf"] if cmd == "extract" else [])],
+            env={**env, name: "many"}, cwd=tmp_path, capture_output=True, timeout=120,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.decode().startswith(f"error: {name}: Input should be a valid integer")
+        assert b"Traceback" not in proc.stderr and b"many" not in proc.stderr

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _SECTION = SettingsConfigDict(env_prefix="MEDXTRACT_", env_file=".env", extra="ignore",
@@ -119,7 +119,10 @@ class UISettings(BaseSettings):
     model_config = _SECTION
 
     api_url: str = Field("http://127.0.0.1:8000", description="Service URL the UI talks to")
-    api_key: SecretStr = Field(SecretStr(""), description="Key the UI sends as X-API-Key")
+    api_key: SecretStr = Field(
+        SecretStr(""), description="Key `medxtract submit` sends as X-API-Key (and "
+        "`ui --with-service` gives the service it starts)"
+    )
 
 
 class Settings(BaseModel):
@@ -158,3 +161,14 @@ _SECTION_OF = {
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def bad_settings(exc: ValidationError) -> str | None:
+    """`MEDXTRACT_DPI: Input should be a valid integer ...`, one part per bad variable, or
+    None when `exc` is not about the settings. The values are not repeated: some are keys."""
+    if exc.title not in {m.__name__ for m in (EngineSettings, ServiceSettings, UISettings)}:
+        return None
+    return "; ".join(
+        "MEDXTRACT_" + "_".join(str(p) for p in err["loc"][:1]).upper() + ": " + err["msg"]
+        for err in exc.errors()
+    )

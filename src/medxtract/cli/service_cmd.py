@@ -29,6 +29,9 @@ def serve(
     """Run the HTTP API (applies database migrations first)."""
     import uvicorn
 
+    from medxtract.config import get_settings
+
+    get_settings()  # read here, where a bad value is reported in one line (cli.app.main)
     uvicorn.run(
         "medxtract.service.api.app:create_app",
         factory=True,
