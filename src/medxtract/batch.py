@@ -22,7 +22,7 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.document import Page
 from medxtract.errors import MedxtractError
 from medxtract.pipeline import extract, read_pages_serially
@@ -112,8 +112,8 @@ class GuardedPool:
         self._pool.join(timeout=timeout)
 
 
-def _reporting_reader(path: str) -> Callable[[SourceDocument, Settings], Iterable[Page]]:
-    def reader(doc: SourceDocument, settings: Settings) -> Iterator[Page]:
+def _reporting_reader(path: str) -> Callable[[SourceDocument, EngineSettings], Iterable[Page]]:
+    def reader(doc: SourceDocument, settings: EngineSettings) -> Iterator[Page]:
         for i, page in enumerate(read_pages_serially(doc, settings), 1):
             if _progress is not None:
                 _progress.put((path, i, doc.page_count))
@@ -122,7 +122,7 @@ def _reporting_reader(path: str) -> Callable[[SourceDocument, Settings], Iterabl
     return reader
 
 
-def _extract_task(path: str, doc_type: str, settings: Settings) -> ExtractionResult:
+def _extract_task(path: str, doc_type: str, settings: EngineSettings) -> ExtractionResult:
     try:
         return extract(Path(path), doc_type, settings=settings, page_reader=_reporting_reader(path))
     except MemoryError:  # the data limit: this process may be left in a bad state
@@ -143,7 +143,7 @@ PageHook = Callable[[Path, int, int], None]
 def extract_many(
     paths: list[Path],
     doc_type: str,
-    settings: Settings,
+    settings: EngineSettings,
     workers: int,
     on_page: PageHook | None = None,
 ) -> Iterator[Outcome]:

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from medxtract.config import EngineSettings
+
 EMPTY = {"", "n/a", "na", "none", "-"}
 DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".heic",
                      ".heif")
@@ -234,13 +236,14 @@ def score_outcomes(report: EvalReport, truths: list[Path], outcomes: Any, specs:
                             outcome.result.values(), core, set(outcome.result.needs_review))
 
 
-def evaluate_folder(folder: Path, workers: int = 1, settings: Any = None) -> EvalReport:
+def evaluate_folder(
+    folder: Path, workers: int = 1, settings: EngineSettings | None = None
+) -> EvalReport:
     """Extract every NAME.pdf beside a NAME.truth.json in `folder` and score it."""
     from medxtract.batch import extract_many
-    from medxtract.config import Settings
     from medxtract.understand.specs import load_specs
 
-    settings = settings or Settings()
+    settings = settings or EngineSettings()
     pairs = truth_pairs(folder)
     report = EvalReport(specs_dir=settings.specs_dir)
     outcomes = extract_many([d for d, _ in pairs], "auto", settings, workers)

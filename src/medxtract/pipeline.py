@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from medxtract.config import Settings, get_settings
+from medxtract.config import EngineSettings, Settings, get_settings
 from medxtract.document import Document, Page
 from medxtract.errors import InputNotFoundError, MedxtractError, UnknownDocumentTypeError
 from medxtract.logs import context, decision
@@ -29,7 +29,7 @@ from medxtract.understand.structured import add_parts
 
 Source = str | Path | bytes
 # Reads the pages of one document; the CLI swaps in a process pool.
-PageReader = Callable[[SourceDocument, Settings], Iterable[Page]]
+PageReader = Callable[[SourceDocument, EngineSettings], Iterable[Page]]
 
 
 def read_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str]:
@@ -43,7 +43,14 @@ def read_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str
     return path.read_bytes(), str(path)
 
 
-def read_pages_serially(doc: SourceDocument, settings: Settings) -> Iterable[Page]:
+def engine_settings(settings: Settings | EngineSettings | None) -> EngineSettings:
+    """The engine's section: callers may pass all the settings, as `get_settings()` gives."""
+    if settings is None:
+        return get_settings().engine
+    return settings.engine if isinstance(settings, Settings) else settings
+
+
+def read_pages_serially(doc: SourceDocument, settings: EngineSettings) -> Iterable[Page]:
     return (read_page(doc.load_page(i), settings) for i in range(doc.page_count))
 
 
@@ -51,11 +58,11 @@ def extract(
     source: Source,
     doc_type: str = "auto",
     *,
-    settings: Settings | None = None,
+    settings: Settings | EngineSettings | None = None,
     filename: str | None = None,
     page_reader: PageReader = read_pages_serially,
 ) -> ExtractionResult:
-    settings = settings or get_settings()
+    settings = engine_settings(settings)
     specs = load_specs(settings.specs_dir)
     if doc_type != "auto" and doc_type not in specs:
         raise UnknownDocumentTypeError(
@@ -115,7 +122,7 @@ def _fields(
     src: SourceDocument,
     doc_type: str,
     specs: dict[str, DocumentSpec],
-    settings: Settings,
+    settings: EngineSettings,
 ) -> tuple[str, float, dict[str, FieldResult]]:
     """The document type (`doc_type`, or the best-scoring one for "auto"), its confidence
     and the fields of its spec."""
@@ -160,12 +167,12 @@ def render_page(
     source: Source,
     page: int,
     *,
-    settings: Settings | None = None,
+    settings: Settings | EngineSettings | None = None,
     rotation: int = 0,
     skew: float | None = None,
 ) -> bytes:
     """PNG of a 1-based page, oriented as the engine read it (pass the result's page_info)."""
-    settings = settings or get_settings()
+    settings = engine_settings(settings)
     data, _ = read_bytes(source)
     src = SourceDocument(data, settings)
     if not 1 <= page <= src.page_count:

@@ -136,11 +136,11 @@ def test_resume_json_array_and_torn_jsonl_line(seed_dir, tmp_path):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_page_progress_hook(seed_dir, workers):
     from medxtract.batch import extract_many
-    from medxtract.config import Settings
+    from medxtract.config import EngineSettings
 
     calls: list[tuple[str, int, int]] = []
     paths = [seed_dir / "pd_1.pdf", seed_dir / "pre_2.pdf"]
-    outcomes = list(extract_many(paths, "auto", Settings(_env_file=None), workers,
+    outcomes = list(extract_many(paths, "auto", EngineSettings(_env_file=None), workers,
                                  on_page=lambda p, i, n: calls.append((p.name, i, n))))
     assert all(o.result is not None for o in outcomes)
     assert calls == [("pd_1.pdf", 1, 2), ("pd_1.pdf", 2, 2), ("pre_2.pdf", 1, 1)]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.document import Document
 from medxtract.understand.fields import extract_fields
 from medxtract.understand.specs import load_specs
 
 from .conftest import make_page
 
-SETTINGS = Settings()
+SETTINGS = EngineSettings()
 
 
 def fields_of(rows, doc_type):

@@ -13,7 +13,7 @@ from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
 import medxtract
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.errors import (
     CorruptInputError,
     EmptyInputError,
@@ -73,10 +73,10 @@ def test_truncated_real_pdf(seed_dir: Path):
 
 def test_limits_on_size_and_pages():
     with pytest.raises(InputTooLargeError, match="MB"):
-        SourceDocument(b"%PDF-" + b"0" * 2000, Settings(max_upload_bytes=1000))
+        SourceDocument(b"%PDF-" + b"0" * 2000, EngineSettings(max_upload_bytes=1000))
     pdf = pdf_bytes(["one"])
     with pytest.raises(InputTooLargeError, match="pages"):
-        SourceDocument(pdf, Settings(max_pages=0))
+        SourceDocument(pdf, EngineSettings(max_pages=0))
 
 
 def test_unknown_type_name():
@@ -100,7 +100,7 @@ def test_multi_page_tiff_reads_every_frame():
     frames = [Image.new("L", (400, 300), 255), Image.new("L", (400, 300), 255)]
     buf = io.BytesIO()
     frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
-    doc = SourceDocument(buf.getvalue(), Settings())
+    doc = SourceDocument(buf.getvalue(), EngineSettings())
     assert doc.page_count == 2 and doc.load_page(1).image.shape == (300, 400)
 
 
@@ -136,7 +136,7 @@ def test_large_phone_jpeg_is_decoded_reduced_and_upright():
     exif[0x0112] = 6  # orientation: the camera was held turned; view rotated 90° clockwise
     buf = io.BytesIO()
     photo.save(buf, format="JPEG", quality=80, exif=exif)
-    image = SourceDocument(buf.getvalue(), Settings()).load_page(0).image
+    image = SourceDocument(buf.getvalue(), EngineSettings()).load_page(0).image
     h, w = image.shape
     assert h > w  # upright: the EXIF turn made it portrait
     assert 0.9 * TARGET_LONG_SIDE <= max(h, w) < 4000

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 import medxtract
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.read import cascade
 from medxtract.read.engines import reread
 from medxtract.read.ingest import RawPage
@@ -77,8 +77,8 @@ def test_plausible_tells_words_from_debris(token, ok):
 @needs_hand_font
 def test_the_cascade_keeps_rapidocrs_reading_of_lines_tesseract_garbles():
     image = page_of(LINES, HAND, 40)
-    alone = read_page(RawPage(number=1, image=image), Settings(ocr_engine="tesseract"))
-    both = read_page(RawPage(number=1, image=image), Settings(ocr_engine="auto"))
+    alone = read_page(RawPage(number=1, image=image), EngineSettings(ocr_engine="tesseract"))
+    both = read_page(RawPage(number=1, image=image), EngineSettings(ocr_engine="auto"))
     values = [line.split(": ", 1)[-1] for line in LINES]
     assert distance(alone.text, values) > 0  # Tesseract alone garbles some of the fills
     kept = [line for line in both.lines if any(w.engine == "rapidocr" for w in line.words)]
@@ -92,7 +92,7 @@ def test_the_cascade_keeps_rapidocrs_reading_of_lines_tesseract_garbles():
 
 def test_a_clean_printed_page_is_not_re_read():
     image = page_of(LINES, PRINT, 32)
-    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="auto"))
+    page = read_page(RawPage(number=1, image=image), EngineSettings(ocr_engine="auto"))
     assert page.ocr_stats["reread"] <= 1
     assert all(w.engine == "tesseract" for w in page.words)
 
@@ -100,19 +100,19 @@ def test_a_clean_printed_page_is_not_re_read():
 @needs_hand_font
 def test_rapidocr_alone_reads_the_page():
     image = page_of(LINES, HAND, 40)
-    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="rapidocr"))
+    page = read_page(RawPage(number=1, image=image), EngineSettings(ocr_engine="rapidocr"))
     assert page.words and all(w.engine == "rapidocr" for w in page.words)
     assert "Morris" in page.text
 
 
 def test_reread_reads_one_region_of_the_kept_page_image():
     image = page_of(["Joel Morris", "Amoxicillin 500 mg twice daily"], PRINT, 32, labels=False)
-    result = medxtract.extract(_png(image), settings=Settings(ocr_engine="tesseract"))
+    result = medxtract.extract(_png(image), settings=EngineSettings(ocr_engine="tesseract"))
     page = result.document.pages[0]
     assert page.image is None  # dropped when the extraction ended, never serialized
     assert "image" not in result.document.export()["pages"][0]
     # Within a page read (as the field finder will), the grey image is on the Page.
-    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="tesseract"))
+    page = read_page(RawPage(number=1, image=image), EngineSettings(ocr_engine="tesseract"))
     target = max(page.lines, key=lambda line: line.bbox[1])  # the second line
     words = reread(page.image, target.bbox)
     assert " ".join(w.text for w in words) == "Amoxicillin 500 mg twice daily"
@@ -135,14 +135,14 @@ SCRIPT = Path("/usr/share/fonts/truetype/fifthhorseman/dkgIt.ttf")  # a slanted 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="make bench-deps installs it")
 def test_a_page_tesseract_cannot_read_goes_to_rapidocr_whole():
     image = page_of(LINES * 2, SCRIPT, 34, labels=False)
-    alone = read_page(RawPage(number=1, image=image), Settings(ocr_engine="tesseract"))
+    alone = read_page(RawPage(number=1, image=image), EngineSettings(ocr_engine="tesseract"))
     assert cascade.unusable(alone.words)
-    page = read_page(RawPage(number=1, image=image), Settings(ocr_engine="auto"))
+    page = read_page(RawPage(number=1, image=image), EngineSettings(ocr_engine="auto"))
     assert page.ocr_stats["whole_page"] is True
     assert page.words and all(w.engine == "rapidocr" for w in page.words)
     assert distance(page.text, LINES * 2) < distance(alone.text, LINES * 2) / 2
 
 
 def test_a_readable_page_never_goes_to_rapidocr_whole():
-    page = read_page(RawPage(number=1, image=page_of(LINES, PRINT, 32)), Settings())
+    page = read_page(RawPage(number=1, image=page_of(LINES, PRINT, 32)), EngineSettings())
     assert page.ocr_stats["whole_page"] is False

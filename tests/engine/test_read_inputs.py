@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from reportlab.pdfgen import canvas
 
 import medxtract
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.evaluate import values_equal
 from medxtract.read.forms import CHECKED, UNCHECKED
 from medxtract.read.ingest import RawPage, SourceDocument
@@ -78,7 +79,7 @@ def acroform_pdf() -> bytes:
 
 
 def test_form_field_values_become_words_on_their_labels_lines():
-    raw = SourceDocument(acroform_pdf(), Settings()).load_page(0)
+    raw = SourceDocument(acroform_pdf(), EngineSettings()).load_page(0)
     lines = [line.text for line in raw.text_lines]
     assert "Patient name: Ada Lovelace" in lines
     assert "Date of birth: 10/12/1985" in lines
@@ -138,10 +139,10 @@ def test_a_heic_photo_taken_sideways_is_turned_by_its_exif():
     page = text_image(["Patient name: Ada Lovelace", "Amoxicillin 500 mg three times daily"])
     # Stored turned, with EXIF 6 ("turn 90 clockwise to view"), as phones do.
     data = heic_bytes(np.rot90(page, 1).copy(), orientation=6)
-    doc = SourceDocument(data, Settings())
+    doc = SourceDocument(data, EngineSettings())
     raw = doc.load_page(0)
     assert raw.image.shape[0] > raw.image.shape[1]  # portrait again
-    assert "Lovelace" in read_page(raw, Settings()).text
+    assert "Lovelace" in read_page(raw, EngineSettings()).text
 
 
 # --- 1-bit fax ---
@@ -188,7 +189,7 @@ def test_a_page_over_the_ocr_time_limit_is_reported_and_the_rest_completes():
 
     c.drawImage(ImageReader(img), 0, 0, 612, 792)
     c.save()
-    settings = Settings(ocr_timeout_s=0.001, ocr_engine="tesseract")
+    settings = EngineSettings(ocr_timeout_s=0.001, ocr_engine="tesseract")
     result = medxtract.extract(pdf.getvalue(), settings=settings)
     assert [p.status for p in result.page_info] == ["ok", "timeout"]
     assert "time" in result.page_info[1].error
@@ -238,7 +239,7 @@ def test_the_local_pool_reports_a_timed_out_page_too(tmp_path):
     slow.write_bytes(image_pdf([text_image(lines), text_image(lines[:3])]))
     born = tmp_path / "born.pdf"
     born.write_bytes(acroform_pdf())
-    settings = Settings(ocr_timeout_s=0.001, ocr_engine="tesseract")
+    settings = EngineSettings(ocr_timeout_s=0.001, ocr_engine="tesseract")
     outcomes = list(extract_many([slow, born], "auto", settings, workers=2))
     assert all(o.error is None for o in outcomes)
     scan, form = (o.result for o in outcomes)
@@ -254,6 +255,32 @@ def test_faint_or_sparse_pages_are_not_taken_for_blank():
     faint = faint.astype(np.uint8)
     faint[5:8, 5:8] = 0  # one black speck stretches the page's contrast
     one_word = text_image(["VOID"])  # 1-bit clean: goes through the fax repair
+    settings = EngineSettings(ocr_engine="tesseract")
     for page in (faint, one_word):
-        image = read_page(RawPage(number=1, image=page), Settings(ocr_engine="tesseract")).image
+        image = read_page(RawPage(number=1, image=page), settings).image
         assert not preprocess.is_blank(image)
+
+
+# --- settings that reach the OCR engine ---
+
+
+def test_tessdata_dir_is_where_tesseract_loads_its_models(tmp_path) -> None:
+    import shutil
+
+    from medxtract.errors import OcrEngineError
+    from medxtract.read.engines.tesseract import tessdata_path
+
+    image = text_image(["Patient Name: Ada Lovelace"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(OcrEngineError, match="empty"):
+        read_page(RawPage(number=1, image=image),
+                  EngineSettings(tessdata_dir=empty, ocr_engine="tesseract"))
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("eng.traineddata", "osd.traineddata"):
+        if (Path(tessdata_path()) / name).exists():
+            shutil.copy(Path(tessdata_path()) / name, models / name)
+    page = read_page(RawPage(number=1, image=image),
+                     EngineSettings(tessdata_dir=models, ocr_engine="tesseract"))
+    assert "Lovelace" in page.text

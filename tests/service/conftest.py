@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from medxtract.config import EngineSettings, ServiceSettings, Settings, UISettings
 from medxtract.service.db import dispose_engine
-from medxtract.service.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "samples" / "seed"
@@ -105,7 +105,8 @@ def database(request, tmp_path) -> Iterator[str]:
         _drop_db(url)
 
 
-def make_settings(database_url: str, tmp: Path, **kw) -> ServiceSettings:
+def make_settings(database_url: str, tmp: Path, **kw) -> Settings:
+    """Settings for one test; `kw` are setting names of any section (`max_pixels`, ...)."""
     base = dict(
         database_url=database_url,
         storage_dir=tmp / "storage",
@@ -117,11 +118,13 @@ def make_settings(database_url: str, tmp: Path, **kw) -> ServiceSettings:
         reaper_interval_s=1.0,
     )
     base.update(kw)
-    return ServiceSettings(_env_file=None, **base)
+    isolated = Settings(engine=EngineSettings(_env_file=None),
+                        service=ServiceSettings(_env_file=None), ui=UISettings(_env_file=None))
+    return isolated.with_values(**base)
 
 
 @pytest.fixture
-def settings(database, tmp_path) -> ServiceSettings:
+def settings(database, tmp_path) -> Settings:
     return make_settings(database, tmp_path)
 
 
@@ -191,20 +194,21 @@ class WorkerProcess:
                 self.proc.wait(timeout=10)
 
 
-def worker_env(settings: ServiceSettings) -> dict[str, str]:
+def worker_env(settings: Settings) -> dict[str, str]:
+    svc = settings.service
     env = dict(os.environ)
     for key in list(env):
         if key.startswith("MEDXTRACT_"):
             del env[key]
     env.update({
-        "MEDXTRACT_DATABASE_URL": settings.database_url,
-        "MEDXTRACT_BROKER_URL": settings.broker_url or "",
-        "MEDXTRACT_STORAGE_DIR": str(settings.storage_dir),
-        "MEDXTRACT_CELERY_QUEUE": settings.celery_queue,
-        "MEDXTRACT_JOB_LEASE_S": str(settings.job_lease_s),
-        "MEDXTRACT_REAPER_INTERVAL_S": str(settings.reaper_interval_s),
-        "MEDXTRACT_VISIBILITY_TIMEOUT_S": str(settings.visibility_timeout_s),
-        "MEDXTRACT_RETAIN_UPLOADS": "true" if settings.retain_uploads else "false",
+        "MEDXTRACT_DATABASE_URL": svc.database_url,
+        "MEDXTRACT_BROKER_URL": svc.broker_url or "",
+        "MEDXTRACT_STORAGE_DIR": str(svc.storage_dir),
+        "MEDXTRACT_CELERY_QUEUE": svc.celery_queue,
+        "MEDXTRACT_JOB_LEASE_S": str(svc.job_lease_s),
+        "MEDXTRACT_REAPER_INTERVAL_S": str(svc.reaper_interval_s),
+        "MEDXTRACT_VISIBILITY_TIMEOUT_S": str(svc.visibility_timeout_s),
+        "MEDXTRACT_RETAIN_UPLOADS": "true" if svc.retain_uploads else "false",
         "PYTHONUNBUFFERED": "1",
     })
     return env

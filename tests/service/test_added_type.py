@@ -166,7 +166,7 @@ def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import sys
     import time
 
-    import requests
+    import httpx
     from streamlit.testing.v1 import AppTest
 
     from medxtract.cli.ui_cmd import service_command
@@ -194,9 +194,9 @@ def test_added_type_in_the_review_ui(tmp_path: Path, monkeypatch: pytest.MonkeyP
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{url}/healthz", timeout=2).ok:
+                if httpx.get(f"{url}/healthz", timeout=2).is_success:
                     break
-            except requests.RequestException:
+            except httpx.HTTPError:
                 time.sleep(0.25)
         client = ApiClient(url, API_KEY)
         up = client.upload("lab.pdf", lab_pdf(), "auto", "application/pdf")

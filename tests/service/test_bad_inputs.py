@@ -119,13 +119,13 @@ def test_engine_refuses_a_bomb_it_is_given(tmp_path):
     from PIL import Image
 
     import medxtract
-    from medxtract.config import Settings
+    from medxtract.config import EngineSettings
     from medxtract.errors import InputTooLargeError
 
     path = tmp_path / "big.png"
     Image.new("L", (3000, 3000), 255).save(path)
     with pytest.raises(InputTooLargeError):
-        medxtract.extract(path, settings=Settings(_env_file=None, max_pixels=1_000_000))
+        medxtract.extract(path, settings=EngineSettings(_env_file=None, max_pixels=1_000_000))
 
 
 def test_auth_off_needs_no_key(database, tmp_path):

@@ -59,7 +59,7 @@ def worker_factory(celery_settings, tmp_path):
         w.stop()
     import redis
 
-    redis.Redis.from_url(celery_settings.broker_url).flushdb()
+    redis.Redis.from_url(celery_settings.service.broker_url).flushdb()
 
 
 def _client(settings):
@@ -148,8 +148,8 @@ def test_callback_of_a_celery_job_is_sent_by_the_api(celery_settings, worker_fac
     from .test_security import Receiver
 
     receiver = Receiver()
-    settings = celery_settings.model_copy(update={"callback_allow_http": True,
-                                                  "callback_allow_hosts": "127.0.0.1"})
+    settings = celery_settings.with_values(callback_allow_http=True,
+                                           callback_allow_hosts="127.0.0.1")
     worker_factory()
     try:
         with TestClient(create_app(settings), headers={"X-API-Key": API_KEY}) as client:

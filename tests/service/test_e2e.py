@@ -60,7 +60,7 @@ def test_seed_documents_end_to_end(client, settings, database):
         assert client.get(f"/v1/documents/{body['document_id']}/pages/9").status_code == 404
 
     # uploads are deleted after extraction (retain_uploads is off)
-    assert not list((settings.storage_dir / "uploads").glob("*"))
+    assert not list((settings.service.storage_dir / "uploads").glob("*"))
 
     page = client.get("/v1/review-queue").json()
     queue = page["items"]

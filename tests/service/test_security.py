@@ -116,7 +116,7 @@ def test_allowed_callback_is_signed_and_a_hanging_one_delays_nothing(database, t
     finally:
         hanging.close()
     headers, body = receiver.calls[0]
-    secret = (settings.storage_dir / "webhook-secret").read_text().strip()
+    secret = (settings.service.storage_dir / "webhook-secret").read_text().strip()
     expected = hmac.new(secret.encode(), headers["X-Medxtract-Timestamp"].encode() + b"." + body,
                         hashlib.sha256).hexdigest()
     assert headers["X-Medxtract-Signature"] == "sha256=" + expected
@@ -175,12 +175,12 @@ def test_revoked_key_stops_working(database, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from medxtract.cli.app import _register, app
-    from medxtract.service import settings as svc_settings
+    from medxtract.config import get_settings
 
     _register()
     settings = make_settings(database, tmp_path, api_keys="")
     monkeypatch.setenv("MEDXTRACT_DATABASE_URL", database)
-    svc_settings.get_settings.cache_clear()
+    get_settings.cache_clear()
     try:
         runner = CliRunner()
         key = runner.invoke(app, ["db", "create-key", "ops"]).output.strip().splitlines()[-1]
@@ -191,7 +191,7 @@ def test_revoked_key_stops_working(database, tmp_path, monkeypatch):
             assert c.get("/v1/review-queue", headers={"X-API-Key": key}).status_code == 401
         assert runner.invoke(app, ["db", "revoke-key", "ops"]).exit_code == 11
     finally:
-        svc_settings.get_settings.cache_clear()
+        get_settings.cache_clear()
 
 
 def test_reviewer_sign_in_expiry_and_audit_identity(database, tmp_path):

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -120,8 +121,6 @@ def test_webhook_signed_and_retried(database, tmp_path):
                             data={"callback_url": url})
             assert r.status_code == 202
             assert wait_job(client, r.json()["job_id"])["status"] == "done"
-            import time
-
             deadline = time.monotonic() + 30
             while len(_Hook.received) < 2 and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -136,6 +135,38 @@ def test_webhook_signed_and_retried(database, tmp_path):
     payload = json.loads(body)
     assert payload["status"] == "done" and payload["job_id"] == r.json()["job_id"]
     assert "fields" not in payload
+
+
+class _Down(BaseHTTPRequestHandler):
+    calls: list[float] = []
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        _Down.calls.append(time.monotonic())
+        self.send_response(503)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhook_gives_up_after_its_attempts_backing_off(database, tmp_path):
+    from medxtract.service.webhooks import deliver
+
+    from .conftest import make_settings
+
+    server = HTTPServer(("127.0.0.1", 0), _Down)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = make_settings(database, tmp_path, webhook_retries=3, callback_allow_http=True,
+                             callback_allow_hosts="127.0.0.1")
+    body = {"event": "job.done", "job_id": "j1", "document_id": "d1", "status": "done"}
+    try:
+        assert deliver(f"http://127.0.0.1:{server.server_port}/hook", body, settings) is False
+    finally:
+        server.shutdown()
+    assert len(_Down.calls) == 3  # MEDXTRACT_WEBHOOK_RETRIES attempts, no more
+    gaps = [b - a for a, b in zip(_Down.calls, _Down.calls[1:], strict=False)]
+    assert 0.4 < gaps[0] < 1.5 and 1.8 < gaps[1] < 3.5  # 0.5 s, then 2 s
 
 
 def test_student_project_endpoints(client):

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
-import requests
 
 from medxtract.cli.ui_cmd import service_command
 from medxtract.ui.client import ApiClient
@@ -40,9 +40,9 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout_s: float, log: Pa
         if proc.poll() is not None:
             raise RuntimeError(f"{url} process exited ({proc.returncode}):\n{log.read_text()}")
         try:
-            if requests.get(url, timeout=2).ok:
+            if httpx.get(url, timeout=2).is_success:
                 return
-        except requests.RequestException:
+        except httpx.HTTPError:
             pass
         time.sleep(0.25)
     raise RuntimeError(f"{url} did not come up in {timeout_s}s:\n{log.read_text()[-3000:]}")

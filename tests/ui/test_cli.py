@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 
 from medxtract.cli.app import _register, app
 from medxtract.cli.ui_cmd import APP_FILE, service_command, service_env, streamlit_command
-from medxtract.config import Settings
+from medxtract.config import ServiceSettings, Settings, UISettings
+
+SEED_PDF = Path(__file__).resolve().parents[2] / "samples" / "seed" / "pre_2.pdf"
 
 
 def test_streamlit_command_runs_the_app_file_headless() -> None:
@@ -24,12 +26,17 @@ def test_service_command_is_serve() -> None:
     assert cmd[-5:] == ["serve", "--host", "127.0.0.1", "--port", "8123"]
 
 
+def _settings(**service) -> Settings:
+    return Settings(service=ServiceSettings(_env_file=None, **service),
+                    ui=UISettings(_env_file=None, api_key=""))
+
+
 def test_with_service_keeps_auth_on_with_a_fresh_key() -> None:
-    env, key = service_env({}, Settings(_env_file=None, api_keys="", api_key=""))
+    env, key = service_env({}, _settings(api_keys=""))
     assert key and env["MEDXTRACT_API_KEYS"] == key
-    env, key = service_env({}, Settings(_env_file=None, api_keys="a,b", api_key=""))
+    env, key = service_env({}, _settings(api_keys="a,b"))
     assert key == "a" and "MEDXTRACT_API_KEYS" not in env
-    env, key = service_env({}, Settings(_env_file=None, auth="off", api_key=""))
+    env, key = service_env({}, _settings(auth="off"))
     assert key == "" and "MEDXTRACT_API_KEYS" not in env
 
 
@@ -45,7 +52,7 @@ def test_with_service_starts_both_and_stops_both(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    import requests
+    import httpx
 
     from .conftest import free_port, service_env, stop, wait_http
 
@@ -63,11 +70,38 @@ def test_with_service_starts_both_and_stops_both(tmp_path: Path) -> None:
     try:
         wait_http(f"http://127.0.0.1:{ui_port}/_stcore/health", proc, 120, log)
         api = f"http://127.0.0.1:{api_port}"
-        assert requests.get(f"{api}/healthz", timeout=5).ok
-        assert requests.get(f"{api}/v1/review-queue", timeout=5).status_code == 401  # auth on
+        assert httpx.get(f"{api}/healthz", timeout=5).is_success
+        assert httpx.get(f"{api}/v1/review-queue", timeout=5).status_code == 401  # auth on
     finally:
         stop(proc)
     assert proc.returncode is not None
-    with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{api_port}/healthz", timeout=5)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=5)
     assert os.path.exists(tmp_path / "ui.db")
+
+
+def test_submit_finds_the_service_and_key_in_the_settings(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from medxtract.ui.client import ApiClient
+
+    from .conftest import MAIN, running_service
+
+    def submit(env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-c", MAIN, "submit", str(SEED_PDF)],
+                              env=env, cwd=tmp_path, capture_output=True, timeout=300)
+
+    with running_service(tmp_path) as service:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEDXTRACT_")}
+        env.update(MEDXTRACT_API_URL=service.url, MEDXTRACT_API_KEY="wrong-key")
+        refused = submit(env)
+        assert refused.returncode == 1 and b"1 failed" in refused.stderr
+        env["MEDXTRACT_API_KEY"] = service.key
+        done = submit(env)
+        assert done.returncode == 0, done.stderr.decode()
+        doc_id, job_id, path = done.stdout.decode().strip().split("\t")
+        assert path.endswith("pre_2.pdf")
+        job = ApiClient(service.url, service.key).job(job_id)
+        assert job["status"] == "done" and job["document_id"] == doc_id

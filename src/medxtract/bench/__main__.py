@@ -102,7 +102,8 @@ def _core_fields() -> dict[str, list[str]]:
         from medxtract.config import get_settings
         from medxtract.understand.specs import load_specs
 
-        _CORE.update({k: list(v.core) for k, v in load_specs(get_settings().specs_dir).items()})
+        specs = load_specs(get_settings().engine.specs_dir)
+        _CORE.update({k: list(v.core) for k, v in specs.items()})
     return _CORE
 
 
@@ -110,7 +111,7 @@ def run_ours(docs: list[tuple[Path, dict]], engine: str = "auto") -> dict[str, A
     import medxtract
     from medxtract.config import get_settings
 
-    settings = get_settings().model_copy(update={"ocr_engine": engine})
+    settings = get_settings().engine.model_copy(update={"ocr_engine": engine})
     medxtract.extract(docs[0][0], settings=settings)  # warm-up (loads models), not timed
     stages = dict.fromkeys(STAGES, 0.0)
     cascade = dict.fromkeys(("lines", "reread", "replaced", "recovered", "whole_page"), 0)
@@ -180,7 +181,7 @@ def run_ours_workers(docs: list[tuple[Path, dict]], workers: int) -> dict[str, A
 
     paths = [p for p, _ in docs]
     t0 = time.perf_counter()  # includes starting the pool's processes
-    outcomes = list(extract_many(paths, "auto", get_settings(), workers=workers))
+    outcomes = list(extract_many(paths, "auto", get_settings().engine, workers=workers))
     seconds = time.perf_counter() - t0
     pages = sum(o.result.pages for o in outcomes if o.result)
     predictions = [

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from medxtract.cli.common import LogFormatOpt, QuietOpt, VerboseOpt, set_verbosity
+from medxtract.errors import ExitCode
 
 app = typer.Typer(
     name="medxtract",
@@ -51,5 +52,16 @@ def _register() -> None:
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
+    from medxtract.config import bad_settings
+
     _register()
-    app()
+    try:
+        app()
+    except ValidationError as exc:  # a bad MEDXTRACT_* value: one line, not a traceback
+        problem = bad_settings(exc)
+        if problem is None:
+            raise
+        typer.echo(f"error: {problem}", err=True)
+        raise SystemExit(ExitCode.BAD_ARGS) from None

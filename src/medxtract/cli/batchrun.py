@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from medxtract.batch import Outcome, extract_many
 from medxtract.cli.common import err, error, verbosity
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.output import outcome_dict
 
 
@@ -60,7 +60,7 @@ def sha256_of(path: Path) -> str | None:
 def run_batch(
     paths: list[Path],
     doc_type: str,
-    settings: Settings,
+    settings: EngineSettings,
     workers: int,
     on_outcome: Callable[[Outcome, dict], None],
 ) -> list[Outcome]:

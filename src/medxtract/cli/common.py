@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from medxtract.config import Settings, get_settings
+from medxtract.config import EngineSettings, get_settings
 from medxtract.errors import ExitCode, MedxtractError
 from medxtract.logs import configure
 
@@ -101,12 +101,13 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-def settings_for(specs: Path | None) -> Settings:
-    settings = get_settings()
+def settings_for(specs: Path | None) -> EngineSettings:
+    """The engine settings, with --specs in place of the setting when given."""
+    settings = get_settings().engine
     return settings.model_copy(update={"specs_dir": specs}) if specs else settings
 
 
-def checked_type(doc_type: str, settings: Settings) -> str:
+def checked_type(doc_type: str, settings: EngineSettings) -> str:
     """The --type value, lower-cased and checked against the loaded specs once, up front."""
     from medxtract.understand.specs import load_specs
 

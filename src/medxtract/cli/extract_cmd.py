@@ -33,7 +33,7 @@ from medxtract.cli.common import (
     shipped_types,
 )
 from medxtract.cli.inputs import ACCEPTED, expand
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.errors import ExitCode, MedxtractError, exit_code_for
 from medxtract.output import OutputFormat, ResultWriter, ResumeError, read_done
 
@@ -55,7 +55,7 @@ def _batch_exit_code(outcomes: list[Outcome]) -> ExitCode:
     return codes.pop() if len(codes) == 1 else ExitCode.OTHER_ERROR
 
 
-def field_columns(settings: Settings, doc_type: str) -> list[str]:
+def field_columns(settings: EngineSettings, doc_type: str) -> list[str]:
     """CSV columns: the fields of the chosen type's spec, or of every loaded spec for 'auto'."""
     from medxtract.understand.specs import load_specs
 
@@ -66,7 +66,7 @@ def field_columns(settings: Settings, doc_type: str) -> list[str]:
     return names
 
 
-def _stdin_file(stack: ExitStack, settings: Settings) -> Path:
+def _stdin_file(stack: ExitStack, settings: EngineSettings) -> Path:
     """`-` as input: stdin copied to a private temporary file, refused past the size limit
     (reading stops there, so a huge stream is never taken whole)."""
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medxtract-")))
@@ -149,7 +149,7 @@ def extract(
 def _extract_all(
     files: list[Path],
     doc_type: str,
-    settings: Settings,
+    settings: EngineSettings,
     workers: int,
     writer: ResultWriter,
     stdin_path: Path | None,

@@ -29,6 +29,9 @@ def serve(
     """Run the HTTP API (applies database migrations first)."""
     import uvicorn
 
+    from medxtract.config import get_settings
+
+    get_settings()  # read here, where a bad value is reported in one line (cli.app.main)
     uvicorn.run(
         "medxtract.service.api.app:create_app",
         factory=True,
@@ -49,28 +52,28 @@ def worker(
 ) -> None:
     """Run a Celery worker (needs MEDXTRACT_BROKER_URL)."""
     from medxtract.cli.common import verbosity
+    from medxtract.config import get_settings
     from medxtract.logs import configure
     from medxtract.service.jobs.celery_app import make_celery, start_reaper
     from medxtract.service.migrate import upgrade
-    from medxtract.service.settings import get_settings
 
     settings = get_settings()
-    if not settings.broker_url:
+    if not settings.service.broker_url:
         typer.echo("MEDXTRACT_BROKER_URL is not set; without a broker `medxtract serve` runs "
                    "jobs in its own process pool.", err=True)
         raise typer.Exit(2)
     configure(loglevel.upper(), verbosity.json, "%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if settings.migrate_on_start:
-        upgrade(settings.database_url)
-    settings.storage_dir.mkdir(parents=True, exist_ok=True)
+    if settings.service.migrate_on_start:
+        upgrade(settings.service.database_url)
+    settings.service.storage_dir.mkdir(parents=True, exist_ok=True)
     if queue:
-        settings = settings.model_copy(update={"celery_queue": queue})
+        settings = settings.with_values(celery_queue=queue)
     celery = make_celery(settings)
     start_reaper(celery, settings)
     argv = [
         "worker",
         f"--concurrency={concurrency or os.cpu_count() or 1}",
-        f"--queues={settings.celery_queue}",
+        f"--queues={settings.service.celery_queue}",
         f"--loglevel={loglevel}",
         f"--hostname=medxtract-{os.getpid()}@%h",
         "--without-gossip",
@@ -85,22 +88,22 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
 ) -> None:
     """Apply the database migrations (MEDXTRACT_DATABASE_URL)."""
+    from medxtract.config import get_settings
     from medxtract.service.migrate import upgrade
-    from medxtract.service.settings import get_settings
 
-    upgrade(get_settings().database_url, revision)
+    upgrade(get_settings().service.database_url, revision)
     typer.echo(f"database at {revision}")
 
 
 @db_app.command("create-key")
 def db_create_key(name: Annotated[str, typer.Argument(help="Who the key is for")]) -> None:
     """Issue an API key; only its hash is stored, so note it now."""
+    from medxtract.config import get_settings
     from medxtract.service.db import session_scope
     from medxtract.service.migrate import upgrade
     from medxtract.service.security import create_key
-    from medxtract.service.settings import get_settings
 
-    url = get_settings().database_url
+    url = get_settings().service.database_url
     upgrade(url)
     with session_scope(url) as s:
         key = create_key(s, name)
@@ -111,12 +114,12 @@ def db_create_key(name: Annotated[str, typer.Argument(help="Who the key is for")
 def db_revoke_key(name: Annotated[str, typer.Argument(help="The name the key was issued to")]
                   ) -> None:
     """Revoke the database-issued API keys of this name (they stop working at once)."""
+    from medxtract.config import get_settings
     from medxtract.service.db import session_scope
     from medxtract.service.migrate import upgrade
     from medxtract.service.security import revoke_key
-    from medxtract.service.settings import get_settings
 
-    url = get_settings().database_url
+    url = get_settings().service.database_url
     upgrade(url)
     with session_scope(url) as s:
         n = revoke_key(s, name)
@@ -137,16 +140,16 @@ def db_create_reviewer(
 
     from sqlalchemy.exc import IntegrityError
 
+    from medxtract.config import get_settings
     from medxtract.service.db import session_scope
     from medxtract.service.migrate import upgrade
     from medxtract.service.security import create_reviewer
-    from medxtract.service.settings import get_settings
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    url = get_settings().database_url
+    url = get_settings().service.database_url
     upgrade(url)
     try:
         with session_scope(url) as s:
@@ -175,10 +178,12 @@ def _collect(paths: list[Path]) -> list[Path]:
 @app.command()
 def submit(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents")],
-    server: Annotated[str, typer.Option(envvar="MEDXTRACT_API_URL", help="Service URL")] = (
-        "http://127.0.0.1:8000"
-    ),
-    api_key: Annotated[str, typer.Option(envvar="MEDXTRACT_API_KEY", help="X-API-Key")] = "",
+    server: Annotated[
+        str | None, typer.Option(help="Service URL (default: MEDXTRACT_API_URL)")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="X-API-Key (default: MEDXTRACT_API_KEY)")
+    ] = None,
     doc_type: Annotated[str, typer.Option("--type", help="Document type or auto")] = "auto",
     parallel: Annotated[int, typer.Option(help="Concurrent uploads")] = 4,
     timeout: Annotated[float, typer.Option(help="Give up waiting after seconds")] = 3600,
@@ -188,6 +193,11 @@ def submit(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from medxtract.config import get_settings
+
+    ui = get_settings().ui
+    server = server or ui.api_url
+    api_key = ui.api_key.get_secret_value() if api_key is None else api_key
     console = Console(stderr=True)
     files = _collect(paths)
     if not files:

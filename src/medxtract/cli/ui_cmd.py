@@ -7,13 +7,12 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import typer
 
 from medxtract.cli.app import app
-from medxtract.config import Settings
+from medxtract.config import Settings, get_settings
 
 APP_FILE = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
@@ -42,29 +41,33 @@ def service_env(env: dict[str, str], settings: Settings) -> tuple[dict[str, str]
     Auth stays on: with no key configured a random one is made for this pair of processes.
     """
     env = dict(env)
-    if settings.auth == "off":
-        return env, settings.api_key
-    keys = [k.strip() for k in settings.api_keys.split(",") if k.strip()]
-    key = settings.api_key or (keys[0] if keys else secrets.token_urlsafe(24))
+    configured = settings.ui.api_key.get_secret_value()
+    if settings.service.auth == "off":
+        return env, configured
+    keys = settings.service.api_key_values()
+    key = configured or (keys[0] if keys else secrets.token_urlsafe(24))
     if key not in keys:
         env["MEDXTRACT_API_KEYS"] = ",".join([*keys, key])
     return env, key
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    import requests
+    import httpx
+    from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if proc.poll() is not None:
             raise SystemExit(f"medxtract serve exited with status {proc.returncode}")
         try:
-            if requests.get(f"{url}/healthz", timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"medxtract serve did not answer {url}/healthz in {timeout_s:.0f}s")
+            return httpx.get(f"{url}/healthz", timeout=2).is_success
+        except httpx.HTTPError:
+            return False
+
+    polling = Retrying(stop=stop_after_delay(timeout_s), wait=wait_fixed(0.3),
+                       retry=retry_if_result(lambda ok: not ok),
+                       retry_error_callback=lambda _state: False)
+    if not polling(healthy):
+        raise SystemExit(f"medxtract serve did not answer {url}/healthz in {timeout_s:.0f}s")
 
 
 @app.command("ui")
@@ -78,7 +81,7 @@ def ui(
     service_port: int = typer.Option(8000, help="Port for the service with --with-service"),
 ) -> None:
     """Start the review UI (Streamlit) that talks to the medxtract service."""
-    settings = Settings()
+    settings = get_settings()
     env = dict(os.environ)
     service: subprocess.Popen[bytes] | None = None
     ui_proc: subprocess.Popen[bytes] | None = None

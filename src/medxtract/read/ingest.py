@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
 
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.document import Line, Word
 from medxtract.errors import (
     CorruptInputError,
@@ -53,7 +53,7 @@ class RawPage:
 class SourceDocument:
     """An opened input; pages are loaded one at a time so workers can share the work."""
 
-    def __init__(self, data: bytes, settings: Settings) -> None:
+    def __init__(self, data: bytes, settings: EngineSettings) -> None:
         self.settings = settings
         if not data:
             raise EmptyInputError("the file is empty (0 bytes)")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
+from medxtract.config import EngineSettings
 from medxtract.errors import (
     CorruptInputError,
     EmptyInputError,
@@ -53,7 +54,7 @@ def check_file_size(path: Path, max_bytes: int) -> None:
         )
 
 
-def check_document(data: bytes, kind: str, settings: Any) -> None:
+def check_document(data: bytes, kind: str, settings: EngineSettings) -> None:
     """All pre-decode checks of one input (`kind` from `sniff`)."""
     if not data:
         raise EmptyInputError("the file is empty (0 bytes)")
@@ -71,7 +72,7 @@ def check_pixels(w: float, h: float, max_pixels: int, what: str = "a page image"
         )
 
 
-def check_image(data: bytes, settings: Any) -> int:
+def check_image(data: bytes, settings: EngineSettings) -> int:
     """Frame count and every frame's declared size, from the headers. Returns the frames."""
     from PIL import Image, UnidentifiedImageError
 
@@ -114,7 +115,7 @@ def _frame_count(img: Any, max_pages: int) -> int:
     return count
 
 
-def check_pdf(data: bytes, settings: Any) -> None:
+def check_pdf(data: bytes, settings: EngineSettings) -> None:
     """Page count, page sizes, image sizes and content-stream inflation, without drawing.
 
     Read with pypdf (its own decoders are bounded too). A file pypdf cannot parse is left
@@ -169,7 +170,7 @@ def _pages(root: Any, max_pages: int) -> list[Any]:
     return out
 
 
-def _check_page(page: Any, number: int, scale: float, settings: Any) -> None:
+def _check_page(page: Any, number: int, scale: float, settings: EngineSettings) -> None:
     box = _inherited(page, "/MediaBox")
     if box is not None:
         x0, y0, x1, y1 = (float(v) for v in box)
@@ -231,7 +232,9 @@ def _inflated_size(stream: Any, budget: int) -> int:
     return size
 
 
-def _check_xobjects(resources: Any, number: int, settings: Any, depth: int, seen: set) -> None:
+def _check_xobjects(
+    resources: Any, number: int, settings: EngineSettings, depth: int, seen: set
+) -> None:
     if resources is None or depth > MAX_FORM_DEPTH:
         return
     xobjects = resources.get_object().get("/XObject")

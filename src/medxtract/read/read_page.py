@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.document import Line, Page, Word
 from medxtract.errors import OcrTimeoutError
 from medxtract.logs import context, decision
@@ -41,7 +41,7 @@ OSD_SURE = 1.0
 @dataclass
 class PageWork:
     raw: RawPage
-    settings: Settings
+    settings: EngineSettings
     image: np.ndarray | None = None
     unrotated: tuple[int, int] = (0, 0)  # (h, w) of the image before deskew
     words: list[Word] = field(default_factory=list)
@@ -57,7 +57,7 @@ class PageWork:
         # Tesseract itself, not any OcrEngine: only it tells a page's orientation (OSD).
         from medxtract.read.engines.tesseract import TesseractEngine
 
-        return TesseractEngine.shared(self.settings.ocr_lang)
+        return TesseractEngine.shared(self.settings.ocr_lang, self.settings.tessdata_dir)
 
     @property
     def may_turn(self) -> bool:
@@ -248,12 +248,12 @@ def _deskew_line(
 PAGE_STAGES: list[Stage] = [clean_image, ocr, merge_text_layer]
 
 
-def read_page(raw: RawPage, settings: Settings) -> Page:
+def read_page(raw: RawPage, settings: EngineSettings) -> Page:
     with context(page=raw.number):
         return _read_page(raw, settings)
 
 
-def _read_page(raw: RawPage, settings: Settings) -> Page:
+def _read_page(raw: RawPage, settings: EngineSettings) -> Page:
     work = PageWork(raw=raw, settings=settings)
     status, error = "ok", None
     # The text layer's size, not its text: enough of it means no OCR (ingest decides).
@@ -313,8 +313,8 @@ def _flat_page(raw: np.ndarray, source: str) -> tuple[np.ndarray, str]:
     return preprocess.flatten_illumination(image), "whole" if corners is None else "cropped"
 
 
-def _engine(name: str, settings: Settings) -> OcrEngine:
-    return get_engine(settings.ocr_lang, name)
+def _engine(name: str, settings: EngineSettings) -> OcrEngine:
+    return get_engine(settings.ocr_lang, name, settings.tessdata_dir)
 
 
 def _lines(engine: OcrEngine, image: np.ndarray, timeout_s: float | None) -> list[Line]:

@@ -7,8 +7,8 @@ bomb is refused before it can cost memory. The engine repeats the pixel check it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from medxtract.config import EngineSettings
 from medxtract.errors import (
     CorruptInputError,
     EmptyInputError,
@@ -45,7 +45,7 @@ def sniff(head: bytes) -> str:
     )
 
 
-def inspect(data: bytes, settings: Any) -> Intake:
+def inspect(data: bytes, settings: EngineSettings) -> Intake:
     """Media type and pages, with every pre-decode limit the engine applies."""
     from medxtract.read import limits
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from medxtract.config import Settings
 from medxtract.output import csv_text
 from medxtract.service import engine as mx_engine
 from medxtract.service import typed
@@ -33,7 +34,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def normalise_fields(
-    doc_type: str, values: dict[str, Any], allowed: set[str], settings: Any = None
+    doc_type: str, values: dict[str, Any], allowed: set[str], settings: Settings | None = None
 ) -> dict[str, Any]:
     unknown = sorted(set(values) - allowed)
     if unknown:
@@ -51,7 +52,7 @@ def normalise_fields(
     return out
 
 
-def _fill_typed(record: Record, settings: Any = None) -> None:
+def _fill_typed(record: Record, settings: Settings | None = None) -> None:
     """The shipped types also keep typed columns in their own tables; types come from the spec."""
     f = record.fields
     types = mx_engine.field_types(record.document_type, settings)
@@ -75,7 +76,9 @@ def _fill_typed(record: Record, settings: Any = None) -> None:
         record.prescription = row
 
 
-def approve(session: Session, settings: Any, doc: Document, body: Any, reviewer: str) -> Record:
+def approve(
+    session: Session, settings: Settings, doc: Document, body: Any, reviewer: str
+) -> Record:
     """Store the reviewed values under `reviewer`, the caller's authenticated identity."""
     if doc.status not in (PENDING_REVIEW, APPROVED):
         raise ApiProblem(409, "conflict",
@@ -137,7 +140,9 @@ def approve(session: Session, settings: Any, doc: Document, body: Any, reviewer:
     return record
 
 
-def _patient_name(doc_type: str, fields: dict[str, Any], settings: Any = None) -> str | None:
+def _patient_name(
+    doc_type: str, fields: dict[str, Any], settings: Settings | None = None
+) -> str | None:
     """The searchable name: `patient_name`, else the type's first field of type 'name'."""
     v = fields.get("patient_name")
     if v is None:
@@ -153,7 +158,7 @@ def fold(name: str | None) -> str | None:
 
 def store_compat(
     session: Session, doc_type: str, values: dict[str, Any], allowed: set[str],
-    settings: Any = None, reviewer: str = "api",
+    settings: Settings | None = None, reviewer: str = "api",
 ) -> Record:
     fields = normalise_fields(doc_type, values, allowed, settings)
     full = {name: fields.get(name) for name in allowed}

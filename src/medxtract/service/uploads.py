@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponential
 
+from medxtract.config import Settings
 from medxtract.errors import UnknownDocumentTypeError
 from medxtract.service import engine as mx_engine
 from medxtract.service import intake, metrics
@@ -27,7 +28,6 @@ from medxtract.service.models import (
     Job,
 )
 from medxtract.service.problems import ApiProblem
-from medxtract.service.settings import ServiceSettings
 from medxtract.service.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Accepted:
     ran: bool = False
 
 
-def check_type(document_type: str, settings: ServiceSettings) -> str:
+def check_type(document_type: str, settings: Settings) -> str:
     names = mx_engine.valid_types(settings=settings)
     if document_type not in names:
         raise UnknownDocumentTypeError(
@@ -52,7 +52,7 @@ def check_type(document_type: str, settings: ServiceSettings) -> str:
     return document_type
 
 
-def check_callback(url: str | None, settings: ServiceSettings) -> str | None:
+def check_callback(url: str | None, settings: Settings) -> str | None:
     from medxtract.service import webhooks
 
     if not url:
@@ -63,20 +63,22 @@ def check_callback(url: str | None, settings: ServiceSettings) -> str | None:
         raise ApiProblem(422, "invalid_callback_url", str(exc) + ".") from None
 
 
-def wait_for_job(settings: ServiceSettings, job_id: str, timeout: float) -> str:
+def wait_for_job(settings: Settings, job_id: str, timeout: float) -> str:
     """Poll the job's status until it ends or `timeout` passes (the pool or queue runs it).
     Each look is its own short transaction: SQLite's writers must not wait on us."""
     from medxtract.service.db import session_scope
 
-    deadline = time.monotonic() + timeout
-    delay = 0.1
-    while True:
-        with session_scope(settings.database_url) as s:
-            status = s.execute(select(Job.status).where(Job.id == job_id)).scalar_one()
-        if status in (DONE, FAILED) or time.monotonic() >= deadline:
-            return status
-        time.sleep(delay)
-        delay = min(delay * 1.5, 1.0)
+    def status() -> str:
+        with session_scope(settings.service.database_url) as s:
+            return str(s.execute(select(Job.status).where(Job.id == job_id)).scalar_one())
+
+    polling = Retrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_exponential(multiplier=0.1, exp_base=1.5, max=1.0),  # 0.1 s, 0.15 s ... 1 s
+        retry=retry_if_result(lambda s: s not in (DONE, FAILED)),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else QUEUED,
+    )
+    return polling(status)
 
 
 def _latest_job(session: Session, document_id: str) -> Job | None:
@@ -94,7 +96,7 @@ def _result(session: Session, document_id: str) -> dict[str, Any] | None:
 
 def accept(
     session: Session,
-    settings: ServiceSettings,
+    settings: Settings,
     dispatcher: Any,
     data: bytes,
     *,
@@ -104,9 +106,9 @@ def accept(
 ) -> Accepted:
     check_type(document_type, settings)
     callback_url = check_callback(callback_url, settings)
-    info = intake.inspect(data, settings)
+    info = intake.inspect(data, settings.engine)
     sha = hashlib.sha256(data).hexdigest()
-    storage = Storage(settings.storage_dir)
+    storage = Storage(settings.service.storage_dir)
 
     existing = session.execute(select(Document).where(Document.sha256 == sha)).scalar_one_or_none()
     if existing is not None and existing.status != FAILED:
@@ -145,7 +147,7 @@ def accept(
         doc.status = FAILED
         session.commit()
         raise ApiProblem(503, "queue_unavailable", "The job queue is not reachable.") from None
-    if wait and pages <= settings.wait_max_pages:
+    if wait and pages <= settings.service.wait_max_pages:
         # Never extracted here: the API process only waits on the pool or the queue.
         status = wait_for_job(settings, job_id, job_time_limit(settings, pages) + 15)
         session.expire_all()

@@ -30,7 +30,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
 
+from medxtract.config import Settings
 from medxtract.service.security import sign
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,7 @@ def resolve(host: str, port: int) -> list[IP]:
     return out
 
 
-def check_url(url: str, settings: Any) -> str:
+def check_url(url: str, settings: Settings) -> str:
     """The URL, if it may be called; CallbackRefused (a 422) if not."""
     if len(url) > 2000 or any(c in url for c in "\x00\r\n\t "):
         raise CallbackRefused("callback_url is not a valid URL")
@@ -89,7 +91,7 @@ def check_url(url: str, settings: Any) -> str:
         host = parts.hostname
     except ValueError:
         raise CallbackRefused("callback_url is not a valid URL") from None
-    allow_http = bool(getattr(settings, "callback_allow_http", False))
+    allow_http = settings.service.callback_allow_http
     if parts.scheme not in (("https", "http") if allow_http else ("https",)):
         raise CallbackRefused(
             "callback_url must be an https URL" if not allow_http
@@ -99,8 +101,7 @@ def check_url(url: str, settings: Any) -> str:
         raise CallbackRefused("callback_url has no host")
     if parts.username is not None or parts.password is not None:
         raise CallbackRefused("callback_url must not carry credentials")
-    allow = [h.strip() for h in str(getattr(settings, "callback_allow_hosts", "")).split(",")
-             if h.strip()]
+    allow = settings.service.callback_allow_hosts
     port = port or (443 if parts.scheme == "https" else 80)
     for ip in resolve(host, port):
         if _blocked(ip) and not _allowed(host, ip, allow):
@@ -111,11 +112,11 @@ def check_url(url: str, settings: Any) -> str:
     return url
 
 
-def secret(settings: Any) -> str:
+def secret(settings: Settings) -> str:
     """The signing secret: the setting, else one generated once and kept in storage."""
-    if settings.webhook_secret:
-        return settings.webhook_secret
-    path = Path(settings.storage_dir) / SECRET_FILE
+    if configured := settings.service.webhook_secret.get_secret_value():
+        return configured
+    path = Path(settings.service.storage_dir) / SECRET_FILE
     try:
         return path.read_text().strip()
     except FileNotFoundError:
@@ -144,7 +145,7 @@ def payload(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def deliver_once(url: str, body: dict[str, Any], settings: Any) -> bool:
+def deliver_once(url: str, body: dict[str, Any], settings: Settings) -> bool:
     try:
         check_url(url, settings)  # again: DNS may have changed since the upload
     except CallbackRefused:
@@ -154,7 +155,7 @@ def deliver_once(url: str, body: dict[str, Any], settings: Any) -> bool:
     ts = str(int(time.time()))
     headers = {"Content-Type": "application/json", "X-Medxtract-Timestamp": ts,
                "X-Medxtract-Signature": sign(secret(settings), ts, raw)}
-    timeout = httpx.Timeout(settings.webhook_timeout_s, connect=CONNECT_TIMEOUT_S)
+    timeout = httpx.Timeout(settings.service.webhook_timeout_s, connect=CONNECT_TIMEOUT_S)
     try:
         r = httpx.post(url, content=raw, headers=headers, timeout=timeout,
                        follow_redirects=False)
@@ -163,15 +164,17 @@ def deliver_once(url: str, body: dict[str, Any], settings: Any) -> bool:
     return 200 <= r.status_code < 300
 
 
-def deliver(url: str, body: dict[str, Any], settings: Any) -> bool:
-    delay = 0.5
-    attempts = settings.webhook_retries
-    for i in range(attempts):
-        if deliver_once(url, body, settings):
-            return True
-        if i + 1 < attempts:
-            time.sleep(delay)
-            delay *= 4
+def deliver(url: str, body: dict[str, Any], settings: Settings) -> bool:
+    """`webhook_retries` attempts at most, 0.5 s, 2 s, 8 s ... apart."""
+    attempts = settings.service.webhook_retries
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=0.5, exp_base=4),
+        retry=retry_if_result(lambda ok: not ok),
+        retry_error_callback=lambda _state: False,  # out of attempts: not delivered
+    )
+    if retrying(deliver_once, url, body, settings):
+        return True
     log.warning("webhook for job %s not delivered after %d attempts", body["job_id"], attempts)
     return False
 
@@ -181,7 +184,7 @@ class Outbox:
     worker, so a slow receiver holds no worker (local pool or Celery alike). Each job's
     callback is claimed with one conditional UPDATE, so several API processes send it once."""
 
-    def __init__(self, settings: Any, senders: int = 4) -> None:
+    def __init__(self, settings: Settings, senders: int = 4) -> None:
         self.settings = settings
         self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="callback")
         self._stop = threading.Event()
@@ -202,7 +205,7 @@ class Outbox:
         from medxtract.service.models import DONE, FAILED, Job
 
         sent = 0
-        with session_scope(self.settings.database_url) as s:
+        with session_scope(self.settings.service.database_url) as s:
             rows = s.execute(
                 select(Job.id, Job.document_id, Job.status, Job.error, Job.callback_url)
                 .where(Job.status.in_([DONE, FAILED]), Job.callback_url.is_not(None),
@@ -210,7 +213,7 @@ class Outbox:
                 .limit(50)
             ).all()
         for job_id, doc_id, status, error, url in rows:
-            with session_scope(self.settings.database_url) as s:
+            with session_scope(self.settings.service.database_url) as s:
                 took = rowcount(s.execute(
                     update(Job).where(Job.id == job_id, Job.callback_claimed_at.is_(None))
                     .values(callback_claimed_at=utcnow())

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-import requests
+import httpx
 
-from medxtract.config import Settings
+from medxtract.config import UISettings
 
 # Short connect timeout: an unreachable API must be reported quickly, not hang the page.
 CONNECT_TIMEOUT_S = 3.0
@@ -49,22 +50,22 @@ class Upload:
 class ApiClient:
     """`token` (a reviewer's sign-in) or `api_key` (scripts, tests) authenticates each call."""
 
-    def __init__(self, base_url: str, api_key: str = "", session: requests.Session | None = None,
+    def __init__(self, base_url: str, api_key: str = "", http: httpx.Client | None = None,
                  token: str = ""):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.token = token
-        self._http = session or requests.Session()
+        self._http = http or _shared_http()
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> ApiClient:
-        # A fresh Settings() each time (not the cached one) so env changes made by
+    def from_settings(cls, settings: UISettings | None = None) -> ApiClient:
+        # A fresh UISettings() each time (not the cached one) so env changes made by
         # `medxtract ui` or by tests are seen without restarting the process.
-        s = settings or Settings()
-        return cls(s.api_url, s.api_key)
+        s = settings or UISettings()
+        return cls(s.api_url, s.api_key.get_secret_value())
 
     # --- plumbing -----------------------------------------------------------------------
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = kwargs.pop("headers", {}) or {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -72,10 +73,8 @@ class ApiClient:
             headers["X-API-Key"] = self.api_key
         url = f"{self.base_url}{path}"
         try:
-            resp = self._http.request(
-                method, url, headers=headers, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), **kwargs
-            )
-        except requests.RequestException as exc:
+            resp = self._http.request(method, url, headers=headers, **kwargs)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise ApiUnreachable(self.base_url, _short_reason(exc)) from exc
         if resp.status_code >= 400:
             raise _api_error(resp)
@@ -162,23 +161,29 @@ def _filters(filters: dict[str, Any], fmt: str) -> dict[str, str]:
     return params
 
 
-def _short_reason(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.ConnectionError):
+@lru_cache(maxsize=1)
+def _shared_http() -> httpx.Client:
+    """One connection pool for the whole UI process (httpx.Client is thread-safe)."""
+    return httpx.Client(timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
+
+
+def _short_reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectError):
         return "connection refused or host not found"
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, httpx.TimeoutException):
         return "the request timed out"
     return type(exc).__name__
 
 
-def _api_error(resp: requests.Response) -> ApiError:
+def _api_error(resp: httpx.Response) -> ApiError:
     try:
         body = resp.json()
     except (ValueError, json.JSONDecodeError):
         body = None
     if isinstance(body, dict):
-        title = str(body.get("title") or resp.reason or "Error")
+        title = str(body.get("title") or resp.reason_phrase or "Error")
         detail = body.get("detail") or ""
         if not isinstance(detail, str):  # FastAPI validation errors carry a list
             detail = json.dumps(detail)[:500]
         return ApiError(resp.status_code, title, detail)
-    return ApiError(resp.status_code, resp.reason or "Error", resp.text[:500])
+    return ApiError(resp.status_code, resp.reason_phrase or "Error", resp.text[:500])

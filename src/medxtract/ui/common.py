@@ -9,7 +9,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from medxtract.config import Settings
+from medxtract.config import UISettings
 from medxtract.ui.client import ApiClient, ApiError, ApiUnreachable
 
 # session_state keys shared between pages
@@ -22,7 +22,7 @@ PAGES = "_pages"  # name -> st.Page, set by app.py for st.switch_page
 def client() -> ApiClient:
     """The API as the signed-in reviewer (their own token; the UI holds no key of its own)."""
     auth = st.session_state.get(AUTH) or {}
-    return ApiClient(Settings().api_url, token=auth.get("token", ""))
+    return ApiClient(UISettings().api_url, token=auth.get("token", ""))
 
 
 def signed_in() -> bool:
@@ -50,7 +50,7 @@ def sign_in_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
         return
-    api = ApiClient(Settings().api_url)
+    api = ApiClient(UISettings().api_url)
     try:
         got = api.sign_in(username.strip(), password)
     except ApiUnreachable as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -18,14 +19,18 @@ class OcrEngine(Protocol):
         ...
 
 
-def get_engine(lang: str = "eng", name: str = "tesseract") -> OcrEngine:
+def get_engine(
+    lang: str = "eng", name: str = "tesseract", datapath: Path | None = None
+) -> OcrEngine:
+    """The shared engine `name`; Tesseract reads `lang` from `datapath` (None: the default
+    models, see `tesseract.tessdata_path`)."""
     if name == "rapidocr":
         from medxtract.read.engines.rapidocr import RapidOcrEngine
 
         return RapidOcrEngine.shared()
     from medxtract.read.engines.tesseract import TesseractEngine
 
-    return TesseractEngine.shared(lang)
+    return TesseractEngine.shared(lang, datapath)
 
 
 def reread(page_image: np.ndarray, bbox: BBox, timeout_s: float | None = None) -> list[Word]:

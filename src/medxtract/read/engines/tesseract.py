@@ -39,7 +39,7 @@ def tessdata_path(configured: Path | None = None) -> str:
 
 class TesseractEngine:
     name = "tesseract"
-    _instances: dict[tuple[str, int], TesseractEngine] = {}
+    _instances: dict[tuple[str, str, int], TesseractEngine] = {}
 
     def __init__(self, lang: str = "eng", datapath: Path | None = None) -> None:
         path = tessdata_path(datapath)
@@ -61,11 +61,11 @@ class TesseractEngine:
         self._osd: tesserocr.PyTessBaseAPI | None = None  # loaded on first use
 
     @classmethod
-    def shared(cls, lang: str = "eng") -> TesseractEngine:
-        """One engine per process and thread (loading models costs ~100 ms)."""
-        key = (lang, threading.get_ident())
+    def shared(cls, lang: str = "eng", datapath: Path | None = None) -> TesseractEngine:
+        """One engine per process, thread and models (loading models costs ~100 ms)."""
+        key = (lang, str(datapath or ""), threading.get_ident())
         if key not in cls._instances:
-            cls._instances[key] = cls(lang)
+            cls._instances[key] = cls(lang, datapath)
         return cls._instances[key]
 
     def recognize(self, image: np.ndarray, timeout_s: float | None = None) -> list[Line]:

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medxtract import __version__
+from medxtract.config import Settings, get_settings
 from medxtract.service import metrics, problems
 from medxtract.service.api.deps import AuthGate
 from medxtract.service.api.routers import (
@@ -22,7 +23,6 @@ from medxtract.service.api.routers import (
     sessions,
     types,
 )
-from medxtract.service.settings import ServiceSettings, get_settings
 
 log = logging.getLogger("medxtract.service")
 
@@ -107,7 +107,7 @@ class Timing:
             )
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     explicit = settings is not None
     settings = settings or get_settings()
 
@@ -115,21 +115,29 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from medxtract.service.jobs.dispatch import make_dispatcher
 
-        if settings.migrate_on_start:
+        if settings.service.migrate_on_start:
             from medxtract.service.migrate import upgrade
 
-            upgrade(settings.database_url)
-        settings.storage_dir.mkdir(parents=True, exist_ok=True)
+            upgrade(settings.service.database_url)
+        settings.service.storage_dir.mkdir(parents=True, exist_ok=True)
         from medxtract.service import webhooks
 
         webhooks.secret(settings)  # made (and printed, once) now: receivers need it first
-        metrics.watch_database(settings.database_url)
+        metrics.watch_database(settings.service.database_url)
         app.state.dispatcher = make_dispatcher(settings)
-        log.info("medxtract service ready (jobs: %s, auth: %s)",
-                 "celery" if settings.broker_url else "local pool", settings.auth)
+        consumer = None
         try:
+            if settings.service.consume_dir is not None:
+                from medxtract.service.consumer import Consumer
+
+                consumer = Consumer(settings, app.state.dispatcher).start()
+            log.info("medxtract service ready (jobs: %s, auth: %s, consume folder: %s)",
+                     "celery" if settings.service.broker_url else "local pool",
+                     settings.service.auth, "on" if consumer else "off")
             yield
         finally:
+            if consumer is not None:
+                consumer.close()  # first: it submits to the dispatcher
             app.state.dispatcher.close()
 
     app = FastAPI(
@@ -150,7 +158,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
               health.router, sessions.router):
         app.include_router(r)
     # multipart overhead on top of the file limit
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
+    app.add_middleware(BodyLimit, limit=settings.engine.max_upload_bytes + 64 * 1024)
     app.add_middleware(Timing)
     app.add_middleware(AuthGate, settings=settings)  # outermost: 401 before anything else
     return app

@@ -15,14 +15,14 @@ import threading
 from celery import Celery, signals
 from celery.exceptions import SoftTimeLimitExceeded
 
-from medxtract.service.settings import ServiceSettings, get_settings
+from medxtract.config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 RUN_JOB = "medxtract.run_job"
 
 
-def make_celery(settings: ServiceSettings) -> Celery:
-    app = Celery("medxtract", broker=settings.broker_url, set_as_current=False)
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("medxtract", broker=settings.service.broker_url, set_as_current=False)
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -33,23 +33,18 @@ def make_celery(settings: ServiceSettings) -> Celery:
         task_reject_on_worker_lost=True,
         task_acks_on_failure_or_timeout=True,
         worker_prefetch_multiplier=1,
-        task_default_queue=settings.celery_queue,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        task_default_queue=settings.service.celery_queue,
+        broker_transport_options={"visibility_timeout": settings.service.visibility_timeout_s},
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )
-    app.conf.medxtract_settings = settings.model_dump()
-
-    def _settings() -> ServiceSettings:
-        return ServiceSettings(**app.conf.medxtract_settings)
-
     @app.task(
         name=RUN_JOB,
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
-        max_retries=settings.job_max_retries,
+        max_retries=settings.service.job_max_retries,
     )
     def run_job_task(self, job_id: str) -> str:
         from medxtract.service.jobs.runner import (
@@ -59,10 +54,9 @@ def make_celery(settings: ServiceSettings) -> Celery:
             worker_token,
         )
 
-        s = _settings()
         token = worker_token()
         try:
-            out = run_job(s, job_id, token=token)
+            out = run_job(settings, job_id, token=token)
         except TransientJobError as exc:
             # Transient (database, network): back off and try again.
             raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
@@ -70,7 +64,7 @@ def make_celery(settings: ServiceSettings) -> Celery:
             from medxtract.read.limits import time_error
 
             err = time_error(float((self.request.timelimit or (0, 0))[1] or 0))
-            _finish_failed(s, job_id, token, err.code, err.message)
+            _finish_failed(settings, job_id, token, err.code, err.message)
             return "failed"
         if out.status == "busy":
             # Another worker holds a live lease (or a dead one's lease has not run out yet).
@@ -81,27 +75,27 @@ def make_celery(settings: ServiceSettings) -> Celery:
     return app
 
 
-def dispatch(app: Celery, settings: ServiceSettings, job_id: str, pages: int) -> None:
+def dispatch(app: Celery, settings: Settings, job_id: str, pages: int) -> None:
     from medxtract.service.jobs.dispatch import job_time_limit
 
     limit = job_time_limit(settings, pages)
     app.send_task(
         RUN_JOB,
         args=[job_id],
-        queue=settings.celery_queue,
+        queue=settings.service.celery_queue,
         soft_time_limit=limit,
         time_limit=limit + 30,
     )
 
 
-def start_reaper(app: Celery, settings: ServiceSettings) -> threading.Event:
+def start_reaper(app: Celery, settings: Settings) -> threading.Event:
     """Requeue jobs whose worker died (lease expired) every `reaper_interval_s`."""
     from medxtract.service.jobs.runner import requeue_expired
 
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(settings.reaper_interval_s):
+        while not stop.wait(settings.service.reaper_interval_s):
             try:
                 for job_id, pages in requeue_expired(settings):
                     dispatch(app, settings, job_id, pages)
@@ -125,7 +119,7 @@ def _after_fork(**_kw) -> None:
 
     _die_with_parent()
     dispose_all()
-    cap_memory(get_settings().max_memory_mb)
+    cap_memory(get_settings().engine.max_memory_mb)
 
 
 @signals.worker_shutting_down.connect

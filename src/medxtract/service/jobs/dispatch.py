@@ -10,8 +10,8 @@ import threading
 from concurrent.futures import Future
 from typing import Any, Protocol
 
+from medxtract.config import Settings
 from medxtract.service import webhooks
-from medxtract.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -22,25 +22,26 @@ class Dispatcher(Protocol):
     def close(self) -> None: ...
 
 
-def job_time_limit(settings: ServiceSettings, pages: int) -> float:
-    return float(min(settings.job_time_limit_s, max(1, pages) * settings.page_time_limit_s + 30))
+def job_time_limit(settings: Settings, pages: int) -> float:
+    per_pages = max(1, pages) * settings.service.page_time_limit_s + 30
+    return float(min(settings.engine.job_time_limit_s, per_pages))
 
 
-def _local_run(settings_data: dict[str, Any], job_id: str, token: str) -> dict[str, Any] | None:
-    """In a pool worker: run the job (callbacks are the API's outbox's business)."""
-    import time
+def _local_run(settings: Settings, job_id: str, token: str) -> dict[str, Any] | None:
+    """In a pool worker: run the job (callbacks are the API's outbox's business). A
+    transient error is retried `job_max_retries` times, 2, 4, 8 ... 30 s apart."""
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
     from medxtract.service.jobs.runner import TransientJobError, run_job
 
-    settings = ServiceSettings(**settings_data)
-    for attempt in range(settings.job_max_retries + 1):
-        try:
-            out = run_job(settings, job_id, token=token)
-        except TransientJobError:
-            time.sleep(min(30, 2 ** (attempt + 1)))
-            continue
-        return {"status": out.status, "retry_in": out.retry_in}
-    return None
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.service.job_max_retries + 1),
+        wait=wait_exponential(multiplier=2, max=30),
+        retry=retry_if_exception_type(TransientJobError),
+        retry_error_callback=lambda _state: None,  # given up: the lease reaper has it
+    )
+    out = retrying(run_job, settings, job_id, token=token)
+    return None if out is None else {"status": out.status, "retry_in": out.retry_in}
 
 
 def _init_child() -> None:
@@ -54,12 +55,11 @@ class LocalDispatcher:
     cap and its time limit; a job past either fails alone (`resource_limit`) and pebble
     replaces the worker. Callbacks go out from the outbox here, never from a worker."""
 
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         from medxtract.batch import GuardedPool
 
         self.settings = settings
-        self._data = settings.model_dump()
-        self._pool = GuardedPool(settings.local_workers, settings.max_memory_mb,
+        self._pool = GuardedPool(settings.service.local_workers, settings.engine.max_memory_mb,
                                  initializer=_init_child, spawn=True)
         self._outbox = webhooks.Outbox(settings)
         self._stop = threading.Event()
@@ -70,7 +70,7 @@ class LocalDispatcher:
         from medxtract.service.jobs.runner import worker_token
 
         token = worker_token()
-        fut = self._pool.schedule(_local_run, (self._data, job_id, token),
+        fut = self._pool.schedule(_local_run, (self.settings, job_id, token),
                                   job_time_limit(self.settings, pages))
         fut.add_done_callback(lambda f: self._done(f, job_id, pages, token))
 
@@ -108,7 +108,7 @@ class LocalDispatcher:
                 self.submit(job_id, pages)
         except Exception:  # noqa: BLE001
             log.warning("could not resume queued jobs")
-        while not self._stop.wait(self.settings.reaper_interval_s):
+        while not self._stop.wait(self.settings.service.reaper_interval_s):
             try:
                 for job_id, pages in requeue_expired(self.settings):
                     self.submit(job_id, pages)
@@ -128,7 +128,7 @@ class LocalDispatcher:
 
 
 class CeleryDispatcher:
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         from medxtract.service.jobs.celery_app import make_celery, start_reaper
 
         self.settings = settings
@@ -155,7 +155,7 @@ class CeleryDispatcher:
         self._outbox.close()
 
 
-def make_dispatcher(settings: ServiceSettings) -> Dispatcher:
-    if settings.broker_url:
+def make_dispatcher(settings: Settings) -> Dispatcher:
+    if settings.service.broker_url:
         return CeleryDispatcher(settings)
     return LocalDispatcher(settings)

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from medxtract.config import Settings
 from medxtract.errors import MedxtractError
 from medxtract.read import limits
 from medxtract.service import engine as mx_engine
@@ -39,7 +40,6 @@ from medxtract.service.models import (
     Extraction,
     Job,
 )
-from medxtract.service.settings import ServiceSettings
 from medxtract.service.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -62,15 +62,15 @@ def worker_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def claim(settings: ServiceSettings, job_id: str, token: str) -> Outcome:
+def claim(settings: Settings, job_id: str, token: str) -> Outcome:
     now = utcnow()
-    with session_scope(settings.database_url) as s:
+    with session_scope(settings.service.database_url) as s:
         job = s.get(Job, job_id)
         if job is None:
             return Outcome("missing")
         if job.status in (DONE, FAILED):
             return Outcome("finished")
-        if job.attempts >= settings.job_max_retries + 1 and (
+        if job.attempts >= settings.service.job_max_retries + 1 and (
             job.status == QUEUED or (job.lease_until and job.lease_until < now)
         ):
             _fail(s, job, "worker_lost", f"Gave up after {job.attempts} attempts.")
@@ -84,7 +84,7 @@ def claim(settings: ServiceSettings, job_id: str, token: str) -> Outcome:
             .values(
                 status=RUNNING,
                 worker=token,
-                lease_until=now + timedelta(seconds=settings.job_lease_s),
+                lease_until=now + timedelta(seconds=settings.service.job_lease_s),
                 attempts=Job.attempts + 1,
                 progress=0.1,
                 started_at=now,
@@ -111,14 +111,14 @@ def _fail(s, job: Job, code: str, message: str) -> None:
 
 
 class _Heartbeat(threading.Thread):
-    def __init__(self, settings: ServiceSettings, job_id: str, token: str) -> None:
+    def __init__(self, settings: Settings, job_id: str, token: str) -> None:
         super().__init__(daemon=True, name=f"lease-{job_id[:8]}")
         self.settings, self.job_id, self.token = settings, job_id, token
         self.stop = threading.Event()
         self.lost = False
 
     def run(self) -> None:
-        period = max(0.2, self.settings.job_lease_s / 3)
+        period = max(0.2, self.settings.service.job_lease_s / 3)
         while not self.stop.wait(period):
             try:
                 self.renew()
@@ -128,12 +128,12 @@ class _Heartbeat(threading.Thread):
     def renew(self, progress: float | None = None) -> None:
         now = utcnow()
         values: dict[str, Any] = {
-            "lease_until": now + timedelta(seconds=self.settings.job_lease_s),
+            "lease_until": now + timedelta(seconds=self.settings.service.job_lease_s),
             "updated_at": now,
         }
         if progress is not None:
             values["progress"] = progress
-        with session_scope(self.settings.database_url) as s:
+        with session_scope(self.settings.service.database_url) as s:
             res = s.execute(
                 update(Job)
                 .where(Job.id == self.job_id, Job.status == RUNNING, Job.worker == self.token)
@@ -144,7 +144,7 @@ class _Heartbeat(threading.Thread):
                 self.lost = True
 
 
-def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None) -> Outcome:
+def run_job(settings: Settings, job_id: str, *, token: str | None = None) -> Outcome:
     """Claim and run one job. Raises TransientJobError when it should be retried."""
     token = token or worker_token()
     try:
@@ -156,8 +156,8 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
             log.info("job %s: not run (%s)", job_id, got.status)
         return got
 
-    storage = Storage(settings.storage_dir)
-    with session_scope(settings.database_url) as s:
+    storage = Storage(settings.service.storage_dir)
+    with session_scope(settings.service.database_url) as s:
         job = s.get(Job, job_id)
         doc = s.get(Document, job.document_id) if job is not None else None
         if doc is None:  # deleted between the claim and now: nothing left to run
@@ -174,7 +174,7 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
     # retried by the next worker until it has killed them all.
     def on_exceed() -> None:
         _finish_failed(settings, job_id, token, "resource_limit",
-                       limits.memory_error(settings.max_memory_mb).message)
+                       limits.memory_error(settings.engine.max_memory_mb).message)
 
     limits.set_exceed_hook(on_exceed)
     try:
@@ -212,9 +212,9 @@ def run_job(settings: ServiceSettings, job_id: str, *, token: str | None = None)
         if outcome.status == "done":
             metrics.PAGES.inc(n_pages)
             metrics.LATENCY.observe(seconds)
-            if not settings.retain_uploads:
+            if not settings.service.retain_uploads:
                 storage.delete_upload(path)
-                with session_scope(settings.database_url) as s:
+                with session_scope(settings.service.database_url) as s:
                     s.execute(update(Document).where(Document.id == doc_id)
                               .values(storage_path=None))
         return outcome
@@ -240,7 +240,7 @@ def _owned(s, job_id: str, token: str) -> Job | None:
 def _finish_done(settings, job_id: str, token: str, doc_id: str, result: dict) -> Outcome:
     now = utcnow()
     min_conf, n_review = _summary(result)
-    with session_scope(settings.database_url) as s:
+    with session_scope(settings.service.database_url) as s:
         job = _owned(s, job_id, token)
         if job is None:
             log.warning("job %s: lease lost before commit; result discarded", job_id)
@@ -267,7 +267,7 @@ def _finish_done(settings, job_id: str, token: str, doc_id: str, result: dict) -
 
 
 def _finish_failed(settings, job_id: str, token: str, code: str, message: str) -> Outcome:
-    with session_scope(settings.database_url) as s:
+    with session_scope(settings.service.database_url) as s:
         job = _owned(s, job_id, token)
         if job is None:
             return Outcome("lost")
@@ -278,10 +278,10 @@ def _finish_failed(settings, job_id: str, token: str, code: str, message: str) -
     return Outcome("failed", job=event)
 
 
-def fail_unclaimed(settings: ServiceSettings, job_id: str, code: str, message: str) -> None:
+def fail_unclaimed(settings: Settings, job_id: str, code: str, message: str) -> None:
     """Fail a job whose worker hit a limit before it had even claimed it (else it would
     stay queued with nobody to run it)."""
-    with session_scope(settings.database_url) as s:
+    with session_scope(settings.service.database_url) as s:
         job = s.execute(select(Job).where(Job.id == job_id).with_for_update()
                         ).scalar_one_or_none()
         if job is not None and job.status == QUEUED:
@@ -298,12 +298,12 @@ def _job_event(job: Job) -> dict[str, Any]:
     }
 
 
-def requeue_expired(settings: ServiceSettings) -> list[tuple[str, int]]:
+def requeue_expired(settings: Settings) -> list[tuple[str, int]]:
     """Put back jobs whose worker stopped renewing its lease. Returns (job_id, pages)."""
     now = utcnow()
     out: list[tuple[str, int]] = []
     try:
-        with session_scope(settings.database_url) as s:
+        with session_scope(settings.service.database_url) as s:
             rows = s.execute(
                 select(Job.id, Document.pages)
                 .join(Document, Document.id == Job.document_id)
@@ -327,8 +327,8 @@ def requeue_expired(settings: ServiceSettings) -> list[tuple[str, int]]:
     return out
 
 
-def queued_jobs(settings: ServiceSettings) -> list[tuple[str, int]]:
-    with session_scope(settings.database_url) as s:
+def queued_jobs(settings: Settings) -> list[tuple[str, int]]:
+    with session_scope(settings.service.database_url) as s:
         rows = s.execute(
             select(Job.id, Document.pages)
             .join(Document, Document.id == Job.document_id)

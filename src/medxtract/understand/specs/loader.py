@@ -75,5 +75,5 @@ def load_specs(extra_dir: Path | None = None) -> dict[str, DocumentSpec]:
     if extra_dir is None:
         from medxtract.config import get_settings
 
-        extra_dir = get_settings().specs_dir
+        extra_dir = get_settings().engine.specs_dir
     return _load(Path(extra_dir) if extra_dir else None)

@@ -14,7 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
+from medxtract.config import Settings
 from medxtract.errors import UnknownDocumentTypeError
 from medxtract.service import engine as mx_engine
 from medxtract.service import records as rec
@@ -91,7 +93,8 @@ def _medicines(text: str) -> Any:
     return [part.strip() for part in text.replace(";", "\n").splitlines() if part.strip()]
 
 
-def _store(session, settings, doc_type: str, form: BaseModel, identity: str) -> StoredPublic:
+def _store(session: Session, settings: Settings, doc_type: str, form: BaseModel,
+           identity: str) -> StoredPublic:
     values: dict[str, Any] = {}
     for name, value in form.model_dump(exclude_none=True).items():
         values[ALIASES.get(name, name)] = value
@@ -130,7 +133,7 @@ def extract_from_doc(
         raise UnknownDocumentTypeError(
             "file_format must be one of: " + ", ".join(mx_engine.spec_names(settings)) + "."
         )
-    data = read_limited(file, settings.max_upload_bytes)
+    data = read_limited(file, settings.engine.max_upload_bytes)
     got = uploads.accept(session, settings, dispatcher, data, document_type=file_format,
                          wait=True)
     if got.status == FAILED:

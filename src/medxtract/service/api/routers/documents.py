@@ -70,7 +70,7 @@ def upload_document(
     callback_url: Annotated[str | None, Form(max_length=2000)] = None,
     wait: Annotated[bool, Query(description="Extract at once (small documents)")] = False,
 ):
-    data = read_limited(file, settings.max_upload_bytes)
+    data = read_limited(file, settings.engine.max_upload_bytes)
     got = uploads.accept(session, settings, dispatcher, data, document_type=document_type,
                          callback_url=callback_url, wait=wait)
     if got.ran and got.status == FAILED:
@@ -131,7 +131,7 @@ def get_page(document_id: str, page: int, session: SessionDep, settings: Setting
     doc = _get_doc(session, document_id)
     if page < 1 or (doc.pages is not None and page > doc.pages):
         raise ApiProblem(404, "not_found", "No such page.")
-    storage = Storage(settings.storage_dir)
+    storage = Storage(settings.service.storage_dir)
     path = storage.page_path(doc.id, page)
     if path.exists():
         return Response(path.read_bytes(), media_type="image/png",
@@ -182,8 +182,8 @@ def review_document(document_id: str, body: ReviewCreate, session: SessionDep,
         raise ApiProblem(404, "not_found", "No such document.")
     record = rec.approve(session, settings, doc, body, identity)
     session.commit()
-    if not settings.retain_uploads:
-        Storage(settings.storage_dir).delete_pages(doc.id)
+    if not settings.service.retain_uploads:
+        Storage(settings.service.storage_dir).delete_pages(doc.id)
     corrections = session.execute(
         select(FieldCorrection).where(FieldCorrection.record_id == record.id)
         .order_by(FieldCorrection.id)
@@ -208,6 +208,6 @@ def reject_document(document_id: str, body: RejectCreate, session: SessionDep,
         doc.status, doc.reviewer, doc.reviewed_at = REJECTED, identity, utcnow()
         doc.reject_reason = body.reason
         session.commit()
-    if not settings.retain_uploads:
-        Storage(settings.storage_dir).delete_pages(doc.id)
+    if not settings.service.retain_uploads:
+        Storage(settings.service.storage_dir).delete_pages(doc.id)
     return RejectPublic(document_id=doc.id, status=REJECTED)

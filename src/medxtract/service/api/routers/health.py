@@ -23,7 +23,7 @@ def healthz():
 def readyz(request: Request, settings: SettingsDep):
     checks = {"database": False, "queue": False}
     try:
-        with get_engine(settings.database_url).connect() as conn:
+        with get_engine(settings.service.database_url).connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = True
     except Exception:  # noqa: BLE001

@@ -85,5 +85,5 @@ def get_record_fhir(record_id: str, session: SessionDep, settings: SettingsDep,
     r = _get(session, record_id)
     spec = mx_engine.specs(settings).get(r.document_type)
     bundle = fhir.bundle_for(_public(r).model_dump(), spec.fields if spec else {},
-                             settings.phone_region)
+                             settings.engine.phone_region)
     return Response(json.dumps(bundle), media_type="application/fhir+json")

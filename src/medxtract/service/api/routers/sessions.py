@@ -59,14 +59,15 @@ def sign_in(body: SignIn, session: SessionDep, settings: SettingsDep):
             raise ApiProblem(429, "too_many_attempts",
                              "Too many failed sign-ins for this reviewer; try again later.",
                              headers={"Retry-After": str(int(WINDOW_S))})
-    got = security.sign_in(session, body.username, body.password, settings.ui_session_minutes)
+    minutes = settings.service.ui_session_minutes
+    got = security.sign_in(session, body.username, body.password, minutes)
     if got is None:
         with _lock:
             _recent_failures(body.username).append(time.monotonic())
         raise ApiProblem(401, "unauthorized", "Unknown reviewer or wrong password.")
     token, reviewer = got
     session.commit()
-    expires = as_utc(utcnow() + timedelta(minutes=settings.ui_session_minutes))
+    expires = as_utc(utcnow() + timedelta(minutes=settings.service.ui_session_minutes))
     return SessionPublic(token=token, identity=f"reviewer:{reviewer.username}",
                          expires_at=expires)
 
