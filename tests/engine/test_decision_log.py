@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import medxtract
-from medxtract.config import Settings
+from medxtract.config import EngineSettings
 from medxtract.document import Document
 from medxtract.errors import ExitCode
 from medxtract.logs import JsonFormatter, context, decision
@@ -145,7 +145,7 @@ def test_unknown_type_says_why_and_scores_every_spec(caplog):
 def test_a_timed_out_page_is_logged_at_info(caplog):
     caplog.set_level(logging.INFO, logger="medxtract.decisions")
     lines = [f"{i}. Amoxicillin {250 * i} mg, {i} times a day" for i in range(12)]
-    settings = Settings(ocr_timeout_s=0.001, ocr_engine="tesseract")
+    settings = EngineSettings(ocr_timeout_s=0.001, ocr_engine="tesseract")
     result = medxtract.extract(image_pdf([text_image(lines)]), settings=settings)
     assert result.page_info[0].status == "timeout"
     (timeout,) = events(decisions(caplog), "page.timeout")
