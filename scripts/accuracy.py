@@ -29,6 +29,8 @@ SETS = {
     "negatives-heldout": ("heldout", ("clean",), None, ("negative",)),
     "dev-clean": ("dev", ("clean",), None, ("prescription", "patient_details")),
     "dev-scan": ("dev", ("scan",), None, ("prescription", "patient_details")),
+    "dev-fax": ("dev", ("fax",), None, ("prescription", "patient_details")),
+    "dev-handwriting": ("dev", ("handwriting",), None, ("prescription", "patient_details")),
 }
 
 
