@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from medxtract import geometry
 from medxtract.config import Settings
 from medxtract.document import Line, Page, Word
 from medxtract.errors import OcrTimeoutError
@@ -41,6 +42,9 @@ class PageWork:
     raw: RawPage
     settings: Settings
     image: np.ndarray | None = None
+    # Where each pixel of the raw image lies on `image` (geometry's frame): every crop,
+    # scale, turn and deskew applied so far, composed.
+    from_raw: np.ndarray = field(default_factory=geometry.identity)
     unrotated: tuple[int, int] = (0, 0)  # (h, w) of the image before deskew
     words: list[Word] = field(default_factory=list)
     rotation: int = 0
@@ -69,7 +73,7 @@ Stage = Callable[[PageWork], PageWork]
 def clean_image(work: PageWork) -> PageWork:
     if work.raw.image is None:
         return work
-    image = _flat_page(work.raw.image, work.raw.source)
+    image, work.from_raw = _flat_page(work.raw.image, work.raw.source)
     # A mixed page is deskewed like any scan, though never turned: Tesseract's words on a
     # tilted page sit at drifting heights, and regrouping them into lines would split a
     # label across lines. merge_text_layer moves the text-layer words by the same rotation.
@@ -79,17 +83,24 @@ def clean_image(work: PageWork) -> PageWork:
         degrees, conf = work.engine.orientation(image)
         work.osd_done = conf >= OSD_SURE
         work.rotation = (360 - degrees) % 360 if work.osd_done else 90
-        image = preprocess.turn(image, work.rotation)
+        image = _turn(work, image, work.rotation)
     work.unrotated = image.shape[:2]
     work.skew = preprocess.estimate_skew(image)
+    work.from_raw = preprocess.rotate_matrix(image.shape, work.skew) @ work.from_raw
     image = preprocess.rotate(image, work.skew)
     if work.may_turn and not work.osd_done:
         work.upright = preprocess.upright_score(image)
         if work.upright < -UPSIDE_DOWN_SURE:
-            image, work.upright = preprocess.turn(image, 180), -work.upright
+            image, work.upright = _turn(work, image, 180), -work.upright
             work.rotation = (work.rotation + 180) % 360
     work.image = image
     return work
+
+
+def _turn(work: PageWork, image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
+    """The image turned, the turn recorded in `work.from_raw`."""
+    work.from_raw = preprocess.turn_matrix(image.shape, degrees_clockwise) @ work.from_raw
+    return preprocess.turn(image, degrees_clockwise)
 
 
 def ocr(work: PageWork) -> PageWork:
@@ -124,7 +135,7 @@ def _orient(work: PageWork) -> bool:
         return False
     degrees, conf = work.engine.orientation(work.image)
     if degrees == 180 and conf >= OSD_SURE:
-        work.image = preprocess.turn(work.image, 180)
+        work.image = _turn(work, work.image, 180)
         work.rotation = (work.rotation + 180) % 360
         return True
     return False
@@ -233,10 +244,15 @@ def read_page(raw: RawPage, settings: Settings) -> Page:
         finally:
             work.timings[stage.__name__] = (time.perf_counter() - start) * 1000
     h, w = work.image.shape[:2] if work.image is not None else raw.size[::-1]
+    # Engine image -> original page: undo the clean-up, then place the raw image on its page.
+    transform = raw.to_page @ np.linalg.inv(work.from_raw)
     return Page(
         number=raw.number,
         width=w,
         height=h,
+        original_width=raw.size[0],
+        original_height=raw.size[1],
+        transform=(transform / transform[2, 2]).tolist(),
         source=raw.source,
         rotation=work.rotation,
         skew=work.skew,
@@ -249,24 +265,20 @@ def read_page(raw: RawPage, settings: Settings) -> Page:
     )
 
 
-def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np.ndarray | None:
-    """The image exactly as OCR saw it, for drawing boxes on (the review UI)."""
-    if raw.image is None:
-        return None
-    image = _flat_page(raw.image, raw.source)
-    if raw.source != "mixed":
-        image = preprocess.turn(image, rotation)
-    return preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
-
-
-def _flat_page(raw: np.ndarray, source: str) -> np.ndarray:
+def _flat_page(raw: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
     """The page at OCR scale with even light; a photographed sheet is cut off its background
-    and its keystone undone (a mixed page keeps its geometry, to match its text layer)."""
+    and its keystone undone (a mixed page keeps its geometry, to match its text layer).
+    With where the raw image's pixels lie on it (geometry's frame)."""
     if source != "mixed" and preprocess.is_bilevel(raw):
-        return preprocess.repair_bilevel(preprocess.rescale(raw))
-    corners = None if source == "mixed" else preprocess.find_page(raw)
-    image = preprocess.rescale(raw) if corners is None else preprocess.crop_page(raw, corners)
-    return preprocess.flatten_illumination(image)
+        image = preprocess.repair_bilevel(preprocess.rescale(raw))
+    else:
+        corners = None if source == "mixed" else preprocess.find_page(raw)
+        if corners is not None:
+            flat, from_raw = preprocess.crop_page(raw, corners)
+            return preprocess.flatten_illumination(flat), from_raw
+        image = preprocess.flatten_illumination(preprocess.rescale(raw))
+    # Only scaled (rescale, and the fax repair's own factor): the sizes say by how much.
+    return image, geometry.scaling((raw.shape[1], raw.shape[0]), (image.shape[1], image.shape[0]))
 
 
 def _engine(name: str, settings: Settings) -> OcrEngine:

@@ -1,0 +1,214 @@
+"""Field boxes are on the page the user gave us, not on the engine's cropped, turned and
+deskewed image: cut each value's box out of the ORIGINAL page (rendered here, apart from
+the engine) and Tesseract reads the value's printed text there. Plus the transform
+composition on its own, without OCR."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageOps
+from rapidfuzz import fuzz
+
+import medxtract
+from medxtract import geometry
+from medxtract.document import BBox
+from medxtract.read import preprocess
+from medxtract.read.engines.rapidocr import RapidOcrEngine
+from medxtract.read.engines.tesseract import TesseractEngine
+from medxtract.result import ExtractionResult
+from medxtract.synth import generate
+
+from .conftest import SEED
+
+GENERATED_SEED = 4242
+# Born-digital, scanned, photographed (warped flat), and typed over a scan (mixed pages).
+VARIANTS = ("clean", "scan", "photo", "overlay")
+GENERATED = [f"{kind}-{v}-0000" for kind in ("prescription", "patient_details") for v in VARIANTS]
+SEEDS = sorted(p.stem for p in SEED.glob("*.pdf"))
+TURNED = "pre_2-turned"  # the photo of pre_2 turned a quarter, as a PNG: read upright
+# Similarity (0-100, letters and digits only) between a value's printed text and what the
+# engines read in its box on the original page.
+MIN_SIMILARITY = 80
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("geometry")
+    paths = {p.stem: p for p in SEED.glob("*.pdf")}
+    paths |= {p.stem: p for p in generate(folder, 1, seed=GENERATED_SEED, variants=VARIANTS)}
+    upright = Image.open(io.BytesIO(medxtract.render_page(SEED / "pre_2.pdf", 1)))
+    paths[TURNED] = folder / f"{TURNED}.png"
+    upright.rotate(90, expand=True).save(paths[TURNED])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def results(documents: dict[str, Path]) -> dict[str, ExtractionResult]:
+    """Extracted once per document, on first use."""
+
+    class Lazy(dict):
+        def __missing__(self, name: str) -> ExtractionResult:
+            self[name] = medxtract.extract(documents[name])
+            return self[name]
+
+    return Lazy()
+
+
+@pytest.mark.parametrize(
+    "name", [*SEEDS, TURNED, *(pytest.param(g, marks=pytest.mark.slow) for g in GENERATED)]
+)
+def test_every_value_box_holds_its_text_on_the_original_page(
+    name: str, documents: dict[str, Path], results: dict[str, ExtractionResult]
+) -> None:
+    result = results[name]
+    pages = {i.number: i for i in result.page_info}
+    originals = {n: _original(documents[name], n, info.original_width)
+                 for n, info in pages.items()}  # fmt: skip
+    for n, image in originals.items():  # the frame the result says its boxes are in
+        assert abs(image.shape[1] - pages[n].original_width) <= 1, name
+        assert abs(image.shape[0] - pages[n].original_height) <= 1, name
+    checked, skipped, wrong = 0, [], []
+    for field, f in result.fields.items():
+        if f.source == "form_field":
+            skipped.append(f"{field}: a PDF form field's value (not printed on the page)")
+            continue
+        if f.bbox is None or f.page is None or not f.raw:
+            skipped.append(f"{field}: no value box")
+            continue
+        for label, box, text in _boxes(field, f.bbox, f.item_bboxes, f.raw):
+            checked += 1
+            read = []
+            for reading in _readings(originals[f.page], box, pages[f.page].rotation):
+                read.append(reading)
+                if _similarity(text, reading) >= MIN_SIMILARITY:
+                    break
+            else:
+                wrong.append(f"{label}: printed {_norm(text)!r}, box reads {read!r}")
+    assert checked >= 3, (name, skipped)  # a result with (almost) no boxes proves nothing
+    assert not wrong, (name, wrong, "skipped:", skipped)
+
+
+def _boxes(field: str, bbox: BBox, items: list[BBox] | None, raw: str):
+    """(name, box, printed text) to check: a list field (medicines) item by item, when its
+    printed text has one line per item."""
+    lines = raw.split("\n")
+    if items and len(items) == len(lines):
+        return [(f"{field}[{i}]", b, t) for i, (b, t) in enumerate(zip(items, lines, strict=True))]
+    return [(field, bbox, raw)]
+
+
+def _original(path: Path, page: int, width: int) -> np.ndarray:
+    """The page as the user has it: a PDF page rendered at the result's resolution (its
+    original width over the page's width in points), an image file as decoded."""
+    if path.suffix.lower() != ".pdf":
+        return np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("L"))
+    pdf = pdfium.PdfDocument(path)
+    try:
+        pdf.init_forms()
+        pdf_page = pdf[page - 1]
+        scale = width / pdf_page.get_width()
+        return np.asarray(pdf_page.render(scale=scale, may_draw_forms=True).to_pil().convert("L"))
+    finally:
+        pdf.close()
+
+
+def _readings(image: np.ndarray, box: BBox, turn: int) -> Iterator[str]:
+    """What the real engines read in a relative box (with a margin of a third of its line
+    height; a box narrower than three lines widened to that, as no engine reads a lone
+    digit), turned as the engine turned the page: Tesseract on the crop with even light,
+    then RapidOCR (where Tesseract alone reads a crop of a photo or of handwriting badly;
+    the engine's own cascade uses both the same way)."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = box[0] * w, box[1] * h, box[2] * w, box[3] * h
+    if turn in (90, 270):  # the text runs down the original page
+        line = min(x1 - x0, 40)
+        pad_x, pad_y = 4 + 0.3 * line, 4 + max(0.3 * line, (3 * line - (y1 - y0)) / 2)
+    else:
+        line = min(y1 - y0, 40)
+        pad_x, pad_y = 4 + max(0.3 * line, (3 * line - (x1 - x0)) / 2), 4 + 0.3 * line
+    top, left = max(0, int(y0 - pad_y)), max(0, int(x0 - pad_x))
+    crop = image[top : int(y1 + pad_y) + 1, left : int(x1 + pad_x) + 1]
+    if crop.size == 0:
+        yield ""
+        return
+    crop = preprocess.turn(crop, turn)
+    # Room around the text in the paper's own grey (a white frame on grey paper reads as '').
+    flat = cv2.copyMakeBorder(preprocess.flatten_illumination(crop), 20, 20, 20, 20,
+                              cv2.BORDER_REPLICATE)  # fmt: skip
+    yield "\n".join(line.text for line in TesseractEngine.shared().recognize(flat))
+    border = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_REPLICATE)
+    yield "\n".join(line.text for line in RapidOcrEngine.shared().recognize(border))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _similarity(printed: str, read: str) -> float:
+    """How well each printed line is found in what was read (in any order: engines order
+    lines differently), weighted by length. A line is looked for in the reading (the margin
+    may add a label's edge); a reading shorter than it is compared whole, so a stray
+    letter cannot match."""
+    got = _norm(read)
+    lines = [n for line in printed.splitlines() if (n := _norm(line))]
+    if not lines:
+        return 100.0
+    scores = [fuzz.ratio(want, got) if len(got) < len(want) else fuzz.partial_ratio(want, got)
+              for want in lines]  # fmt: skip
+    return sum(s * len(want) for s, want in zip(scores, lines, strict=True)) / sum(map(len, lines))
+
+
+# --- the transform on its own ---
+
+
+def _dot_image(w: int, h: int, at: tuple[float, float]) -> np.ndarray:
+    image = np.full((h, w), 255, np.uint8)
+    cv2.circle(image, (round(at[0]), round(at[1])), 6, 0, -1)
+    return image
+
+
+def _dot(image: np.ndarray) -> np.ndarray:
+    """Centre of the dark dot (pixel centres at +0.5, as in geometry's frame)."""
+    ys, xs = np.nonzero(image < 128)
+    return np.array([xs.mean() + 0.5, ys.mean() + 0.5])
+
+
+@pytest.mark.parametrize(("degrees", "target"), [(90, 1400), (180, 500), (270, 1400)])
+def test_warp_turn_and_deskew_compose_to_where_the_point_went(degrees: int, target: int) -> None:
+    """A dot on a photographed sheet goes through the real warp, turn and deskew; the
+    composed homography, inverted, sends where it ended up back to where it started."""
+    at = (410.0, 260.0)
+    photo = _dot_image(1200, 900, at)
+    corners = np.float32([[150, 100], [1050, 140], [1000, 820], [120, 780]])
+    flat, warp = preprocess.crop_page(photo, corners, target=target)  # 500: shrunk first
+    turned = preprocess.turn(flat, degrees)
+    turn = preprocess.turn_matrix(flat.shape, degrees)
+    final = preprocess.rotate(turned, 3.5)
+    deskew = preprocess.rotate_matrix(turned.shape, 3.5)
+    to_engine = deskew @ turn @ warp
+    # Forwards: the composed matrix predicts where the dot is on the final image...
+    assert np.abs(geometry.map_points(to_engine, np.array([at]))[0] - _dot(final)).max() < 1.5
+    # ...and backwards (the result's transform) it lands on the original photo again.
+    back = geometry.map_points(np.linalg.inv(to_engine), np.array([_dot(final)]))[0]
+    assert np.abs(back - _dot(photo)).max() < 1.5
+
+
+def test_box_maps_by_its_corners_clipped_and_rounded() -> None:
+    quarter = preprocess.turn_matrix((200, 100), 90)  # a 100x200 image turned clockwise
+    back = np.linalg.inv(quarter)  # from the turned 200x100 image to the original
+    # The turned image's top-left quarter was the original's bottom-left.
+    assert geometry.map_box(back, (0.0, 0.0, 0.5, 0.5), (200, 100), (100, 200)) == (
+        0.0, 0.5, 0.5, 1.0,
+    )  # fmt: skip
+    shifted = np.array([[1.0, 0, -50], [0, 1, 0], [0, 0, 1]])
+    assert geometry.map_box(shifted, (0.1, 0.1, 0.3333333, 0.2), (100, 100), (100, 100)) == (
+        0.0, 0.1, 0.0, 0.2,
+    )  # fmt: skip
