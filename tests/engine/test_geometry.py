@@ -212,3 +212,65 @@ def test_box_maps_by_its_corners_clipped_and_rounded() -> None:
     assert geometry.map_box(shifted, (0.1, 0.1, 0.3333333, 0.2), (100, 100), (100, 100)) == (
         0.0, 0.1, 0.0, 0.2,
     )  # fmt: skip
+
+
+def test_a_scan_placed_off_the_page_corner_is_placed_there() -> None:
+    """A scan drawn 12 pt from the left and 20 pt from the bottom of its page (covering
+    more than 90% of it, so its own pixels are read): the raw image's corners land where
+    it is drawn on the page as rendered at settings.dpi."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from medxtract.config import Settings
+    from medxtract.read.ingest import SourceDocument
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)
+    scan = Image.fromarray(_dot_image(800, 1000, (100, 100)))
+    c.drawImage(ImageReader(scan), 12, 20, 590, 760)
+    c.showPage()
+    c.save()
+    settings = Settings()
+    raw = SourceDocument(buf.getvalue(), settings).load_page(0)
+    assert raw.image is not None and raw.image.shape == (1000, 800)  # its own pixels
+    k = settings.dpi / 72
+    assert raw.size == (round(612 * k), round(792 * k))
+    corners = geometry.map_points(raw.to_page, np.array([[0, 0], [800, 1000]]))
+    top = 792 - 20 - 760  # points from the page's top to the image's
+    assert corners == pytest.approx(np.array([[12, top], [602, top + 760]]) * k, abs=0.5)
+
+
+def test_words_move_onto_the_original_page() -> None:
+    from medxtract.document import Line, Page, Word
+
+    turned = preprocess.turn_matrix((100, 200), 90)  # a 200x100 original read turned
+    page = Page(
+        number=1, width=100, height=200, original_width=200, original_height=100,
+        transform=np.linalg.inv(turned).tolist(),
+        lines=[Line(words=[Word(text="x", confidence=1.0, bbox=(0.0, 0.0, 0.5, 0.5))])],
+    )  # fmt: skip
+    moved = page.in_original_frame()
+    assert (moved.width, moved.height) == (200, 100)
+    # The engine image's top-left quarter was the original's bottom-left quarter.
+    assert moved.words[0].bbox == page.to_original((0.0, 0.0, 0.5, 0.5)) == (0.0, 0.5, 0.5, 1.0)
+
+
+def test_a_typed_layer_over_a_scan_smaller_than_its_page_comes_back_where_it_was() -> None:
+    """A mixed page whose scan covers only part of the page: the text layer's words go
+    onto the scan's pixels for merging, and the page's transform brings them back."""
+    from medxtract.config import Settings
+    from medxtract.document import Line, Word
+    from medxtract.read.ingest import RawPage
+    from medxtract.read.read_page import read_page
+
+    placed = np.array([[1.1, 0, 50], [0, 1.1, 100], [0, 0, 1]])  # 800x1000 scan, scaled, offset
+    box = (0.3, 0.4, 0.5, 0.42)  # on the 1000x1250 page
+    raw = RawPage(
+        number=1, image=np.full((1000, 800), 255, np.uint8), source="mixed", size=(1000, 1250),
+        to_page=placed, text_lines=[Line(words=[Word(text="Typed", confidence=1.0, bbox=box,
+                                                     source="text_layer")])],
+    )  # fmt: skip
+    page = read_page(raw, Settings(ocr_engine="tesseract"))
+    (word,) = page.words
+    assert word.bbox != pytest.approx(box, abs=0.01)  # the engine's frame is not the page's
+    assert page.to_original(word.bbox) == pytest.approx(box, abs=0.001)

@@ -7,6 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from reportlab.lib import pdfencrypt
@@ -135,10 +136,14 @@ def test_large_phone_jpeg_is_decoded_reduced_and_upright():
     exif[0x0112] = 6  # orientation: the camera was held turned; view rotated 90° clockwise
     buf = io.BytesIO()
     photo.save(buf, format="JPEG", quality=80, exif=exif)
-    image = SourceDocument(buf.getvalue(), Settings()).load_page(0).image
-    h, w = image.shape
+    raw = SourceDocument(buf.getvalue(), Settings()).load_page(0)
+    h, w = raw.image.shape
     assert h > w  # upright: the EXIF turn made it portrait
     assert 0.9 * TARGET_LONG_SIDE <= max(h, w) < 4000
+    # The original page is the photo in full, turned: the decoded pixels scale up onto it.
+    assert raw.size == (3000, 4000)
+    corner = raw.to_page @ np.array([w, h, 1.0])
+    assert corner[:2] / corner[2] == pytest.approx([3000, 4000])
 
 
 def test_a_hyphen_does_not_split_a_line_into_columns():

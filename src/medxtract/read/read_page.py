@@ -181,13 +181,28 @@ def merge_text_layer(work: PageWork) -> PageWork:
     layer = [
         w
         for line in work.raw.text_lines
-        for w in _deskew_line(line, work.unrotated, work.image.shape[:2], work.skew)
+        for w in _deskew_line(
+            _onto_scan(line, work.raw), work.unrotated, work.image.shape[:2], work.skew
+        )
     ]
     # The typed text is exact; OCR of the same spot (often a digit fused with the line it was
     # typed on) gives way to it.
     work.words = [o for o in work.words if not any(_overlaps(o.bbox, w.bbox) for w in layer)]
     work.words += layer
     return work
+
+
+def _onto_scan(line: Line, raw: RawPage) -> Line:
+    """A text-layer line (boxes relative to the page) on the scan's pixels, which need not
+    fill the page exactly; before the deskew the clean-up has only scaled them."""
+    if raw.image is None:
+        return line
+    onto_scan = np.linalg.inv(raw.to_page)
+    scan = (raw.image.shape[1], raw.image.shape[0])
+    return Line(words=[
+        w.model_copy(update={"bbox": geometry.map_box(onto_scan, w.bbox, raw.size, scan)})
+        for w in line.words
+    ])  # fmt: skip
 
 
 def _deskew_line(
