@@ -82,7 +82,10 @@ class ExtractionResult(BaseModel):
     )
     page_info: list[PageInfo] = Field(default_factory=list, description="How each page was read")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage")
-    document: Document | None = Field(None, exclude=True, description="Words, kept in memory only")
+    document: Document | None = Field(
+        None, exclude=True,
+        description="Words on the engine's images (in_original_frame() moves them), in memory only",
+    )  # fmt: skip
 
     def values(self) -> dict[str, Any]:
         """Just the field values, as in a truth file."""

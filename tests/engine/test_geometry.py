@@ -37,6 +37,7 @@ TURNED = "pre_2-turned"  # the photo of pre_2 turned a quarter, as a PNG: read u
 # Similarity (0-100, letters and digits only) between a value's printed text and what the
 # engines read in its box on the original page.
 MIN_SIMILARITY = 80
+RAPID_DET_SIDE = 736  # RapidOCR's Det.limit_side_len (limit_type: min)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +145,10 @@ def _readings(image: np.ndarray, box: BBox, turn: int) -> Iterator[str]:
     flat = cv2.copyMakeBorder(preprocess.flatten_illumination(crop), 20, 20, 20, 20,
                               cv2.BORDER_REPLICATE)  # fmt: skip
     yield "\n".join(line.text for line in TesseractEngine.shared().recognize(flat))
-    border = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_REPLICATE)
+    # RapidOCR's detector scales a short side up to 736 px (a 60x800 crop to 736x9800, a
+    # third of a GB): give it that much paper around the crop instead.
+    grow = [max(20, (RAPID_DET_SIDE - n + 1) // 2) for n in crop.shape[:2]]
+    border = cv2.copyMakeBorder(crop, grow[0], grow[0], grow[1], grow[1], cv2.BORDER_REPLICATE)
     yield "\n".join(line.text for line in RapidOcrEngine.shared().recognize(border))
 
 

@@ -214,9 +214,8 @@ def _placement(obj, shape: tuple[int, ...], pw: float, ph: float, dpi: float) ->
     expected = np.array([[left, ph - top], [right, ph - bottom]]) * dpi
     if np.abs(np.sort(corners, axis=0) - expected).max() > 2 * dpi:
         # Not placed by its own matrix alone (drawn inside a form XObject): its bounds.
-        box = np.array([[(right - left) * dpi / w, 0, left * dpi],
-                        [0, (top - bottom) * dpi / h, (ph - top) * dpi], [0, 0, 1]])  # fmt: skip
-        return box
+        return np.array([[(right - left) * dpi / w, 0, left * dpi],
+                         [0, (top - bottom) * dpi / h, (ph - top) * dpi], [0, 0, 1]])  # fmt: skip
     return matrix
 
 
