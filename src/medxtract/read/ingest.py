@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import statistics
 from dataclasses import dataclass, field
 
@@ -155,7 +156,7 @@ class SourceDocument:
         filled = form_words(pdf, page, pw, ph)
         lines = group_lines(_under_values(_text_layer_words(page, pw, ph), filled) + filled)
         n_chars = sum(len(line.text) for line in lines)
-        size = (round(pw * self.settings.dpi / 72), round(ph * self.settings.dpi / 72))
+        size = self._render_size(pw, ph)
         if n_chars >= MIN_TEXT_CHARS and cover < IMAGE_COVER:
             return RawPage(number=index + 1, text_lines=lines, source="text_layer", size=size)
         image, to_page = self._page_image(page, images, cover, pw, ph)
@@ -195,8 +196,13 @@ class SourceDocument:
         self._check_pixels(int(pw * dpi), int(ph * dpi))
         bitmap = page.render(scale=dpi, grayscale=True, may_draw_forms=True)
         image = _grey(bitmap.to_pil())
-        size = (round(pw * dpi), round(ph * dpi))
-        return image, geometry.scaling((image.shape[1], image.shape[0]), size)
+        return image, geometry.scaling((image.shape[1], image.shape[0]), self._render_size(pw, ph))
+
+    def _render_size(self, pw: float, ph: float) -> tuple[int, int]:
+        """Pixels of a page of `pw` x `ph` points rendered at settings.dpi (as pypdfium2
+        sizes its bitmap): the original page's frame."""
+        scale = self.settings.dpi / 72
+        return math.ceil(pw * scale), math.ceil(ph * scale)
 
 
 def _placement(obj, shape: tuple[int, ...], pw: float, ph: float, dpi: float) -> np.ndarray:
