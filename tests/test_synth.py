@@ -157,7 +157,8 @@ def test_truth_fields_types_and_page_agree(family: str) -> None:
             assert 0 <= fields["refills"] <= 5
         if kind == "patient_details":
             assert fields["chicken_pox"] in ("IMMUNE", "NOT IMMUNE")
-            assert fields["weight"].isdigit() and fields["height"].isdigit()
+            for measure in ("weight", "height"):  # not every form asks for them
+                assert fields.get(measure, "0").isdigit()
 
 
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v != "clean"])
@@ -383,3 +384,76 @@ def test_seed_split_keeps_the_samples_layouts_and_wordings() -> None:
     assert truth["meta"]["family"].removeprefix("blank_") in ("rx_sample", "pd_sample")
     with pytest.raises(ValueError, match="seed"):
         generate_one("prescription", "clean", random.Random(0), family="rx_us_card", split="seed")
+
+
+def test_heldout_documents_do_not_see_the_later_dev_additions(monkeypatch) -> None:
+    """Held-out generation is the same with and without the dev families and wordings
+    added after the held-out set was fixed (manifest.DEV_ONLY, manifest.MORE_DEV)."""
+
+    def held_docs() -> list[tuple[bytes, dict]]:
+        docs = []
+        for i in range(4):
+            for kind in (*KINDS, "negative"):
+                for split in ("heldout", "all"):
+                    data, truth = generate_one(kind, "clean", random.Random(i), split=split)
+                    if truth["meta"]["split"] == "heldout":
+                        docs.append((data, truth))
+        return docs
+
+    now = held_docs()
+    # A filtered copy (deleting in place would reorder the dict when the patch is undone).
+    kept = {f: v for f, v in manifest.FAMILIES.items() if f not in manifest.DEV_ONLY}
+    monkeypatch.setattr(manifest, "FAMILIES", kept)
+    before = {k: (manifest.FIRST_DEV[k], held) for k, (_, held) in manifest.WORDINGS.items()}
+    monkeypatch.setattr(manifest, "WORDINGS", before)
+    assert held_docs() == now and len(now) >= 12
+    # ... and the additions are really there for dev documents.
+    monkeypatch.undo()
+    for kind in KINDS:
+        assert set(manifest.families(kind, "dev")) & manifest.DEV_ONLY
+        assert not set(manifest.families(kind, "heldout")) & manifest.DEV_ONLY
+    for key, more in manifest.MORE_DEV.items():
+        assert set(more) <= set(manifest.WORDINGS[key][0])
+
+
+def test_later_dev_wordings_are_new_and_unlike_held_out_ones() -> None:
+    def norm(w: str) -> str:
+        return _norm(re.sub(r"[/&|?'-]", " ", w))
+
+    assert set(manifest.MORE_DEV) == set(manifest.WORDINGS)
+    for key, more in manifest.MORE_DEV.items():
+        first, held = manifest.FIRST_DEV[key], manifest.WORDINGS[key][1]
+        assert len(more) >= 3, key
+        assert not {norm(w) for w in more} & {norm(w) for w in (*first, *held)}, key
+
+
+@pytest.mark.parametrize("family", sorted(manifest.DEV_ONLY - set(NEGATIVES)))
+def test_new_families_overlay_types_what_the_clean_form_prints(family: str) -> None:
+    kind = _kind(family)
+    data, truth = generate_one(kind, "overlay", random.Random(7), family=family)
+    clean = generate_one(kind, "clean", random.Random(7), family=family)[1]
+    assert clean["fields"] == truth["fields"]  # the blank form draws the same values
+    layer = " ".join(t for t, _ in _pages(data))
+    name = truth["fields"]["patient_name"]
+    assert any(_norm(n) in _norm(layer) for n in ([name] if isinstance(name, str) else name))
+
+
+def test_hospital_chart_puts_the_prescriber_at_the_foot() -> None:
+    for seed in range(8):
+        data, truth = generate_one(
+            "prescription", "clean", random.Random(seed), family="rx_hospital_chart"
+        )
+        pdf = pypdfium2.PdfDocument(data)
+        page = pdf[0]
+        height = page.get_size()[1]
+        text = page.get_textpage()
+        found = text.search(truth["fields"]["prescriber_name"].split()[-1], match_case=False)
+        hits = []
+        while (hit := found.get_next()) is not None:
+            hits.append(text.get_charbox(hit[0])[1])
+        pdf.close()
+        # Printed at the foot (the header above only names the hospital and its address).
+        assert hits and min(hits) < height / 3, seed
+        # Each medicine's directions are its row's route, frequency and duration cells.
+        dirs = truth["fields"]["directions"].split("; ")
+        assert len(dirs) == len(truth["fields"]["medicines"]) and all(dirs), seed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 from medxtract.config import Settings, get_settings
 from medxtract.document import Document, Page
 from medxtract.errors import InputNotFoundError, MedxtractError, UnknownDocumentTypeError
+from medxtract.logs import context, decision
 from medxtract.read.ingest import SourceDocument
 from medxtract.read.limits import check_file_size
 from medxtract.read.read_page import read_page
@@ -21,6 +23,7 @@ from medxtract.understand.classify import classify
 from medxtract.understand.fields import find, needs_review, to_results
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs import load_specs
+from medxtract.understand.specs.schema import DocumentSpec
 from medxtract.understand.structured import add_parts
 
 Source = str | Path | bytes
@@ -60,42 +63,35 @@ def extract(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     data, name = read_bytes(source, settings.max_upload_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
     src = SourceDocument(data, settings)
     timings["open"] = _ms(t0)
 
-    t1 = time.perf_counter()
-    document = Document(pages=list(page_reader(src, settings)))
-    timings["read_pages"] = _ms(t1)
-    for page in document.pages:
-        for stage, ms in page.timings.items():
-            timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
-
-    t2 = time.perf_counter()
-    marks = MarkReader(_page_images(document, src), {p.number: (p.width, p.height)
-                                                     for p in document.pages})
-    if doc_type == "auto":
-        doc_type, type_conf, found, _ = classify(
-            document, specs, settings.date_order, settings.type_threshold, marks
-        )
-    else:
-        type_conf = 1.0
-        found = find(document, specs[doc_type], settings.date_order, marks)
-    fields = to_results(found, specs[doc_type]) if doc_type in specs else {}
-    if fields:  # structured parts (E.164, name parts, ...) beside the printed values
-        add_parts(fields, specs[doc_type], settings)
-    timings["fields"] = _ms(t2)
-    to_original_frame(fields, document)
-    for page in document.pages:
-        page.image = None  # kept for re-reading regions during the extraction only
-    timings["total"] = _ms(t0)
+    # Decisions name the document by a hash prefix: its file name may name the patient.
+    with context(doc=sha256[:12]):
+        t1 = time.perf_counter()
+        document = Document(pages=list(page_reader(src, settings)))
+        timings["read_pages"] = _ms(t1)
+        for page in document.pages:
+            for stage, ms in page.timings.items():
+                timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
+        t2 = time.perf_counter()
+        doc_type, type_conf, fields = _fields(document, src, doc_type, specs, settings)
+        timings["fields"] = _ms(t2)
+        to_original_frame(fields, document)
+        for page in document.pages:
+            page.image = None  # kept for re-reading regions during the extraction only
+        review = needs_review(fields, settings.review_threshold)
+        timings["total"] = _ms(t0)
+        _log_result(doc_type, type_conf, document, fields, review, timings["total"])
     return ExtractionResult(
         source=filename or name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         document_type=doc_type,
         type_confidence=type_conf,
         pages=len(document.pages),
         fields=fields,
-        needs_review=needs_review(fields, settings.review_threshold),
+        needs_review=review,
         page_info=[
             PageInfo(
                 number=p.number,
@@ -115,6 +111,52 @@ def extract(
         timings=timings,
         document=document,
     )
+
+
+def _fields(
+    document: Document,
+    src: SourceDocument,
+    doc_type: str,
+    specs: dict[str, DocumentSpec],
+    settings: Settings,
+) -> tuple[str, float, dict[str, FieldResult]]:
+    """The document type (`doc_type`, or the best-scoring one for "auto"), its confidence
+    and the fields of its spec."""
+    marks = MarkReader(_page_images(document, src), {p.number: (p.width, p.height)
+                                                     for p in document.pages})
+    if doc_type == "auto":
+        doc_type, type_conf, found, _ = classify(
+            document, specs, settings.date_order, settings.type_threshold, marks
+        )
+    else:
+        type_conf = 1.0
+        decision("type.chosen", logging.INFO, type=doc_type, confidence=1.0, why="given")
+        found = find(document, specs[doc_type], settings.date_order, marks)
+    fields = to_results(found, specs[doc_type]) if doc_type in specs else {}
+    if fields:  # structured parts (E.164, name parts, ...) beside the printed values
+        add_parts(fields, specs[doc_type], settings)
+    return doc_type, type_conf, fields
+
+
+def _log_result(
+    doc_type: str,
+    type_conf: float,
+    document: Document,
+    fields: dict[str, FieldResult],
+    review: list[str],
+    total_ms: float,
+) -> None:
+    """Per field what was decided, then the document: names, scores and flags only (the
+    values are in the result, not in logs)."""
+    for name, f in fields.items():
+        items = {"items": len(f.value)} if isinstance(f.value, list) else {}
+        decision("field.result", field=name, found=f.value is not None, confidence=f.confidence,
+                 review=name in review, flags=f.flags, page=f.page, engine=f.engine, **items)
+    decision("document", logging.INFO, type=doc_type, type_confidence=type_conf,
+             pages=len(document.pages),
+             timed_out_pages=sum(p.status == "timeout" for p in document.pages),
+             fields_found=sum(f.value is not None for f in fields.values()),
+             needs_review=len(review), total_ms=total_ms)
 
 
 def to_original_frame(fields: dict[str, FieldResult], document: Document) -> None:

@@ -128,3 +128,28 @@ def test_int_reads_a_lone_thin_one():
     assert normalise(["l times"], spec("int"), "MDY") == (1, [])
     assert normalise(["times"], spec("int"), "MDY") == (None, ["invalid"])
     assert normalise(["3"], spec("int"), "MDY") == (3, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("146 MILL LANE, BRISTOL, BS8 ITH", "146 MILL LANE, BRISTOL, BS8 1TH"),
+        ("6212I Meadow Ln", "62121 Meadow Ln"),
+        ("12 Oak St, Flat 3", "12 Oak St, Flat 3"),
+    ],
+)
+def test_address_digits_read_as_letters(text, value):
+    assert normalise([text], spec("address"), "MDY") == (value, [])
+
+
+def test_strength_keeps_its_per_volume_part():
+    value, _ = normalise(["Factive 100 units/ml", "Amoxicillin 250 mg / 5 ml"], spec("medicines"),
+                         "MDY")
+    assert [m["strength"] for m in value] == ["100 units/ml", "250 mg/5ml"]
+
+
+def test_a_line_opening_with_an_imperative_is_a_new_direction():
+    s = spec("text", join=" ", max_lines=4, item_starts=["take", "use"])
+    lines = ["Use three tablets at night for", "three months", "Take 2 at night"]
+    assert normalise(lines, s, "MDY") == (
+        "Use three tablets at night for three months; Take 2 at night", [])

@@ -346,3 +346,123 @@ def test_each_field_records_the_ocr_engine_that_read_it():
     f = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
     assert f["patient_name"].engine == "rapidocr"
     assert f["phone"].engine == "tesseract"
+
+
+def test_a_number_sign_and_a_qualifier_belong_to_the_label():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 400)],
+            [("Policy #", 40), ("XK263977887", 400)],
+            [("Tel (W)", 40), ("555-123-4567", 400)],
+        ],
+        "patient_details",
+    )
+    assert f["policy_number"].value == "XK263977887"
+    assert label_tokens("Tel (H)") == ("tel", "home")
+    assert label_tokens("Weight (kg)") == ("weight",)  # a unit is not a qualifier
+
+
+def test_grid_row_cells_follow_a_sloping_row_and_the_grid_ends_at_its_last_row():
+    # Column heads: the patient's and the emergency contact's; the right column sits a
+    # little higher on each row (a skewed fax), and a two-column table follows the grid.
+    def row(y, cells):
+        return [(t, x, y - round(x / 35)) for t, x in cells]
+
+    page = make_page([[]])
+    from medxtract.document import Line, Word
+
+    lines = []
+    layout = [
+        row(50, [("Patient", 250), ("Emergency contact", 600)]),
+        row(110, [("Name", 40), ("Ann Lee", 250), ("Bob Lee", 600)]),
+        row(170, [("Tel (H)", 40), ("555-123-4567", 250), ("555-765-4321", 600)]),
+        row(290, [("Chicken pox", 40), ("Immune", 450), ("[x]", 560), ("Not immune", 600)]),
+    ]
+    for cells in layout:
+        for text, x, y in cells:
+            words, pos = [], x
+            for token in text.split():
+                x1 = pos + 12 * len(token)
+                words.append(Word(text=token, confidence=0.95,
+                                  bbox=(pos / 1000, y / 1400, x1 / 1000, (y + 30) / 1400)))
+                pos = x1 + 12
+            lines.append(Line(words=words))
+    page = page.model_copy(update={"lines": lines})
+    f = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
+    assert f["emergency_contact_home_phone"].value == "(555) 765-4321"
+    assert f["phone"].value == "(555) 123-4567"
+    assert f["chicken_pox"].value == "NOT IMMUNE"  # one phrase, not cut at the grid's column
+
+
+def test_a_labels_note_does_not_stop_the_search_for_its_value_far_along_the_row():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 400)],
+            [("Varicella (chickenpox)", 40), ("Immune", 700), ("[ ]", 790), ("Not immune", 840),
+             ("[x]", 980)],
+        ],
+        "patient_details",
+    )
+    assert f["chicken_pox"].value == "NOT IMMUNE"
+
+
+def test_a_fax_transmit_line_is_nobodys_value():
+    f = fields_of(
+        [
+            [("FROM: 555-201-3344 TO: Intake 20/07/2025 16:03", 10), ("PAGE 1/1", 800)],
+            [("New patient form", 300), ("29/5/2018", 800)],
+            [("Patient name:", 40), ("Ann Lee", 300)],
+        ],
+        "patient_details",
+    )
+    assert f["record_date"].value == "2018-05-29"
+
+
+def test_sig_lines_under_a_take_as_follows_line_and_a_bar_read_for_one():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 300), ("Date:", 600), ("2024-01-02", 700)],
+            [("Rx", 40)],
+            [("Digibind 150 mg", 120)],
+            [("Take as follows:", 120)],
+            [("Digibind - take | pill twice daily", 120)],
+        ],
+        "prescription",
+    )
+    assert f["directions"].value == "Digibind - take 1 pill twice daily"
+
+
+def test_numbered_questions_and_a_tick_table_headed_by_its_options():
+    f = fields_of(
+        [
+            [("A7. Employer", 40)],
+            [("County School", 40)],
+            [("A8. Current address", 40)],
+            [("12 Oak St, Springfield", 40)],
+            [("C. Insurance details", 40)],
+            [("C3. Member ID", 40), ("C4. Group no.", 500)],
+            [("XK10523139", 40), ("81014291", 500)],
+            [("Are you immune to:", 40), ("Immune", 640), ("Not immune", 800)],
+            [("Measles", 40), ("[ ]", 660), ("[X]", 820)],
+        ],
+        "patient_details",
+    )
+    assert f["policy_number"].value == "XK10523139"  # "member" does not make it the patient's
+    assert f["address"].value == "12 Oak St, Springfield"  # a question is no section heading
+    assert f["measles"].value == "NOT IMMUNE"
+
+
+def test_directions_from_several_table_columns():
+    f = fields_of(
+        [
+            [("Patient name:", 40), ("Ann Lee", 300), ("Date:", 600), ("2024-01-02", 700)],
+            [("Medicine", 40), ("Dose", 400), ("Route", 520), ("Frequency", 640),
+             ("Duration", 800)],
+            [("Aloprim 100 mg", 40), ("1", 400), ("oral", 520), ("q8h", 640), ("28 days", 800)],
+            [("Remodulin 5 ml", 40), ("2.5 ml", 400), ("p.o.", 520), ("nocte", 640),
+             ("1 month", 800)],
+        ],
+        "prescription",
+    )
+    assert [m["name"] for m in f["medicines"].value] == ["Aloprim", "Remodulin"]
+    assert f["directions"].value == "1 oral q8h 28 days; 2.5 ml p.o. nocte 1 month"

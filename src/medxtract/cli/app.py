@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from medxtract.cli.common import QuietOpt, VerboseOpt, set_verbosity
+from medxtract.cli.common import LogFormatOpt, QuietOpt, VerboseOpt, set_verbosity
 
 app = typer.Typer(
     name="medxtract",
@@ -34,8 +34,9 @@ def _root(
     ] = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
+    log_format: LogFormatOpt = None,
 ) -> None:
-    set_verbosity(quiet, verbose)
+    set_verbosity(quiet, verbose, log_format)
 
 
 def _register() -> None:

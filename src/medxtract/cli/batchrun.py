@@ -12,7 +12,7 @@ from types import FrameType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from medxtract.batch import Outcome, extract_many
-from medxtract.cli.common import err, verbosity
+from medxtract.cli.common import err, error, verbosity
 from medxtract.config import Settings
 from medxtract.output import outcome_dict
 
@@ -73,7 +73,7 @@ def run_batch(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
-        disable=verbosity.quiet,
+        disable=verbosity.quiet or verbosity.json,  # JSON lines only on stderr
         transient=True,
     ) as bar:
         # One document: a bar of its pages; a batch: a bar of documents.
@@ -88,7 +88,7 @@ def run_batch(
             outcomes.append(outcome)
             row = outcome_dict(outcome, sha256_of(outcome.path) if outcome.error else None)
             if outcome.error is not None:
-                err.print(f"[red]error[/red] {outcome.path}: {row['error']['message']}")
+                error(f"{outcome.path}: {row['error']['message']}", "[red]error[/red]")
             on_outcome(outcome, row)
             if not single:
                 bar.advance(task)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,14 +13,26 @@ from rich.console import Console
 
 from medxtract.config import Settings, get_settings
 from medxtract.errors import ExitCode, MedxtractError
+from medxtract.logs import configure
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+cli_log = logging.getLogger("medxtract.cli")
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 @dataclass
 class Verbosity:
     quiet: bool = False
     verbose: int = 0
+    log_format: LogFormat = LogFormat.TEXT
+
+    @property
+    def json(self) -> bool:
+        return self.log_format is LogFormat.JSON
 
 
 verbosity = Verbosity()
@@ -31,30 +44,55 @@ VerboseOpt = Annotated[
     int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug)")
 ]
 SpecsOpt = Annotated[Path | None, typer.Option("--specs", help="Extra folder of YAML type specs")]
+LogFormatOpt = Annotated[
+    LogFormat | None,
+    typer.Option(
+        "--log-format", envvar="MEDXTRACT_LOG_FORMAT", case_sensitive=False,
+        help="Log lines on stderr as text, or as json: one object a line, with an 'event'",
+    ),
+]
 WorkersOpt = Annotated[
     int, typer.Option("--workers", "-w", min=1, help="Processes (one Tesseract each)")
 ]
 
 
-def set_verbosity(quiet: bool, verbose: int) -> None:
+def set_verbosity(quiet: bool, verbose: int, log_format: LogFormat | None = None) -> None:
     verbosity.quiet = verbosity.quiet or quiet
     verbosity.verbose = max(verbosity.verbose, verbose)
-    if not (verbosity.quiet or verbosity.verbose):
+    verbosity.log_format = log_format or verbosity.log_format
+    if not (verbosity.quiet or verbosity.verbose or verbosity.json):
         return  # logging is left as it is (serve and worker set up their own)
-    level = logging.ERROR
-    if not verbosity.quiet:
+    level = logging.WARNING
+    if verbosity.quiet:
+        level = logging.ERROR
+    elif verbosity.verbose:
         level = logging.DEBUG if verbosity.verbose > 1 else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    configure(level, verbosity.json)
+    if verbosity.json:  # info() lines are log records then: let them through unless -q
+        cli_log.setLevel(min(level, logging.INFO))
 
 
 def info(message: str) -> None:
-    """A progress or summary line on stderr, unless -q."""
-    if not verbosity.quiet:
+    """A progress or summary line on stderr, unless -q (a JSON log line with --log-format
+    json, so that stderr stays one object a line)."""
+    if verbosity.quiet:
+        return
+    if verbosity.json:
+        cli_log.info(message, extra={"event": "cli.info"})
+    else:
         err.print(message)
 
 
+def error(message: str, markup: str = "error:") -> None:
+    """An error line on stderr, always (a JSON log line with --log-format json)."""
+    if verbosity.json:
+        cli_log.error(message, extra={"event": "cli.error"})
+    else:
+        err.print(f"{markup} {message}")
+
+
 def fail(message: str, code: ExitCode) -> typer.Exit:
-    err.print(f"error: {message}")
+    error(message)
     return typer.Exit(code)
 
 

@@ -18,6 +18,7 @@ from medxtract.batch import Outcome
 from medxtract.cli.app import app
 from medxtract.cli.batchrun import Interrupts, run_batch, sha256_of
 from medxtract.cli.common import (
+    LogFormatOpt,
     QuietOpt,
     SpecsOpt,
     VerboseOpt,
@@ -99,13 +100,14 @@ def extract(
     specs: SpecsOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
+    log_format: LogFormatOpt = None,
     explain: Annotated[
         bool,
         typer.Option("--explain", help="Tell on stderr, per field, how its value was chosen"),
     ] = False,
 ) -> None:
     """Extract the fields of each document; results are written as each one finishes."""
-    set_verbosity(quiet, verbose)
+    set_verbosity(quiet, verbose, log_format)
     settings = settings_for(specs)
     doc_type = checked_type(doc_type, settings)
     to_file = output not in (None, "-")
@@ -291,8 +293,7 @@ def specs(specs_dir: SpecsOpt = None) -> None:
     try:
         loaded = load_specs(settings_for(specs_dir).specs_dir)
     except MedxtractError as exc:
-        err.print(f"error: {exc.message}")
-        raise typer.Exit(exc.exit_code) from None
+        raise fail(exc.message, exc.exit_code) from None
     table = Table(title="Document types")
     for col in ("name", "title", "fields", "required"):
         table.add_column(col)

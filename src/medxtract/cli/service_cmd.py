@@ -48,8 +48,8 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
     """Run a Celery worker (needs MEDXTRACT_BROKER_URL)."""
-    import logging
-
+    from medxtract.cli.common import verbosity
+    from medxtract.logs import configure
     from medxtract.service.jobs.celery_app import make_celery, start_reaper
     from medxtract.service.migrate import upgrade
     from medxtract.service.settings import get_settings
@@ -59,8 +59,7 @@ def worker(
         typer.echo("MEDXTRACT_BROKER_URL is not set; without a broker `medxtract serve` runs "
                    "jobs in its own process pool.", err=True)
         raise typer.Exit(2)
-    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")
+    configure(loglevel.upper(), verbosity.json, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.migrate_on_start:
         upgrade(settings.database_url)
     settings.storage_dir.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from medxtract.document import BBox, Line, Word, union_bbox
 from medxtract.errors import OcrTimeoutError
+from medxtract.logs import decision
 
 # Below this a Tesseract word is doubtful (clean print reads 0.9+).
 WEAK_WORD_CONF = 0.75
@@ -144,7 +145,11 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
     ):
         old = lines[i].words[start:stop]
         new = split_words(text, score, union_bbox([w.bbox for w in old]))
-        if better(new, old):
+        kept = better(new, old)
+        decision("cascade.line", line=i, words=len(old), kept="rapidocr" if kept else "tesseract",
+                 tesseract_score=reading_score(old), rapidocr_score=reading_score(new),
+                 recognizer_confidence=score)
+        if kept:
             words[i][start:stop] = new
             changed.add(i)
     stats.replaced = len(changed)
@@ -162,9 +167,13 @@ def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
     ink = cv2.adaptiveThreshold(
         small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20
     )
-    # Rules and table lines: long thin runs of ink.
-    for size in ((35, 1), (1, 35)):
-        ink = cv2.subtract(ink, cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(size[::-1])))
+    # Rules and table lines: long thin runs of ink, widened a little so their ragged
+    # edges do not survive to join a table's cells into one region.
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 35))),
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((35, 1))),
+    )
+    ink = cv2.subtract(ink, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
     sh, sw = ink.shape
     for line in lines:
         for word in line.words:

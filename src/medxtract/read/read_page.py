@@ -7,6 +7,7 @@ worker process can run the whole list for any one page.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from medxtract import geometry
 from medxtract.config import Settings
 from medxtract.document import Line, Page, Word
 from medxtract.errors import OcrTimeoutError
+from medxtract.logs import context, decision
 from medxtract.read import cascade, preprocess
 from medxtract.read.engines import OcrEngine, get_engine
 from medxtract.read.ingest import RawPage, group_lines
@@ -73,7 +75,8 @@ Stage = Callable[[PageWork], PageWork]
 def clean_image(work: PageWork) -> PageWork:
     if work.raw.image is None:
         return work
-    image, work.from_raw = _flat_page(work.raw.image, work.raw.source)
+    image, work.from_raw, how = _flat_page(work.raw.image, work.raw.source)
+    decision("page.cleanup", bilevel_repair=how == "bilevel", sheet_found=how == "cropped")
     # A mixed page is deskewed like any scan, though never turned: Tesseract's words on a
     # tilted page sit at drifting heights, and regrouping them into lines would split a
     # label across lines. merge_text_layer moves the text-layer words by the same rotation.
@@ -83,14 +86,20 @@ def clean_image(work: PageWork) -> PageWork:
         degrees, conf = work.engine.orientation(image)
         work.osd_done = conf >= OSD_SURE
         work.rotation = (360 - degrees) % 360 if work.osd_done else 90
+        decision("page.orientation", check="sideways", osd_degrees=degrees, osd_confidence=conf,
+                 osd_sure=OSD_SURE, turn=work.rotation)
         image = _turn(work, image, work.rotation)
     work.unrotated = image.shape[:2]
     work.skew = preprocess.estimate_skew(image)
+    decision("page.deskew", angle=work.skew)
     work.from_raw = preprocess.rotate_matrix(image.shape, work.skew) @ work.from_raw
     image = preprocess.rotate(image, work.skew)
     if work.may_turn and not work.osd_done:
         work.upright = preprocess.upright_score(image)
-        if work.upright < -UPSIDE_DOWN_SURE:
+        turned = work.upright < -UPSIDE_DOWN_SURE
+        decision("page.orientation", check="upright", upright_score=work.upright,
+                 upside_down_below=-UPSIDE_DOWN_SURE, turn=180 if turned else 0)
+        if turned:
             image, work.upright = _turn(work, image, 180), -work.upright
             work.rotation = (work.rotation + 180) % 360
     work.image = image
@@ -107,34 +116,51 @@ def ocr(work: PageWork) -> PageWork:
     if work.image is None:
         return work
     if preprocess.is_blank(work.image):
+        decision("page.ocr", blank=True)
         return work  # nothing on the page: no words, and no engine time spent
     s = work.settings
     if s.ocr_engine == "rapidocr":
         if work.may_turn and not work.osd_done:
-            _orient(work)
+            _orient(work, "rapidocr reads upright text only")
         work.words = _words(_engine("rapidocr", s), work.image, s.ocr_timeout_s)
+        _ocr_decision(work)
         return work
     tesseract = work.engine
     if work.may_turn and work.upright < OSD_BELOW and not work.osd_done:
-        _orient(work)  # the line shapes are not sure: ask Tesseract's OSD before reading
+        # The line shapes are not sure: ask Tesseract's OSD before reading.
+        _orient(work, f"upright score {work.upright:.2f} < {OSD_BELOW}")
         work.osd_done = True
     lines = _lines(tesseract, work.image, s.ocr_timeout_s)
-    unsure = _mean_conf(_flat(lines)) < ORIENTATION_RETRY_CONF and not work.osd_done
+    mean = _mean_conf(_flat(lines))
+    unsure = mean < ORIENTATION_RETRY_CONF and not work.osd_done
     # Reads badly: maybe upside down after all. OSD says so or not; only then read again.
-    if unsure and work.may_turn and _orient(work):
+    if unsure and work.may_turn and _orient(work, f"mean confidence {mean:.2f} < "
+                                                  f"{ORIENTATION_RETRY_CONF}"):
         lines = _lines(tesseract, work.image, s.ocr_timeout_s)
     if s.ocr_engine == "auto":
         lines = _cascade(work, lines)
     work.words = _flat(lines)
+    _ocr_decision(work)
     return work
 
 
-def _orient(work: PageWork) -> bool:
+def _ocr_decision(work: PageWork) -> None:
+    """Which engine read the page's words, how many, how surely."""
+    engines = sorted({w.engine or "none" for w in work.words})
+    per_engine = {f"words_{e}": sum(w.engine == e for w in work.words) for e in engines}
+    decision("page.ocr", engine=work.settings.ocr_engine, words=len(work.words),
+             mean_confidence=_mean_conf(work.words), **per_engine)
+
+
+def _orient(work: PageWork, why: str) -> bool:
     """Turn the image when Tesseract's OSD is sure it is upside down; True if turned."""
     if work.image is None:
         return False
     degrees, conf = work.engine.orientation(work.image)
-    if degrees == 180 and conf >= OSD_SURE:
+    turn = degrees == 180 and conf >= OSD_SURE
+    decision("page.orientation", check="osd", why=why, osd_degrees=degrees,
+             osd_confidence=conf, osd_sure=OSD_SURE, turn=180 if turn else 0)
+    if turn:
         work.image = _turn(work, work.image, 180)
         work.rotation = (work.rotation + 180) % 360
         return True
@@ -159,7 +185,10 @@ def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
         except OcrTimeoutError:
             whole = []
         work.stats.whole_page = True
-        if cascade.reading_score(_flat(whole)) > cascade.reading_score(_flat(lines)):
+        new, old = cascade.reading_score(_flat(whole)), cascade.reading_score(_flat(lines))
+        decision("cascade.whole_page", tesseract_score=old, rapidocr_score=new,
+                 kept="rapidocr" if new > old else "tesseract")
+        if new > old:
             work.timings["cascade"] = (time.perf_counter() - start) * 1000
             work.stats.lines, work.stats.replaced = len(lines), len(whole)
             return whole
@@ -170,6 +199,8 @@ def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
     stats.whole_page = work.stats.whole_page
     work.stats = stats
     work.timings["cascade"] = (time.perf_counter() - start) * 1000
+    decision("page.cascade", lines=stats.lines, reread=stats.reread, replaced=stats.replaced,
+             recovered=stats.recovered)
     return lines
 
 
@@ -244,8 +275,18 @@ PAGE_STAGES: list[Stage] = [clean_image, ocr, merge_text_layer]
 
 
 def read_page(raw: RawPage, settings: Settings) -> Page:
+    with context(page=raw.number):
+        return _read_page(raw, settings)
+
+
+def _read_page(raw: RawPage, settings: Settings) -> Page:
     work = PageWork(raw=raw, settings=settings)
     status, error = "ok", None
+    # The text layer's size, not its text: enough of it means no OCR (ingest decides).
+    decision("page.source", source=raw.source, image=raw.image is not None,
+             text_layer_chars=sum(len(line.text) for line in raw.text_lines),
+             form_field_words=sum(w.source == "form_field" for line in raw.text_lines
+                                  for w in line.words))
     for stage in PAGE_STAGES:
         start = time.perf_counter()
         try:
@@ -253,6 +294,8 @@ def read_page(raw: RawPage, settings: Settings) -> Page:
         except OcrTimeoutError as exc:
             # This page is reported as timed out; the document's other pages go on.
             status, error, work.words = "timeout", exc.message, []
+            decision("page.timeout", logging.INFO, stage=stage.__name__,
+                     limit_s=settings.ocr_timeout_s)
             if stage is ocr:
                 work = merge_text_layer(work)  # what the text layer holds is still known
             break
@@ -280,20 +323,22 @@ def read_page(raw: RawPage, settings: Settings) -> Page:
     )
 
 
-def _flat_page(raw: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+def _flat_page(raw: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray, str]:
     """The page at OCR scale with even light; a photographed sheet is cut off its background
     and its keystone undone (a mixed page keeps its geometry, to match its text layer).
-    With where the raw image's pixels lie on it (geometry's frame)."""
+    Also where the raw image's pixels lie on it (geometry's frame), and how: "bilevel" (a
+    fax repaired), "cropped" (a sheet found) or "whole"."""
     if source != "mixed" and preprocess.is_bilevel(raw):
-        image = preprocess.repair_bilevel(preprocess.rescale(raw))
+        image, how = preprocess.repair_bilevel(preprocess.rescale(raw)), "bilevel"
     else:
         corners = None if source == "mixed" else preprocess.find_page(raw)
         if corners is not None:
             flat, from_raw = preprocess.crop_page(raw, corners)
-            return preprocess.flatten_illumination(flat), from_raw
-        image = preprocess.flatten_illumination(preprocess.rescale(raw))
+            return preprocess.flatten_illumination(flat), from_raw, "cropped"
+        image, how = preprocess.flatten_illumination(preprocess.rescale(raw)), "whole"
     # Only scaled (rescale, and the fax repair's own factor): the sizes say by how much.
-    return image, geometry.scaling((raw.shape[1], raw.shape[0]), (image.shape[1], image.shape[0]))
+    size = (image.shape[1], image.shape[0])
+    return image, geometry.scaling((raw.shape[1], raw.shape[0]), size), how
 
 
 def _engine(name: str, settings: Settings) -> OcrEngine:

@@ -29,12 +29,14 @@ from medxtract.synth import (
     negatives,
     pd_boxed_intake,
     pd_captions_under,
+    pd_insurance_claim,
     pd_new_patient,
     pd_registration_grid,
     people,
     rx_clinic_pad,
     rx_discharge_table,
     rx_eprescription,
+    rx_hospital_chart,
     rx_us_card,
     writer,
 )
@@ -55,11 +57,13 @@ _FORMS: dict[str, Builder] = {
     "rx_discharge_table": rx_discharge_table.build,
     "rx_eprescription": rx_eprescription.build,
     "rx_us_card": rx_us_card.build,
+    "rx_hospital_chart": rx_hospital_chart.build,
     "pd_sample": layout_patient_details.build,
     "pd_boxed_intake": pd_boxed_intake.build,
     "pd_captions_under": pd_captions_under.build,
     "pd_new_patient": pd_new_patient.build,
     "pd_registration_grid": pd_registration_grid.build,
+    "pd_insurance_claim": pd_insurance_claim.build,
 }
 # The families the seed samples were copied from (what the generator made before families).
 SAMPLE_FAMILIES = {"prescription": "rx_sample", "patient_details": "pd_sample"}

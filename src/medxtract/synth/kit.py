@@ -4,6 +4,7 @@ to no truth field, filled with plausible values)."""
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,19 +56,38 @@ class Form:
             self.pen.rule(x, y - size * 0.35, right, width=self.rng.uniform(0.5, 1.2))
         return y - st.line() * self.rng.uniform(1.5, 2.0)
 
-    def check(self, x: float, y: float, checked: bool) -> float:
-        """A check box at x; returns its width plus a small gap."""
-        size = self.st.label_size * 0.85
+    def check(self, x: float, y: float, checked: bool, size: float | None = None) -> float:
+        """A check box at x (for captions of `size`); returns its width plus a small gap."""
+        size = (size or self.st.label_size) * 0.85
         self.pen.checkbox(x, y, size, checked, self.check_kind)
         if self.check_kind == "bracket":
             return self.pen.width_of("[   ]", size=size) + 4
         return size * 1.25 + 4
 
-    def options(self, x: float, y: float, choices: list[str], chosen: str) -> float:
-        """Check boxes with captions ("[x] Yes [ ] No"); returns the x after the last one."""
+    def circle_option(
+        self, x: float, y: float, text: str, chosen: bool, size: float | None = None
+    ) -> float:
+        """A printed choice, circled by hand when chosen; returns its width."""
+        pen, size = self.pen, size or self.st.label_size
+        w = pen.text(x, y, text, size=size)
+        if chosen:
+            if pen.typed is None:
+                pen.c.setLineWidth(1.2)
+                pen.c.ellipse(x - 4, y - 4, x + w + 4, y + size)
+            else:  # the overlay types a mark where the pen would circle
+                pen.value(x - 2, y - 1, "O", size=size * 1.4)
+        return w
+
+    def options(
+        self, x: float, y: float, choices: list[str], chosen: str, size: float | None = None
+    ) -> float:
+        """Check boxes with captions ("[x] Yes [ ] No") at the label size unless `size` is
+        given; returns the x after the last one."""
+        st = self.st
         for c in choices:
-            x += self.check(x, y, c == chosen)
-            x += self.pen.label(x, y, c) + self.rng.uniform(10, 18)
+            x += self.check(x, y, c == chosen, size)
+            caption = self.pen.text(x, y, c, st.label_font, size or st.label_size, st.label_gray)
+            x += caption + self.rng.uniform(10, 18)
         return x
 
 
@@ -82,6 +102,37 @@ def start(
         colon=rng.choice((":", ":", "")),
         check_kind=rng.choice(CHECK_KINDS),
     )
+
+
+def signature(
+    pen: Pen, rng: random.Random, x: float, y: float, width: float, height: float = 24.0
+) -> None:
+    """A scrawled signature on the baseline at (x, y), at most `height` tall, on filled forms
+    only: a slanted looping line (a prolate cycloid) whose loops grow and shrink. It draws
+    from `rng` either way, so blank and filled forms stay in step."""
+    loops = rng.randint(3, 6)
+    r = width / loops / (2 * math.pi) * rng.uniform(1.3, 2.0)  # over 1 per radian: loops
+    slant = rng.uniform(0.1, 0.4)
+    wobble = [rng.uniform(0.6, 1.4) for _ in range(loops + 1)]
+    stroke = rng.uniform(0.7, 1.3)
+    if pen.typed is not None:
+        return
+    steps = loops * 16
+    r = min(r, 9.0, height / 2.8)  # 2.8: twice the radius, times the largest wobble
+    step_x = (width - 2 * r) / steps
+    path = pen.c.beginPath()
+    for k in range(steps + 1):
+        t = k / 16 * 2 * math.pi
+        h = r * wobble[k // 16]
+        dy = h * (1 - math.cos(t))
+        px, py = x + r + k * step_x - h * math.sin(t) + slant * dy, y + dy
+        if k == 0:
+            path.moveTo(px, py)
+        else:
+            path.lineTo(px, py)
+    pen.c.setStrokeGray(0.1)
+    pen.c.setLineWidth(stroke)
+    pen.c.drawPath(path, stroke=1, fill=0)
 
 
 def _digits(rng: random.Random, n: int) -> str:

@@ -161,7 +161,10 @@ def _fill(
     vy = top - cap - 4 - st.value_size
     vx = x + 6
     if kind == "d":
-        pen.value(vx, vy, dvals[label])
+        value, size = dvals[label], st.value_size
+        if value and pen.value_width(value) > w - 12:  # a long answer in a narrow cell
+            size *= (w - 12) / pen.value_width(value)
+        pen.value(vx, vy, value, size=size)
         return
     if kind in ("surname", "first"):
         pen.value(vx, vy, p.last if kind == "surname" else p.first)

@@ -21,6 +21,8 @@ WIDE = {
     "allergies",
     "regular_medications",
 }
+# Answers a cut would garble (a date, a number): they shrink to fit instead.
+WHOLE = {"record_date", "birth_date", "insurance_expiry", "phone", "weight", "height"}
 BOXES = {
     "hepatitis_b_vaccinated": "yesno",
     "has_insurance": "yesno",
@@ -119,6 +121,9 @@ def build(
             if wide and col == 1:
                 y -= st.line() * 1.6
                 col = 0
+            if col == 0 and y < st.line() * 1.2:  # at the paper's edge: go on overleaf
+                pen.new_page()
+                y = st.height - st.margin_top
             x = x0 if col == 0 else xm
             if key.startswith("d"):
                 label, value = d[int(key[1])]
@@ -144,9 +149,13 @@ def build(
             else:
                 lw = pen.label(x, y, label)
                 lines = kit.wrap(pen, value, limit - x - lw - 10) if value else []
+                size = None
+                if len(lines) > 2 and key in WHOLE:  # a long label: the answer prints smaller
+                    size = st.value_size * (limit - x - lw - 10) / pen.value_width(value)
+                    lines = [value]
                 pen.rule(x + lw + 4, y - 3, limit, width=0.4, gray=0.5)
                 for i, line in enumerate(lines[:2]):
-                    pen.value(x + lw + 8, y - i * st.line(), line)
+                    pen.value(x + lw + 8, y - i * st.line(), line, size=size)
                 if len(lines) > 2:
                     p.truth[key] = " ".join(lines[:2])
                 if len(lines) > 1:

@@ -73,8 +73,11 @@ def build(
         label = f.words.pick(key).rstrip(":")
         if key == "patient_name" and rng.random() < 0.5:
             label = "Name"
-        pen.label(cols[0] + 4, y, label)
-        height = 1
+        # A label wider than its column wraps (as printed, in the label face's size).
+        llines = kit.wrap(pen, label, cols[1] - cols[0] - 10, st.label_size, printed=True)
+        for k, line in enumerate(llines):
+            pen.label(cols[0] + 4, y - k * lead, line)
+        height = len(llines)
         for ci, field in ((1, mine), (2, theirs)):
             if field is None:
                 continue

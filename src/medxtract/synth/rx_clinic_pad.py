@@ -56,7 +56,10 @@ def build(
     rng.shuffle(rows)
     by = y
     for label, value in rows:
-        w = pen.label(bx, by, label)
+        size = st.label_size
+        if bx + pen.width_of(label, st.label_font, size) + 40 > right:
+            size *= (right - bx) * 0.6 / pen.width_of(label, st.label_font, size)  # a long label
+        w = pen.text(bx, by, label, st.label_font, size, st.label_gray)
         vx = bx + w + 6
         # Long addresses wrap under the label.
         lines = pen.wrap(value, right - vx)

@@ -22,6 +22,20 @@ class Prescriber:
         return ", ".join(self.lines)
 
 
+# Quantities as written on hospital forms (a count, a pack, a volume, or days' supply).
+QUANTITIES = (
+    "14",
+    "28",
+    "30",
+    "56",
+    "1 pack",
+    "1 tube",
+    "100 ml",
+    "7 days",
+    "2 weeks",
+    "1 inhaler",
+)
+
 CLINICS = (
     "Riverside Family Practice",
     "Greenfield Medical Centre",

@@ -10,10 +10,8 @@ from typing import Any
 from medxtract.synth import clinical, kit, people
 from medxtract.synth.dates import printed_date
 from medxtract.synth.manifest import Words
-from medxtract.synth.rx_common import prescriber, rx_truth, sigs
+from medxtract.synth.rx_common import QUANTITIES, prescriber, rx_truth, sigs
 from medxtract.synth.style import Hand, TypedText
-
-QTY = ("14", "28", "30", "56", "1 pack", "1 tube", "100 ml", "7 days", "2 weeks", "1 inhaler")
 
 
 def build(
@@ -62,13 +60,19 @@ def build(
     for i, (label, value) in enumerate(pairs):
         cx, ry = col_x[i % 2], y - (i // 2) * st.line() * 1.5
         width = (right - x) / 2 - 12
-        lw = pen.label(cx, ry, label)
+        lsize, vsize = st.label_size, st.value_size
+        need = pen.width_of(label, st.label_font, lsize) + pen.value_width(value)
+        if value is name_text and need + 8 > width:
+            # A long label leaves no room for the name, which is never cut: both print smaller.
+            scale = (width - 10) / need
+            lsize, vsize = lsize * scale, vsize * scale
+        lw = pen.text(cx, ry, label, st.label_font, lsize, st.label_gray)
         shown = value
-        while shown and pen.value_width(shown) > width - lw - 8:  # keep values inside the cell
+        while shown and pen.value_width(shown, vsize) > width - lw - 8:  # keep values in the cell
             shown = shown.rsplit(" ", 1)[0] if " " in shown else ""
         if value is addr and shown != value:
             addr = shown.rstrip(",")
-        pen.value(cx + lw + 6, ry, shown)
+        pen.value(cx + lw + 6, ry, shown, size=vsize)
     y -= rows * st.line() * 1.5
     pen.box(x, y + st.line() * 0.6, right - x, top - y - st.line() * 0.6)
     y -= st.line() * 1.2
@@ -92,9 +96,13 @@ def build(
     size = st.value_size * rng.uniform(0.85, 0.95)
     lead = st.line(size)
     row_top = y + lead
-    for i, c in enumerate(cols):
-        pen.text(xs[i] + 4, y, head[c], st.bold, size)
-    y -= lead * 0.5
+    depth = 1
+    for i, c in enumerate(cols):  # a head wider than its column wraps
+        lines = kit.wrap(pen, head[c], xs[i + 1] - xs[i] - 8, size, printed=True)
+        for k, line in enumerate(lines):
+            pen.text(xs[i] + 4, y - k * lead, line, st.bold, size)
+        depth = max(depth, len(lines))
+    y -= lead * (depth - 1) + lead * 0.5
     pen.rule(x, y, right, width=1.0)
     lines_y = [row_top, y]
     y -= lead
@@ -103,7 +111,7 @@ def build(
             "med": med["name"] + (f" ({med['form']})" if rng.random() < 0.3 else ""),
             "strength": clinical.print_strength(rng, med["strength"]),
             "dir": sig,
-            "qty": rng.choice(QTY),
+            "qty": rng.choice(QUANTITIES),
         }
         height = 1
         for i, c in enumerate(cols):

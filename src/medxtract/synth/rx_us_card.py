@@ -92,14 +92,7 @@ def build(
     circle = rng.random() < 0.6
     for choice in ("0", "1", "2", "3", "PRN"):
         if circle:
-            w = pen.text(lx, y, choice, size=st.label_size)
-            if choice == str(refills):
-                if typed is None:
-                    pen.c.setLineWidth(1.2)
-                    pen.c.ellipse(lx - 4, y - 4, lx + w + 4, y + st.label_size)
-                else:
-                    pen.value(lx - 2, y - 1, "O", size=st.label_size * 1.4)
-            lx += w + 14
+            lx += f.circle_option(lx, y, choice, choice == str(refills)) + 14
         else:
             lx += f.check(lx, y, choice == str(refills))
             lx += pen.label(lx, y, choice) + 10

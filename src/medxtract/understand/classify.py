@@ -4,9 +4,11 @@ an invoice, a discharge summary...). A title alone never decides."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from medxtract.document import Document
+from medxtract.logs import decision
 from medxtract.understand.finder import Found
 from medxtract.understand.labels import Vocabulary, match_entry, tokens
 from medxtract.understand.marks import MarkReader
@@ -75,12 +77,23 @@ def classify(
     from medxtract.understand.fields import find
 
     if not specs or not doc.text.strip():
+        why = "no document types loaded" if not specs else "no text on any page"
+        decision("type.chosen", logging.INFO, type="unknown", confidence=0.0, why=why)
         return "unknown", 0.0, {}, []
     scores = [score_type(doc, s, find(doc, s, date_order, marks)) for s in specs.values()]
     scores.sort(key=lambda t: -t.score)
+    for ts in scores:  # the why holds counts only, never the document's words
+        decision("type.score", type=ts.name, score=ts.score, why=ts.why)
     best = scores[0]
     runner = scores[1].score if len(scores) > 1 else 0.0
     if best.score < threshold:
-        return "unknown", round(1.0 - best.score, 3), {}, scores
+        confidence = round(1.0 - best.score, 3)
+        decision("type.chosen", logging.INFO, type="unknown", confidence=confidence,
+                 best=best.name, best_score=best.score, best_why=best.why,
+                 threshold=threshold, why="best type score below the threshold")
+        return "unknown", confidence, {}, scores
     confidence = best.score * (1.0 - 0.5 * runner)
+    decision("type.chosen", logging.INFO, type=best.name, confidence=confidence,
+             score=best.score, runner_up_score=runner, threshold=threshold,
+             why="highest type score")
     return best.name, round(confidence, 3), best.found, scores

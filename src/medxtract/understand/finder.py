@@ -11,20 +11,24 @@
 
 from __future__ import annotations
 
-import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from statistics import median
 from typing import Any
 
 import numpy as np
 
 from medxtract.document import Document, union_bbox
+from medxtract.logs import decision
 from medxtract.understand import medicines as meds
 from medxtract.understand.calibrate import features
 from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
+    LETTERED_QUESTION,
+    Box,
     LabelSpan,
     PageModel,
     Phrase,
@@ -41,8 +45,6 @@ from medxtract.understand.structure import (
 )
 from medxtract.understand.typing import TypedValue, type_value
 from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
-
-log = logging.getLogger(__name__)
 
 LABEL_MIN = 0.82  # a colon-less phrase is a label from this concept score
 PAIR_MIN = 0.45  # a (label, field) pair below this is not a candidate
@@ -136,11 +138,13 @@ class Finder:
         models: list[PageModel] = []
         n = 0
         self._tok_page: dict[int, int] = {}
+        self._models: list[PageModel] = []
         for page in doc.pages:
-            phrases = phrases_of(page)
+            phrases = _without_transmit_header(phrases_of(page), page.height)
             # Column headings sit above the grid, so cutting lines at them leaves them as found.
             columns = self._column_heads(phrases)
-            phrases = self._split_at_columns(phrases, columns)
+            bottom = _grid_bottom(phrases, columns)
+            phrases = self._split_at_columns(phrases, columns, bottom)
             for p in phrases:
                 p.index = n
                 n += 1
@@ -153,16 +157,20 @@ class Finder:
                     whole = start == 0 and end == len(p.toks)
                     kind, hs = self._heading(words)
                     # A heading unless a field's label says it better ("Policy Number:").
-                    if whole and kind and hs >= HEADING_MIN and hs >= self._best_field(span)[1]:
+                    # "A7. Employer" is a question, "Employer" or "3. Employer" may head a part.
+                    question = bool(LETTERED_QUESTION.match(p.toks[0].text))
+                    if (whole and kind and not question and hs >= HEADING_MIN
+                            and hs >= self._best_field(span)[1]):
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
-            model.columns = columns
+            model.columns, model.grid_bottom = columns, bottom
             label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
             model.prescriber_blocks = {
                 model.blocks[p.index] for p in phrases if self._marks_prescriber(p, label_toks)
             }
             models.append(model)
+        self._models = models
         return models
 
     def _column_heads(self, phrases: list[Phrase]) -> list[tuple[float, float, str]]:
@@ -173,13 +181,13 @@ class Finder:
             if kind and score >= HEADING_MIN:
                 heads.append((p, kind))
         for p, _kind in heads:
-            row = [(q, k) for q, k in heads if same_row(q.box, p.box)]
+            row = [(q, k) for q, k in heads if _overlap_rows(q.box, p.box)]
             if len(row) >= 2 and len({k for _q, k in row}) >= 2:
                 return sorted((q.box[0], q.box[3], k) for q, k in row)
         return []
 
     def _split_at_columns(
-        self, phrases: list[Phrase], columns: list[tuple[float, float, str]]
+        self, phrases: list[Phrase], columns: list[tuple[float, float, str]], bottom: float
     ) -> list[Phrase]:
         """A text line that runs across a grid's columns is cut where each column starts."""
         if len(columns) < 2:
@@ -188,7 +196,7 @@ class Finder:
         top = columns[0][1]
         out: list[Phrase] = []
         for p in phrases:
-            if p.box[1] < top:
+            if p.box[1] < top or p.box[1] > bottom:
                 out.append(p)
                 continue
             cur: list[Tok] = []
@@ -253,6 +261,10 @@ class Finder:
         return 1.0 if section in fspec.sections else 0.0
 
     def _typed(self, name: str, region: Region, span: LabelSpan | None = None) -> TypedValue:
+        if self.fields[name].type in ("bool", "choice") and region.toks and all(
+            t.check is not None for t in region.toks
+        ):
+            region = self._headed_boxes(region)
         choose = None
         if self.marks is not None and region.lines and region.lines[0]:
             marks, page = self.marks, self._page_of(region.lines[0][0])
@@ -260,6 +272,21 @@ class Finder:
                 def choose(options: list) -> Any:
                     return marks.choose(page, options)
         return type_value(self.fields[name], region, self._order(span), choose)
+
+    def _headed_boxes(self, region: Region) -> Region:
+        """Check boxes in a table whose column heads name the options ("Immune | Not
+        immune" over a row of boxes): each box followed by its column's head."""
+        page = self._page_of(region.toks[0])
+        phrases = [p for m in self._models if m.page.number == page for p in m.phrases]
+        toks: list[Tok] = []
+        for box in region.toks:
+            cx = (box.box[0] + box.box[2]) / 2
+            heads = [p for p in phrases if p.box[3] <= box.box[1] and p.box[0] - box.h <= cx
+                     <= p.box[2] + box.h and all(t.check is None for t in p.toks)]
+            if not heads:
+                return region
+            toks += [box, *max(heads, key=lambda p: p.box[3]).toks]
+        return Region([toks], region.where)
 
     def _page_of(self, tok: Tok) -> int | None:
         return self._tok_page.get(id(tok))
@@ -313,13 +340,18 @@ class Finder:
                     s = concept.score(span.words, self.explained[name])
                     if alt != span.words:
                         s = max(s, concept.score(alt, self.explained[name]))
-                    s *= self._compat(fspec, own or heading_section)
+                    # A label the field lists word for word ("Member ID") names its own
+                    # section, whatever a word of it would say elsewhere ("member").
+                    mine = own if own is None or s < 1.0 or own in fspec.sections else None
+                    s *= self._compat(fspec, mine or heading_section)
                     if s < PAIR_MIN:
                         continue
                     best_field = max(best_field, s)
                     regions = [continued(model, right, starts, fspec.max_lines, span.box[2])]
                     if span.kind != "heading" or not right.lines:
-                        below = region_below(model, span, starts, fspec.max_lines)
+                        # "Directions:" alone on its line may stand well above its text.
+                        gap = 3.5 if span.colon and not right.lines else 2.4
+                        below = region_below(model, span, starts, fspec.max_lines, gap)
                         regions.append(below)
                         if not right.lines and not span.colon:
                             regions.append(region_above(model, span, starts))
@@ -374,13 +406,16 @@ class Finder:
         """The cells along a label's row that sit under column headings of different
         sections; empty unless the label heads a row of such a grid."""
         columns = model.columns
-        if len(columns) < 2 or span.start != 0 or span.box[1] < columns[0][1]:
+        if (len(columns) < 2 or span.start != 0 or span.box[1] < columns[0][1]
+                or span.box[1] > model.grid_bottom):
             return []
         h = span.phrase.h
         cells = []
-        for q in model.phrases:
-            if q is span.phrase or not same_row(q.box, span.box) or q.box[0] < span.box[2]:
+        last = span.box  # each cell is matched to the one before it: rows slope on a skewed page
+        for q in sorted(model.phrases, key=lambda q: q.box[0]):
+            if q is span.phrase or q.box[0] < span.box[2] or not _overlap_rows(q.box, last):
                 continue
+            last = q.box
             if q.index in ends and min(ends[q.index]) == 0:
                 continue  # another label
             under = [sec for x0, _y, sec in columns if x0 <= q.box[0] + 3 * h]
@@ -640,13 +675,17 @@ class Finder:
         self.unlabelled(models, taken, claimed)
         out: dict[str, Found] = {}
         pages = {id(p): m.page.number for m in models for p in m.phrases}
+        weighed = Counter(c.field for c in cands)
         for name in self.fields:
             c = taken.get(name)
             out[name] = self._found(models, c, pages)
-            log.debug("field %s: %s", name, c.why if c else "not found")
+            self._log(name, c, out[name], weighed[name])
         for name, fspec in self.spec.fields.items():
             if fspec.type == "medicines":
                 out[name] = meds.find_medicines(models, self, taken)
+                decision("field.weighed", type=self.spec.name, field=name, method="medicine lines",
+                         medicines=len(self.items), known_share=out[name].features.get(
+                             "known_share", 0.0), confidence=out[name].confidence)
         if "directions" in self.spec.fields:
             # Directions printed per medicine win over one labelled block when they cover
             # more than one medicine or nothing else was found.
@@ -656,7 +695,32 @@ class Finder:
             if sig is not None and (with_sig >= 2 or out.get("directions") is None
                                     or out["directions"].value is None):
                 out["directions"] = sig
+                decision("field.weighed", type=self.spec.name, field="directions",
+                         method="sig lines per medicine", medicines=with_sig,
+                         confidence=sig.confidence)
         return out
+
+    def _log(self, name: str, c: Candidate | None, found: Found, candidates: int) -> None:
+        """How a field was chosen: its method and scores, never its words (not even the
+        label's: a form's wording can name the patient's condition)."""
+        if c is None:
+            decision("field.weighed", type=self.spec.name, field=name, method="not found",
+                     candidates=candidates)
+            return
+        if c.region is None or found.value is None:
+            method = "label, blank"
+        elif c.span is None:
+            method = "unlabelled"
+        elif "put together" in c.why:
+            method = "parts put together"
+        elif isinstance(c.slot, tuple):
+            method = "label, grid column"
+        else:
+            method = f"label {c.region.where}"
+        decision("field.weighed", type=self.spec.name, field=name, method=method,
+                 score=c.score, label_score=c.label_score, plausibility=c.value.plausibility,
+                 rival=c.rival, candidates=candidates, confidence=found.confidence,
+                 flags=found.flags)
 
     def _found(self, models: list[PageModel], c: Candidate | None, pages: dict) -> Found:
         if c is None:
@@ -744,4 +808,45 @@ def rel_box(models: list[PageModel], page: int | None, box: tuple) -> tuple | No
         round(box[2] / w, 4),
         round(box[3] / h, 4),
     )
+
+
+def _overlap_rows(a: Box, b: Box) -> bool:
+    """Most of the shorter box lies in the other's rows: a heading re-read by the second
+    engine comes with a taller box than its neighbour's."""
+    inter = min(a[3], b[3]) - max(a[1], b[1])
+    return inter > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]]) -> float:
+    """Where a grid of section columns ends: a line below its last text that starts under a
+    later column's heading (a table further down has columns of its own)."""
+    if len(columns) < 2:
+        return float("inf")
+    starts = [x0 for x0, _y, _k in columns[1:]]
+    h = median([p.h for p in phrases]) if phrases else 20.0
+    top = columns[0][1]
+    return h + max(
+        (p.box[3] for p in phrases
+         if p.box[1] >= top and any(abs(p.box[0] - x) < 2 * h for x in starts)),
+        default=top,
+    )  # fmt: skip
+
+
+_TRANSMIT = re.compile(
+    r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b", re.I
+)
+
+
+def _without_transmit_header(phrases: list[Phrase], height: int) -> list[Phrase]:
+    """A fax machine's transmit line across the top ("FROM: ... 23/05/2025 09:58 PAGE 1/1")
+    is not the form's: its date and numbers are nobody's value."""
+    top = [p for p in phrases if p.box[3] < 0.06 * height]
+    if not top:
+        return phrases
+    band = [p for p in top if any(same_row(p.box, q.box) for q in top)]
+    text = " ".join(p.text() for p in sorted(band, key=lambda p: p.box[0]))
+    if not _TRANSMIT.search(text):
+        return phrases
+    drop = {id(p) for p in band}
+    return [p for p in phrases if id(p) not in drop]
 

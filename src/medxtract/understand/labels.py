@@ -31,7 +31,7 @@ SOFT = frozenset(
     [
         "do", "does", "did", "have", "has", "had", "ever", "been", "received", "taken",
         "currently", "current", "known", "no", "number", "details", "information", "info",
-        "against", "form", "section", "part", "sheet", "status",
+        "against", "form", "section", "part", "sheet", "status", "immune", "immunity",
     ]
 )
 _WORD = re.compile(r"[a-z0-9#]+")
@@ -49,17 +49,27 @@ def stem(word: str) -> str:
 
 def label_tokens(text: str) -> tuple[str, ...]:
     """A label's words without its parenthesised examples or units ("Weight (kg)")."""
-    return tokens(_PARENS.sub(" ", text)) or tokens(text)
+    return tokens(_PARENS.sub(_qualifier, text)) or tokens(text)
+
+
+# Parenthesised words that qualify a label rather than give its unit: "Tel (H)".
+_QUALIFIERS = frozenset({"h", "w", "home", "work", "mobile", "cell", "office", "business",
+                         "day", "daytime", "evening", "night"})  # fmt: skip
+
+
+def _qualifier(m: re.Match[str]) -> str:
+    inner = m.group().strip("() ").lower()
+    return f" {inner} " if inner in _QUALIFIERS else " "
 
 
 # Abbreviations a label may use for a vocabulary word.
 ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number",
-                 "w": "work", "h": "home"}  # fmt: skip
+                 "w": "work", "h": "home", "ph": "phone"}  # fmt: skip
 
 
 def tokens(text: str) -> tuple[str, ...]:
     """Stemmed lowercase words; "D.O.B" and "Pt." keep their letters; "No." is "number"."""
-    text = text.lower().replace("'s", "").replace("’s", "")
+    text = text.lower().replace("'s", "").replace("’s", "").replace("e-mail", "email")
     # Dotted abbreviations ("d.o.b", "m.d") become one word.
     text = re.sub(r"\b(?:[a-z]\.){2,}(?:[a-z]\b)?", lambda m: m.group().replace(".", ""), text)
     return tuple(ABBREVIATIONS.get(w, stem(w)) for w in _WORD.findall(text))

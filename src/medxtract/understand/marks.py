@@ -91,12 +91,26 @@ def _crop(ink: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.nda
 def _box_fill(ink: np.ndarray, word: Box, h: float) -> float | None:
     """A square outline just left of the option word; its fill (ink inside the border),
     scaled so a clear tick or cross scores about 1. None when no box is there."""
-    region = _crop(ink, word[0] - 3.0 * h, word[1] - 0.6 * h, word[0] - 0.05 * h,
-                   word[3] + 0.6 * h)
+    left = _crop(ink, word[0] - 3.0 * h, word[1] - 0.6 * h, word[0] - 0.05 * h,
+                 word[3] + 0.6 * h)
+    # Rightmost box left of the word: the one that belongs to it.
+    best = max(_boxes(left, h, corners=False), default=None)
+    if best is None:
+        # A line reader's word boxes are cut from its line box and can swallow a box
+        # glyph at their start: the leftmost box in the word's first letters.
+        start = _crop(ink, word[0] - 0.05 * h, word[1] - 0.6 * h, word[0] + 1.2 * h,
+                      word[3] + 0.6 * h)
+        best = min(_boxes(start, h, corners=True), default=None)
+    return None if best is None else min(1.0, best[1] / 0.12)
+
+
+def _boxes(region: np.ndarray, h: float, corners: bool) -> list[tuple[int, float]]:
+    """(x, fill) of each drawn square outline in `region`; with `corners` (among letters),
+    only outlines with inked corners."""
     if region.size == 0:
-        return None
+        return []
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    best = None
+    found = []
     for c in contours:
         x, y, bw, bh = cv2.boundingRect(c)
         if not (0.5 * h <= bw <= 2.2 * h and 0.5 * h <= bh <= 2.2 * h):
@@ -109,15 +123,18 @@ def _box_fill(ink: np.ndarray, word: Box, h: float) -> float | None:
             continue
         frame = region[y : y + bh, x : x + bw]
         edge = (frame.sum() - inner.sum()) / max(1, frame.size - inner.size)
-        if edge < 0.3:
+        if edge < 0.3 or (corners and not _square_corners(frame, border)):
             continue  # not an outline: a letter or a blot
-        fill = float(inner.mean())
-        # Rightmost box: the one that belongs to this word.
-        if best is None or x > best[0]:
-            best = (x, fill)
-    if best is None:
-        return None
-    return min(1.0, best[1] / 0.12)
+        found.append((x, float(inner.mean())))
+    return found
+
+
+def _square_corners(frame: np.ndarray, border: int) -> bool:
+    """Corners inked: a drawn box, not a round letter such as O."""
+    corners = (frame[:border, :border], frame[:border, -border:],
+               frame[-border:, :border], frame[-border:, -border:])  # fmt: skip
+    # Three will do: a tick that overshoots the box lifts one corner of its outline.
+    return sum(bool(c.size) and c.mean() > 0.25 for c in corners) >= 3
 
 
 def _ring(ink: np.ndarray, word: Box, h: float) -> float | None:

@@ -19,7 +19,7 @@ from medxtract.document import union_bbox
 from medxtract.understand.labels import tokens
 from medxtract.understand.lexicon import drug_names
 from medxtract.understand.structure import PageModel, Phrase, Tok, same_row
-from medxtract.understand.values import _ONE_BEFORE_UNIT, _STRENGTH, _UNIT_FIX, clean_text
+from medxtract.understand.values import _ONE_BEFORE_UNIT, _STRENGTH, clean_text, strength_text
 
 if TYPE_CHECKING:
     from medxtract.understand.finder import Candidate, Finder, Found
@@ -105,18 +105,21 @@ def _medicine_in(p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
     if not re.search(r"[A-Za-z]{3,}", name):
         return None
     canonical = lookup(name) if known else None
-    unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
-    strength = f"{m.group('num').replace(',', '.')} {unit}"
+    strength = strength_text(m)
     strength_toks = [t for t, (a, b) in zip(toks, spans, strict=True)
                      if a < m.end() and b > m.start()]
     return Item(canonical or name, strength, name_toks + strength_toks, p.page, known)
+
+
+# The Rx sign as printed or as OCR reads it (a lone "R" on its own line is a ℞).
+_RX_MARKS = frozenset({"Rx", "℞", "R/", "Rx:", "RX", "Rx.", "R", "R:"})
 
 
 def _rx_context(model: PageModel, finder: Finder) -> float:
     """Where on the page medicines start: an Rx mark or a medicines heading (y), else inf."""
     tops = [
         s.box[3] for s in model.headings if s.section == "medicines"
-    ] + [p.box[1] for p in model.phrases if p.text().strip() in ("Rx", "℞", "R/", "Rx:", "RX")]
+    ] + [p.box[1] for p in model.phrases if p.text().strip() in _RX_MARKS]
     return min(tops, default=float("inf"))
 
 
@@ -148,14 +151,12 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
         row = [q for q in phrases if same_row(q.box, p.box)]
         if len(row) < 2 or p is not min(row, key=lambda q: q.box[0]):
             continue
-        heads: dict[str, Phrase] = {}
-        for q in row:
-            for kind, part in _header_cells(q, cols):
-                heads.setdefault(kind, part)
-        if "medicine" not in heads or len(heads) < 2:
+        # Several columns may make up the directions ("Dose | Route | Frequency | Duration").
+        heads = sorted((part.box[0], kind) for q in row for kind, part in _header_cells(q, cols))
+        kinds = [k for _x, k in heads]
+        if kinds.count("medicine") != 1 or len(heads) < 2:
             continue
-        order = sorted(heads.items(), key=lambda kv: kv[1].box[0])
-        edges = [(k, q.box[0]) for k, q in order]
+        edges = [(i, x) for i, (x, _k) in enumerate(heads)]
         items: list[Item] = []
         h = p.h
         last_y = max(q.box[3] for q in row)
@@ -170,23 +171,30 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
             top = min(q.box[1] for q in r)
             if top - last_y > 3.5 * h:
                 break
+            # Word by word: a line reader runs neighbouring cells into one phrase.
+            groups: dict[int, list[Tok]] = {}
+            for q in sorted(r, key=lambda q: q.box[0]):
+                for t in q.toks:
+                    col = max((i for i, x in edges if x <= t.box[0] + 1.5 * h), default=0)
+                    groups.setdefault(col, []).append(t)
             cells: dict[str, list[Phrase]] = {}
-            for q in r:
-                col = max((k for k, x in edges if x <= q.box[0] + 1.5 * h), key=lambda k: dict(
-                    edges)[k], default=edges[0][0])
-                cells.setdefault(col, []).append(q)
+            for col, col_toks in sorted(groups.items()):
+                cells.setdefault(kinds[col], []).append(Phrase(col_toks, r[0].index, p.page))
             last_y = max(q.box[3] for q in r)
+            directions = [t for q in cells.get("directions", []) for t in q.toks]
             if "medicine" not in cells:
-                if items and "directions" in cells:
+                if items and directions:
                     # A wrapped cell: its words continue the line above.
-                    more = [t for q in cells["directions"] for t in q.toks]
                     if items[-1].sig:
-                        items[-1].sig[-1] = items[-1].sig[-1] + more
+                        items[-1].sig[-1] = items[-1].sig[-1] + directions
                     else:
-                        items[-1].sig.append(more)
+                        items[-1].sig.append(directions)
                 continue
             name_p = cells["medicine"][0]
             item = _medicine_in(name_p, skip, finder.vocab)
+            if item is not None and "strength" in cells:
+                # The name carries its strength: the dose column says how much to take.
+                directions = [t for q in cells["strength"] for t in q.toks] + directions
             if item is None:
                 # The strength sits in the next cell ("Inversine | 1 g | ...").
                 row_toks = [t for q in sorted(r, key=lambda q: q.box[0]) for t in q.toks]
@@ -195,7 +203,7 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
             if item is None:
                 continue
             item.known = True  # a medicine column says what it is
-            item.sig = [q.toks for q in cells.get("directions", [])]
+            item.sig = [directions] if directions else []
             items.append(item)
         if items:
             return items
@@ -256,10 +264,9 @@ def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> 
                 m = _STRENGTH.search(_ONE_BEFORE_UNIT.sub("1", " ".join(t.text for t in value)))
                 if m is None:
                     continue
-                unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
                 known = lookup(name)
-                items.append(Item(known or name, f"{m.group('num').replace(',', '.')} {unit}",
-                                  name_toks + value, span.phrase.page, bool(known)))
+                items.append(Item(known or name, strength_text(m), name_toks + value,
+                                  span.phrase.page, bool(known)))
                 break
     return items
 
@@ -273,17 +280,28 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
         model = next(m for m in models if m.page.number == it.page)
         box = union_bbox([t.box for t in it.toks])
         h = max(1.0, box[3] - box[1])
+        # Indented from the item's line, not its name: "3. Ointment. Brovana 1 %".
+        x0 = min([box[0]] + [p.box[0] for p in model.phrases if it.toks[0] in p.toks])
         below = sorted(
-            (p for p in model.phrases if p.box[1] > box[3] - 0.2 * h and p.box[0] > box[0] - 3 * h
-             and p.box[1] - box[3] < 2.2 * h and not same_row(p.box, box)),
+            (p for p in model.phrases if p.box[1] > box[3] - 0.2 * h and p.box[0] > x0 - 3 * h
+             and p.box[1] - box[3] < 6 * h and not same_row(p.box, box)),
             key=lambda p: p.box[1],
         )
-        for p in below[:2]:
+        for p in below[:3]:
+            if p.box[1] - box[3] >= 2.2 * h:
+                break  # each line follows the one before it
             if any(id(t) in item_toks for t in p.toks) or any(id(t) in skip for t in p.toks):
                 break
             cut = _directions_label_end(model, p, finder)
-            words = tokens(" ".join(t.text for t in p.toks[cut:]))
-            if cut or (words and words[0] in finder.vocab.sig_starts):
+            if not it.sig and p.toks[-1].text.endswith(":") and cut in (0, len(p.toks)) and (
+                _opens_sig(p.toks, finder.vocab.sig_starts)
+            ):
+                box = p.box  # "Take as follows:" over the sig lines: a label, not a sig
+                continue
+            if it.sig and not cut and p.toks[0].text[:1].islower():
+                it.sig[-1] = it.sig[-1] + p.toks  # the sig wraps ("... a day / after food")
+                box = p.box
+            elif cut or _opens_sig(p.toks[cut:], finder.vocab.sig_starts):
                 toks = p.toks[cut:]
                 if toks and tokens(toks[0].text) in (("sig",), ("directions",)):
                     toks = toks[1:]  # "Sig one tablet...": the label without its colon
@@ -292,6 +310,20 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
                 box = p.box
             else:
                 break
+
+
+def _opens_sig(toks: list[Tok], sig_starts: frozenset[str]) -> bool:
+    """A line that starts like directions: "Take...", "1/2 tab...", "Applyto" (two words
+    OCR ran together)."""
+    if not toks:
+        return False
+    first = toks[0].text.lower().strip(".,:;")
+    if re.fullmatch(r"\d+(/\d+)?|½", first):
+        return True
+    words = tokens(" ".join(t.text for t in toks))
+    if words and words[0] in sig_starts:
+        return True
+    return any(len(w) >= 4 and first.startswith(w) for w in sig_starts)
 
 
 def _directions_label_end(model: PageModel, p: Phrase, finder: Finder) -> int:

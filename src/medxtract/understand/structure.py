@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from statistics import median
 
-from medxtract.document import Page, Word
+from medxtract.document import Page, Word, union_bbox
 from medxtract.understand.labels import STOP, label_tokens, tokens
 
 Box = tuple[float, float, float, float]
@@ -119,6 +119,7 @@ class PageModel:
     blocks: dict[int, int] = field(default_factory=dict)  # phrase index -> block id
     prescriber_blocks: set[int] = field(default_factory=set)
     columns: list[tuple[float, float, str]] = field(default_factory=list)  # grid column heads
+    grid_bottom: float = float("inf")  # where that grid ends
 
     @cached_property
     def line_h(self) -> float:
@@ -144,6 +145,34 @@ def _check_state(text: str) -> bool | None:
     if m:
         return bool(m.group(1))
     return None
+
+
+def _bracket_boxes(words: list[Word]) -> list[Word]:
+    """A line reader splits "[X]" into "[", "X", "]" (and may read the cross over it once
+    more): one word again, so the box and its state are seen."""
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        texts = [x.text.strip() for x in words[i : i + 3]]
+        if texts[:1] == ["["]:
+            inner = texts[1:2] if len(texts) > 2 and texts[2] == "]" else []
+            if inner and inner[0] in ("X", "x", "✓", "✔"):
+                end, mark = i + 3, "X"
+            elif len(texts) > 1 and texts[1] == "]":
+                end, mark = i + 2, " "
+            else:
+                end = 0
+            if end:
+                group = words[i:end]
+                out.append(group[0].model_copy(update={
+                    "text": f"[{mark}]", "bbox": union_bbox([x.bbox for x in group])}))
+                i = end
+                if mark == "X" and i < len(words) and words[i].text.strip() in ("X", "x"):
+                    i += 1  # the cross read a second time
+                continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 def _clean_word(text: str) -> str:
@@ -213,10 +242,15 @@ def phrases_of(page: Page) -> list[Phrase]:
     out: list[Phrase] = []
     for line in page.lines:
         toks: list[Tok] = []
-        for word in line.words:
+        for word in _bracket_boxes(line.words):
             box = (word.bbox[0] * w, word.bbox[1] * h, word.bbox[2] * w, word.bbox[3] * h)
             state = _check_state(word.text.strip())
             text = word.text if state is not None else _clean_word(word.text)
+            if word.text.strip() == "|" and toks and toks[-1].text[:1].islower() and (
+                box[0] - toks[-1].box[2] < 1.5 * (box[3] - box[1])
+            ):
+                text = "1"  # a thin 1 in running text ("take | pill"), not a rule
+
             if not text or (state is None and _FILL.match(text)):
                 if word.text.strip() == ":" and toks and not toks[-1].text.endswith(":"):
                     toks[-1].text += ":"  # OCR read "Name :" as two words
@@ -271,9 +305,16 @@ def phrases_of(page: Page) -> list[Phrase]:
     return out
 
 
-def same_row(a: Box, b: Box) -> bool:
+# How far a row may tilt between a label and a value further along it (about 1.7 degrees).
+ROW_SLOPE = 0.03
+
+
+def same_row(a: Box, b: Box, slope: float = 0.0) -> bool:
+    """Centres within half a line height; `slope` allows that much more per pixel apart
+    (a photo's rows tilt a little)."""
     ca, cb = (a[1] + a[3]) / 2, (b[1] + b[3]) / 2
-    return abs(ca - cb) < 0.5 * max(min(a[3] - a[1], b[3] - b[1]), 1.0)
+    gap = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
+    return abs(ca - cb) < 0.5 * max(min(a[3] - a[1], b[3] - b[1]), 1.0) + slope * gap
 
 
 def _labelish(text: str) -> bool:
@@ -305,6 +346,8 @@ _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 
 def _valueish(text: str) -> bool:
     """A word that belongs to a value, never to a label: a number, a phone, an amount."""
+    if re.fullmatch(r"\([A-Za-z]{1,8}\)[:.]?", text):
+        return False  # a label's qualifier: "Tel (H)", "Phone (mobile):"
     return bool(re.search(r"\d", text)) or text[:1] in "(+#$£€@"
 
 
@@ -372,9 +415,24 @@ def find_spans(
         if found is None:
             i += 1
             continue
+        k, end, words, colon = found
+        if k == 1 and _QUESTION_NUMBER.match(toks[0].text):
+            k = 0  # "Q10. Weight:", "(5) Name": the question's number is the label's
+            found = (k, end, words, colon)
+        if end < len(toks) and toks[end].text.rstrip(":") in _NUMBER_SIGNS:
+            # "Policy #", "Member №:": the sign is the label's, not its value.
+            colon = colon or toks[end].text.endswith(":")
+            end += 1
+            found = (k, end, words, colon)
         spans.append(found)
         i = found[1]
     return spans
+
+
+_NUMBER_SIGNS = frozenset({"#", "№", "Nr."})
+# A question's number: "Q10.", "A3.", "C4", "(5)", "7." (a lettered one is never a heading).
+LETTERED_QUESTION = re.compile(r"^(?:[A-Ea-eQq]\.?\s?\d{1,3}[.):]?|\(\d{1,3}\))$")
+_QUESTION_NUMBER = re.compile(rf"{LETTERED_QUESTION.pattern}|^\d{{1,3}}[.)]$")
 
 
 def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[int]]) -> Region:
@@ -390,16 +448,21 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
         (
             q
             for q in model.phrases
-            if q.page == p.page and q is not p and same_row(q.box, p.box)
+            if q.page == p.page and q is not p and same_row(q.box, p.box, ROW_SLOPE)
             and q.box[0] >= p.box[2] - 2
         ),
         key=lambda q: q.box[0],
     )
     last_x = (toks[-1].box[2] if toks else span.box[2])
+    # A label's note ("Varicella (chickenpox)") is no value: the value may still be far off.
+    note = bool(toks) and toks[0].text.startswith("(") and toks[-1].text.rstrip(
+        ",.:;").endswith(")") and not any(ch.isdigit() for t in toks for ch in t.text)
     for q in row:
         gap = q.box[0] - last_x
         first_limit = max(25 * p.h, 0.35 * model.page.width)
-        if gap > (first_limit if not toks else 5 * p.h):
+        if all(t.check is not None for t in q.toks):
+            first_limit = 0.7 * model.page.width  # a tick table's boxes sit far right
+        if gap > (first_limit if not toks or note else 5 * p.h):
             break
         starts = span_ends.get(q.index, [])
         cut = min(starts) if starts else len(q.toks)
@@ -432,7 +495,8 @@ def continued(
         if not below:
             break
         q = min(below, key=lambda q: q.box[1])
-        if any(same_row(s.box, q.box) and s.box[2] <= q.box[0] + h for s in model.labels):
+        if any(same_row(s.box, q.box, ROW_SLOPE) and s.box[2] <= q.box[0] + h
+               for s in model.labels):
             break  # another label's value on its row
         wrapped = q.box[0] > label_x1 + 0.2 * h  # in the value's column, not the label's
         tight = q.box[1] - box[3] < 0.7 * h  # a paragraph's line spacing, not a new field's

@@ -144,6 +144,24 @@ def _printed_options(fspec: FieldSpec, toks: list[Tok]) -> list[list[Tok]]:
     return [o for _, o in sorted(found, key=lambda t: t[0])] if len(found) >= 2 else []
 
 
+def _marked(
+    fspec: FieldSpec,
+    toks: list[Tok],
+    date_order: str,
+    choose: Callable[[list[list[Tok]]], Any],
+) -> TypedValue | None:
+    """The one printed option the page image shows ticked or circled, if any."""
+    options = _printed_options(fspec, toks)
+    chosen = choose(options) if options else None
+    if chosen is None:
+        return None
+    marked = [o.text for o in chosen if o.marked]
+    if len(marked) != 1:
+        return None
+    value, flags = normalise(marked, fspec, date_order)
+    return TypedValue(value, flags, 0.95) if value is not None else None
+
+
 def type_value(
     fspec: FieldSpec,
     region: Region,
@@ -152,6 +170,14 @@ def type_value(
 ) -> TypedValue:
     """`choose` reads drawn marks (ticked boxes, circles) on a row of printed options."""
     toks = region.toks
+    # OCR drops or misreads check-box glyphs (a ticked box vanishes while its empty
+    # neighbour reads "□"), so on OCR'd options the drawn marks speak first.
+    if fspec.type in ("bool", "choice") and choose is not None and any(
+        t.words[0].source == "ocr" for t in toks
+    ):
+        marked_value = _marked(fspec, toks, date_order, choose)
+        if marked_value is not None:
+            return marked_value
     if fspec.type in ("bool", "choice"):
         picked = _checked_options(toks)
         if picked is not None:
@@ -160,14 +186,9 @@ def type_value(
             value, flags = normalise(picked[:1], fspec, date_order)
             return TypedValue(value, flags, 1.0 if value is not None else 0.2)
     if fspec.type in ("bool", "choice", "int") and choose is not None:
-        options = _printed_options(fspec, toks)
-        chosen = choose(options) if options else None
-        if chosen is not None:
-            marked = [o.text for o in chosen if o.marked]
-            if len(marked) == 1:
-                value, flags = normalise(marked, fspec, date_order)
-                if value is not None:
-                    return TypedValue(value, flags, 0.95)
+        marked_value = _marked(fspec, toks, date_order, choose)
+        if marked_value is not None:
+            return marked_value
     texts = region.texts()
     value, flags = normalise(texts, fspec, date_order)
     text = " ".join(texts)

@@ -40,7 +40,14 @@ def _digits_fixed(token: str) -> str:
 
 
 def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
-    text = clean_text(spec.join.join(clean_text(line) for line in lines))
+    parts = [clean_text(line) for line in lines]
+    starts = {w.lower() for w in spec.item_starts}
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        first = part.split(" ", 1)[0]
+        new_item = first[:1].isupper() and first.lower() in starts
+        text += ("; " if new_item else spec.join) + part
+    text = clean_text(text)
     # A lone bar between words is OCR's reading of a thin "1" ("take | tablet").
     text = re.sub(r"(?<=\s)\|(?=\s)", "1", text)
     return (None, []) if is_empty(text) else (text, [])
@@ -60,9 +67,21 @@ def to_name(lines: list[str], spec: FieldSpec, order: str) -> tuple[Any, list[st
 _PLACE = re.compile(r"\bPI\b(?=\s*(?:,|$))")
 
 
+# OCR slips in an address's numbers: a UK postcode's inward part is a digit and two
+# letters ("BS8 ITH" is BS8 1TH); a house number ends in digits ("6212I" is 62121).
+_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ([IlO|])([A-Z]{2})\b")
+_HOUSE_NUMBER = re.compile(r"^(\d{2,})[Il|]\b")
+
+
+def _address_digits(text: str) -> str:
+    text = _UK_POSTCODE.sub(lambda m: f"{m[1]} {'0' if m[2] == 'O' else '1'}{m[3]}", text)
+    return _HOUSE_NUMBER.sub(lambda m: m[1] + "1", text)
+
+
 def to_address(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
-    parts = [_PLACE.sub("Pl", clean_text(line)).strip(",. ") for line in lines]
-    parts = [p for p in parts if p and not is_empty(p)]
+    parts = [_address_digits(_PLACE.sub("Pl", clean_text(line))).strip(",. ") for line in lines]
+    # A lone character on a line of its own is a speck OCR read, not part of an address.
+    parts = [p for p in parts if len(p) > 1 and not is_empty(p)]
     return (", ".join(parts), []) if parts else (None, [])
 
 
@@ -190,7 +209,18 @@ def to_identifier(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any,
 
 _UNITS = r"mg|mcg|µg|ug|g|gm|gram|grams|ml|mL|l|iu|IU|units?|meq|%|mq|rng|mgs"
 # Not followed by a letter (\b would never match after "%").
-_STRENGTH = re.compile(rf"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNITS})(?![A-Za-z])", re.I)
+_STRENGTH = re.compile(
+    rf"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNITS})(?![A-Za-z])"
+    r"(?P<per>\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:ml|mL|dose|actuation|spray|tab|tablet)\b)?",
+    re.I,
+)
+
+
+def strength_text(m: re.Match[str]) -> str:
+    """'100 units/ml', '250 mg/5ml': the number, the unit and any per-volume part."""
+    unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
+    per = re.sub(r"\s+", "", m.group("per") or "").lower()
+    return f"{m.group('num').replace(',', '.')} {unit}{per}"
 _UNIT_FIX = {"mq": "mg", "rng": "mg", "mgs": "mg", "ug": "mcg", "µg": "mcg", "meq": "mEq"}
 # OCR reads a lone "1" as "|", "l" or "I"; before a unit it can only be the digit.
 _ONE_BEFORE_UNIT = re.compile(rf"(?<=\s)[|lI](?=\s*(?:{_UNITS})(?![A-Za-z]))")
@@ -209,8 +239,7 @@ def to_medicines(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, 
         fixed = correct_drug(name)
         if fixed != name:
             flags.append("corrected")
-        unit = _UNIT_FIX.get(m.group("unit").lower(), m.group("unit").lower())
-        items.append({"name": fixed, "strength": f"{m.group('num').replace(',', '.')} {unit}"})
+        items.append({"name": fixed, "strength": strength_text(m)})
     return (items or None), flags
 
 

@@ -53,6 +53,11 @@ class FieldSpec(_Strict):
     max_lines: int = Field(1, ge=1, le=20, description="Lines a value may run over")
     choices: list[str] = Field(default_factory=list)
     join: str = Field(", ", description="How lines of a multi-line value are joined")
+    item_starts: list[str] = Field(
+        default_factory=list,
+        description="A line opening with one of these words (capitalised) starts a new item, "
+        "joined with '; ' (a second direction, not a wrapped first one)",
+    )
     optional: bool = Field(False, description="A blank value is normal, not a review item")
     fhir: str | None = Field(None, description="FHIR path this field maps to, if any")
 
