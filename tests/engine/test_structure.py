@@ -466,3 +466,30 @@ def test_directions_from_several_table_columns():
     )
     assert [m["name"] for m in f["medicines"].value] == ["Aloprim", "Remodulin"]
     assert f["directions"].value == "1 oral q8h 28 days; 2.5 ml p.o. nocte 1 month"
+
+
+def test_a_tick_table_of_drawn_boxes_is_read_from_the_page_image():
+    import cv2
+    import numpy as np
+
+    from medxtract.understand.fields import find
+    from medxtract.understand.marks import MarkReader
+
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Have you had:", 40), ("Immune", 600), ("Not immune", 800)],
+        [("Chicken pox", 40)],
+        [("Measles", 40)],
+    ]
+    page = make_page(rows)
+    image = np.full((1400, 1000), 255, np.uint8)
+    # Drawn boxes under each head on rows 2 and 3 (y 170 and 230); ticks: Immune, Not immune.
+    for y, ticked_x in ((170, 636), (230, 860)):
+        for x in (636, 860):
+            cv2.rectangle(image, (x - 12, y + 3), (x + 12, y + 27), 0, 2)
+        cv2.line(image, (ticked_x - 10, y + 5), (ticked_x + 10, y + 25), 0, 3)
+        cv2.line(image, (ticked_x + 10, y + 5), (ticked_x - 10, y + 25), 0, 3)
+    marks = MarkReader(lambda n: image, {1: (1000, 1400)})
+    found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
+    assert found["chicken_pox"].value == "IMMUNE"
+    assert found["measles"].value == "NOT IMMUNE"

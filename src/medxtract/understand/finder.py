@@ -44,6 +44,7 @@ from medxtract.understand.structure import (
     same_row,
 )
 from medxtract.understand.typing import TypedValue, type_value
+from medxtract.understand.values import normalise
 from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
 
 LABEL_MIN = 0.82  # a colon-less phrase is a label from this concept score
@@ -273,6 +274,43 @@ class Finder:
                     return marks.choose(page, options)
         return type_value(self.fields[name], region, self._order(span), choose)
 
+    def _ticked_column(
+        self, model: PageModel, span: LabelSpan, name: str, s: float
+    ) -> Candidate | None:
+        """A row of a tick table: drawn boxes with no text, under column heads that name
+        the options ("Immune | Not immune"); the cell with the most ink is the answer."""
+        fspec = self.fields[name]
+        if self.marks is None:
+            return None
+        choices = ["yes", "no"] if fspec.type == "bool" else [c.lower() for c in fspec.choices]
+        h = span.phrase.h
+        above = sorted((p for p in model.phrases if p.box[3] <= span.box[1] + 0.2 * h
+                        and span.box[1] - p.box[3] < 12 * h and p.box[0] > span.box[2]),
+                       key=lambda p: -p.box[3])
+        for head in above:
+            row = [p for p in above if same_row(p.box, head.box)]
+            heads = [p for p in row if p.text().lower().strip(" :") in choices]
+            if len(heads) >= 2:
+                break
+        else:
+            return None
+        boxes = [((p.box[0] + p.box[2]) / 2 - 1.5 * h, span.box[1] - 0.3 * h,
+                  (p.box[0] + p.box[2]) / 2 + 1.5 * h, span.box[3] + 0.3 * h) for p in heads]
+        inks = self.marks.ink_in(model.page.number, boxes)
+        if inks is None:
+            return None
+        ranked = sorted(inks, reverse=True)
+        if ranked[0] < 0.03 or ranked[0] < 1.5 * ranked[1]:
+            return None  # no cell clearly marked
+        chosen = heads[inks.index(ranked[0])]
+        value, flags = normalise([chosen.text()], fspec, self._order(span))
+        if value is None:
+            return None
+        tv = TypedValue(value, flags, 0.9)
+        return Candidate(name, s * POSITION["right"] * 0.9, s, tv, Region([chosen.toks], "right"),
+                         span, f"label '{span.text}' ticked in a table column",
+                         slot=(id(span), "ticks"))
+
     def _headed_boxes(self, region: Region) -> Region:
         """Check boxes in a table whose column heads name the options ("Immune | Not
         immune" over a row of boxes): each box followed by its column's head."""
@@ -378,6 +416,8 @@ class Finder:
                         if best is None or sc > best.score:
                             best = Candidate(name, sc, s, tv, region, span,
                                              f"label '{span.text}' {region.where}")
+                    if best is None and fspec.type in ("bool", "choice"):
+                        best = self._ticked_column(model, span, name, s)
                     if best is None:
                         # The label is there with nothing by it: a blank on the form.
                         best = Candidate(name, 0.35 * s, s, TypedValue(None, [], 0.0), None, span,

@@ -50,6 +50,16 @@ class MarkReader:
                 self._ink[page] = ink
         return self._ink[page]
 
+    def ink_in(self, page: int, boxes: list[Box]) -> list[float] | None:
+        """Share of inked pixels in each box (in the words' frame); None without an image."""
+        ink = self.ink(page)
+        if ink is None:
+            return None
+        w, h = self.sizes[page]
+        sx, sy = ink.shape[1] / max(w, 1), ink.shape[0] / max(h, 1)
+        crops = [_crop(ink, *_scale(b, sx, sy)) for b in boxes]
+        return [float(c.mean()) if c.size else 0.0 for c in crops]
+
     def choose(self, page: int, options: list[list[Tok]]) -> list[Option] | None:
         """Which options are marked, by a drawn box or a circle; None when the image says
         nothing (no boxes, no rings, or every option looks the same)."""

@@ -69,7 +69,12 @@ def name_plausibility(text: str) -> float:
     if not words:
         return 0.2
     lowered = {w.lower() for w in words}
+    if len(words) == 1 and len(words[0]) <= 2 or "(" in text:
+        return 0.15  # "B.", "(surname,": an initial or a caption's fragment
     score = {1: 0.55, 2: 1.0, 3: 1.0, 4: 0.95, 5: 0.7}.get(len(words), 0.3)
+    # Label words are nobody's name ("Have you", "Surname", "Details").
+    if lowered & _NAME_LABEL_WORDS:
+        score *= 0.3
     # "Dr. Ada Lane" is a person whatever her name means; "Oak Lane" is not.
     if lowered & _PLACE_WORDS and not titled:
         score *= 0.4
@@ -83,8 +88,30 @@ def name_plausibility(text: str) -> float:
     return score
 
 
+_NAME_LABEL_WORDS = {
+    "name", "surname", "forename", "first", "last", "given", "family", "middle", "full",
+    "initials", "title", "have", "has", "you", "your", "the", "of", "and", "or", "is", "are",
+    "do", "does", "did", "any", "please", "if", "yes", "details", "information", "list", "in",
+    "to", "for", "with",
+}  # fmt: skip
+# A house number opening the text, a postal code, or a place word make an address.
+_ADDRESS_NUMBER = re.compile(
+    r"^\W*\d+[A-Za-z]?\b(?![.)])|\b\d{4,6}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"
+)
+
+
+_LEADING_QUESTION = re.compile(
+    r"^\s*(?:[A-Ea-eQq]\.?\s?\d{1,3}[.):]|\(\d{1,3}\)|\d{1,2}\))\s+[A-Za-z]"
+)
+
+
 def address_plausibility(text: str) -> float:
-    has_digit = bool(re.search(r"\d", text))
+    if _LEADING_QUESTION.match(text):
+        return 0.2  # "6) Street", "C6. Patient's relationship...": a question, not an answer
+    has_digit = bool(re.search(r"\d", text)) and (
+        bool(_ADDRESS_NUMBER.search(text))
+        or bool({w.lower() for w in re.findall(r"[A-Za-z]+", text)} & _PLACE_WORDS)
+    )
     words = re.findall(r"[A-Za-z]{2,}", text)
     if "@" in text:
         return 0.1
