@@ -35,8 +35,9 @@ from medxtract.synth import generate
 from .conftest import SEED
 
 GENERATED_SEED = 4242
-# Born-digital, scanned, photographed (warped flat), and typed over a scan (mixed pages).
-VARIANTS = ("clean", "scan", "photo", "overlay")
+# Born-digital, scanned, photographed (warped flat), typed over a scan (mixed pages), and a
+# phone's HEIC photo (an image file, not a PDF; one image per page).
+VARIANTS = ("clean", "scan", "photo", "overlay", "heic")
 GENERATED = [f"{kind}-{v}-0000" for kind in ("prescription", "patient_details") for v in VARIANTS]
 SEEDS = sorted(p.stem for p in SEED.glob("*.pdf"))
 TURNED = "pre_2-turned"  # the photo of pre_2 turned a quarter, as a PNG: read upright
@@ -114,7 +115,9 @@ def _original(path: Path, page: int) -> np.ndarray:
     """The page as the user has it: a PDF page rendered at the dpi the extraction used, an
     image file as decoded."""
     if path.suffix.lower() != ".pdf":
-        return np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("L"))
+        image = Image.open(path)  # HEIC too: medxtract's ingest registered pillow-heif
+        image.seek(page - 1)
+        return np.asarray(ImageOps.exif_transpose(image).convert("L"))
     pdf = pdfium.PdfDocument(path)
     try:
         pdf.init_forms()
