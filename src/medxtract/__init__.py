@@ -23,9 +23,9 @@ def extract(source, doc_type: str = "auto", *, settings=None, filename: str | No
     return _extract(source, doc_type, settings=settings, filename=filename)
 
 
-def render_page(source, page: int, *, settings=None, rotation=0, skew=None) -> bytes:
-    """PNG of 1-based `page` as the engine read it (upright, deskewed): boxes align with it.
-    Pass `rotation` and `skew` from the result's `page_info` to skip re-estimating them."""
+def render_page(source, page: int, *, settings=None) -> bytes:
+    """PNG of 1-based `page` as the original page (a PDF page at the configured dpi, an
+    image as decoded): the result's boxes are relative to it."""
     from medxtract.pipeline import render_page as _render_page
 
-    return _render_page(source, page, settings=settings, rotation=rotation, skew=skew)
+    return _render_page(source, page, settings=settings)

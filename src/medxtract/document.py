@@ -1,7 +1,9 @@
 """The one document model: Document > Page > Line > Word, each word with its geometry.
 
 Boxes are relative to the page, `(x0, y0, x1, y1)` in 0..1, so they are independent
-of the resolution a page was rendered or photographed at.
+of the resolution a page was rendered or photographed at. A word's page is the image the
+engine read (cropped, scaled, turned and deskewed); `Page.transform` places that image on
+the original page, and `Document.in_original_frame()` moves every word there.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
+
+from medxtract import geometry
 
 BBox = tuple[float, float, float, float]
 # form_field: the value of a filled PDF form widget (check boxes read as ☒ / ☐).
@@ -61,6 +65,15 @@ class Page(BaseModel):
     source: Literal["text_layer", "ocr", "mixed"] = "ocr"
     rotation: int = Field(0, description="Degrees the page was turned to read upright")
     skew: float = Field(0.0, description="Degrees of deskew applied")
+    original_width: int = Field(
+        0, description="Width in pixels of the original page (a PDF page at the render dpi, "
+        "an image file as decoded); 0: the same as width"
+    )
+    original_height: int = 0
+    transform: list[list[float]] = Field(
+        default_factory=lambda: geometry.identity().tolist(),
+        description="3x3 homography from this image's pixels to the original page's pixels",
+    )
     lines: list[Line] = Field(default_factory=list)
     status: PageStatus = "ok"
     error: str | None = Field(None, description="Why the page could not be read, if it could not")
@@ -71,6 +84,12 @@ class Page(BaseModel):
     # (read.engines.reread); dropped when the extraction ends, never serialized.
     image: SkipJsonSchema[np.ndarray | None] = Field(None, exclude=True, repr=False)
 
+    @model_validator(mode="after")
+    def _original_defaults_to_itself(self) -> Page:
+        if not (self.original_width and self.original_height):
+            self.original_width, self.original_height = self.width, self.height
+        return self
+
     @property
     def words(self) -> list[Word]:
         return [w for line in self.lines for w in line.words]
@@ -78,6 +97,24 @@ class Page(BaseModel):
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
+
+    def to_original(self, bbox: BBox) -> BBox:
+        """A relative box on this page's image as a relative box on the original page."""
+        return geometry.map_box(
+            np.array(self.transform), bbox, (self.width, self.height),
+            (self.original_width, self.original_height),
+        )  # fmt: skip
+
+    def in_original_frame(self) -> Page:
+        """A copy whose words and size are the original page's (no image kept)."""
+        lines = [
+            Line(words=[w.model_copy(update={"bbox": self.to_original(w.bbox)}) for w in ln.words])
+            for ln in self.lines
+        ]
+        return self.model_copy(update={
+            "width": self.original_width, "height": self.original_height,
+            "transform": geometry.identity().tolist(), "lines": lines, "image": None,
+        })  # fmt: skip
 
 
 class Document(BaseModel):
@@ -87,8 +124,13 @@ class Document(BaseModel):
     def text(self) -> str:
         return "\n\f".join(p.text for p in self.pages)
 
+    def in_original_frame(self) -> Document:
+        """The words placed on the original pages, as the result's field boxes are."""
+        return Document(pages=[p.in_original_frame() for p in self.pages])
+
     def export(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, lines carrying their text and box for convenience."""
+        """Plain JSON-ready dict, lines carrying their text and box for convenience. Boxes
+        are on the engine's images; export `in_original_frame()` for the original pages'."""
         return {
             "pages": [
                 {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import time
@@ -18,7 +17,7 @@ from medxtract.errors import InputNotFoundError, MedxtractError, UnknownDocument
 from medxtract.logs import context, decision
 from medxtract.read.ingest import SourceDocument
 from medxtract.read.limits import check_file_size
-from medxtract.read.read_page import page_image, read_page
+from medxtract.read.read_page import read_page
 from medxtract.result import ExtractionResult, FieldResult, PageInfo
 from medxtract.understand.classify import classify
 from medxtract.understand.fields import find, needs_review, to_results
@@ -86,6 +85,7 @@ def extract(
         t2 = time.perf_counter()
         doc_type, type_conf, fields = _fields(document, src, doc_type, specs, settings)
         timings["fields"] = _ms(t2)
+        to_original_frame(fields, document)
         for page in document.pages:
             page.image = None  # kept for re-reading regions during the extraction only
         review = needs_review(fields, settings.review_threshold)
@@ -104,6 +104,9 @@ def extract(
                 number=p.number,
                 width=p.width,
                 height=p.height,
+                original_width=p.original_width,
+                original_height=p.original_height,
+                transform=p.transform,
                 source=p.source,
                 rotation=p.rotation,
                 skew=p.skew,
@@ -163,28 +166,30 @@ def _log_result(
              needs_review=len(review), total_ms=total_ms)
 
 
+def to_original_frame(fields: dict[str, FieldResult], document: Document) -> None:
+    """Every box of every field moved from the engine's image onto the original page."""
+    pages = {p.number: p for p in document.pages}
+    for f in fields.values():
+        page = pages.get(f.page) if f.page is not None else None
+        if page is None:
+            continue
+        f.bbox = page.to_original(f.bbox) if f.bbox else f.bbox
+        f.label_bbox = page.to_original(f.label_bbox) if f.label_bbox else f.label_bbox
+        if f.item_bboxes:
+            f.item_bboxes = [page.to_original(b) for b in f.item_bboxes]
+
+
 def render_page(
-    source: Source,
-    page: int,
-    *,
-    settings: Settings | EngineSettings | None = None,
-    rotation: int = 0,
-    skew: float | None = None,
+    source: Source, page: int, *, settings: Settings | EngineSettings | None = None
 ) -> bytes:
-    """PNG of a 1-based page, oriented as the engine read it (pass the result's page_info)."""
+    """PNG of a 1-based page as the original (a PDF page at settings.dpi, an image as
+    decoded): the frame of the result's boxes."""
     settings = engine_settings(settings)
     data, _ = read_bytes(source)
     src = SourceDocument(data, settings)
     if not 1 <= page <= src.page_count:
         raise InputNotFoundError(f"page {page} does not exist; the document has {src.page_count}")
-    raw = src.load_page(page - 1)
-    if raw.source == "mixed":
-        # Show the typed overlay too: a reviewer checks values against what is on the page.
-        raw = dataclasses.replace(raw, image=src.render(page - 1))
-    image = page_image(raw, rotation, skew)
-    if image is None:
-        image = src.render(page - 1)
-    ok, png = cv2.imencode(".png", image)
+    ok, png = cv2.imencode(".png", src.render(page - 1))
     return png.tobytes()
 
 

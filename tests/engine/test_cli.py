@@ -101,10 +101,29 @@ def test_unknown_type_is_refused(seed_dir):
     assert proc.returncode == ExitCode.UNKNOWN_TYPE and "known: auto" in proc.stderr
 
 
-def test_schema_is_json_schema():
+def test_schema_is_json_schema(tmp_path: Path):
     proc = run("schema")
     schema = json.loads(proc.stdout)
     assert "fields" in schema["properties"] and "FieldResult" in json.dumps(schema)
+    assert schema["$id"].endswith(schema["version"])
+    assert schema["properties"]["schema_version"]["default"] == schema["version"]
+    proc = run("schema", "--output", tmp_path / "result.schema.json")
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert json.loads((tmp_path / "result.schema.json").read_text()) == schema
+    proc = run("schema", "-o", tmp_path / "missing" / "result.schema.json")
+    assert proc.returncode == ExitCode.OTHER_ERROR and "cannot write" in proc.stderr
+
+
+def test_committed_schema_is_the_models():
+    """docs/result.schema.json is what clients read: it must say what results hold."""
+    from medxtract.result import schema_text
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "result.schema.json"
+    assert committed.read_text(encoding="utf-8") == schema_text(), (
+        "docs/result.schema.json is out of date with medxtract.result: regenerate it with "
+        "`medxtract schema -o docs/result.schema.json` (and raise SCHEMA_VERSION if a "
+        "field's meaning changed)"
+    )
 
 
 def test_explain_tells_how_each_field_was_chosen_and_text_shows_the_words(seed_dir):

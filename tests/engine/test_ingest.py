@@ -7,6 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from reportlab.lib import pdfencrypt
@@ -110,8 +111,8 @@ def test_render_page_gives_a_png(seed_dir: Path):
 
 
 def test_sideways_photo_is_turned_and_its_review_image_matches(seed_dir: Path):
-    """A real photo turned a quarter: read upright, and the review image (page_info's turn
-    and deskew) has the geometry the field boxes refer to."""
+    """A real photo turned a quarter: read upright, and the review image is the picture as
+    given (the frame of the field boxes), not the engine's upright one."""
     png = medxtract.render_page(seed_dir / "pre_2.pdf", 1)
     turned = Image.open(io.BytesIO(png)).rotate(90, expand=True)
     buf = io.BytesIO()
@@ -121,10 +122,9 @@ def test_sideways_photo_is_turned_and_its_review_image_matches(seed_dir: Path):
     assert info.rotation in (90, 270)
     assert result.document_type == "prescription"
     assert result.fields["patient_name"].value
-    review = Image.open(io.BytesIO(
-        medxtract.render_page(buf.getvalue(), 1, rotation=info.rotation, skew=info.skew)
-    ))  # fmt: skip
-    assert review.size == (info.width, info.height)
+    review = Image.open(io.BytesIO(medxtract.render_page(buf.getvalue(), 1)))
+    assert review.size == (info.original_width, info.original_height) == turned.size
+    assert (info.width > info.height) != (turned.width > turned.height)  # read upright
 
 
 def test_large_phone_jpeg_is_decoded_reduced_and_upright():
@@ -136,10 +136,14 @@ def test_large_phone_jpeg_is_decoded_reduced_and_upright():
     exif[0x0112] = 6  # orientation: the camera was held turned; view rotated 90° clockwise
     buf = io.BytesIO()
     photo.save(buf, format="JPEG", quality=80, exif=exif)
-    image = SourceDocument(buf.getvalue(), EngineSettings()).load_page(0).image
-    h, w = image.shape
+    raw = SourceDocument(buf.getvalue(), EngineSettings()).load_page(0)
+    h, w = raw.image.shape
     assert h > w  # upright: the EXIF turn made it portrait
     assert 0.9 * TARGET_LONG_SIDE <= max(h, w) < 4000
+    # The original page is the photo in full, turned: the decoded pixels scale up onto it.
+    assert raw.size == (3000, 4000)
+    corner = raw.to_page @ np.array([w, h, 1.0])
+    assert corner[:2] / corner[2] == pytest.approx([3000, 4000])
 
 
 def test_a_hyphen_does_not_split_a_line_into_columns():

@@ -66,7 +66,7 @@ def test_a_value_only_in_the_text_layer_is_found_from_it(overlay_docs):
         assert field.value == name, pdf.name
         assert field.source == "text_layer" and field.page == 1, pdf.name
         # The name is not in the pixels: OCR read nothing where it stands on the page.
-        page = result.document.pages[0]
+        page = result.document.in_original_frame().pages[0]  # the field boxes' frame
         ocr_there = [w.text for w in page.words if w.source == "ocr" and _meet(w.bbox, field.bbox)]
         assert field.bbox is not None and ocr_there == [], (pdf.name, ocr_there)
         assert set(name.split()) <= {w.text for w in page.words if w.source == "text_layer"}
@@ -137,8 +137,7 @@ def test_review_image_of_a_mixed_page_shows_the_typed_values(overlay_docs):
     """render_page draws the text layer over the scan, in the geometry the boxes use."""
     pdf, _, result = next(d for d in overlay_docs if d[1]["document_type"] == "prescription")
     field = result.fields["patient_name"]
-    info = result.page_info[field.page - 1]
-    png = medxtract.render_page(pdf, field.page, rotation=info.rotation, skew=info.skew)
+    png = medxtract.render_page(pdf, field.page)
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     h, w = image.shape
     x0, y0, x1, y1 = field.bbox

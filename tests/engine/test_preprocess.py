@@ -41,7 +41,7 @@ def test_find_page_locates_a_keystoned_sheet_on_a_table(page):
 def test_crop_page_undoes_the_keystone(page):
     truth = np.float32([[180, 120], [1010, 160], [1060, 1330], [130, 1390]])
     scene = _on_table(page, truth)
-    flat = preprocess.crop_page(scene, preprocess.find_page(scene), target=1100)
+    flat, _ = preprocess.crop_page(scene, preprocess.find_page(scene), target=1100)
     h, w = flat.shape
     assert max(h, w) == pytest.approx(1100, abs=15)
     assert w / h == pytest.approx(page.shape[1] / page.shape[0], rel=0.06)

@@ -7,6 +7,9 @@ import io
 import json
 
 import pytest
+from PIL import Image
+
+from medxtract.result import SCHEMA_VERSION
 
 from .conftest import SEED, wait_job
 
@@ -57,6 +60,11 @@ def test_seed_documents_end_to_end(client, settings, database):
         png = client.get(f"/v1/documents/{body['document_id']}/pages/1")
         assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
         assert png.headers["content-type"] == "image/png"
+        # The stored page is the original page, the frame the result's boxes are in.
+        info = doc["result"]["page_info"][0]
+        assert doc["result"]["schema_version"] == SCHEMA_VERSION
+        assert Image.open(io.BytesIO(png.content)).size == (info["original_width"],
+                                                            info["original_height"])
         assert client.get(f"/v1/documents/{body['document_id']}/pages/9").status_code == 404
 
     # uploads are deleted after extraction (retain_uploads is off)

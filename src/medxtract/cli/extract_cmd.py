@@ -304,8 +304,19 @@ def specs(specs_dir: SpecsOpt = None) -> None:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of an extraction result."""
-    from medxtract.result import result_json_schema
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it to this file, not stdout")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of an extraction result (docs/result.schema.json is its copy)."""
+    from medxtract.result import schema_text
 
-    print(json.dumps(result_json_schema(), indent=2))
+    if output is None:
+        sys.stdout.write(schema_text())
+        return
+    try:
+        output.write_text(schema_text(), encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}", ExitCode.OTHER_ERROR) from None
+    err.print(f"wrote {output}")

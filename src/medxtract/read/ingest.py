@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import statistics
 from dataclasses import dataclass, field
 
@@ -15,8 +16,9 @@ import numpy as np
 import pillow_heif
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageOps, ImageSequence
+from PIL import ExifTags, Image, ImageOps, ImageSequence
 
+from medxtract import geometry
 from medxtract.config import EngineSettings
 from medxtract.document import Line, Word
 from medxtract.errors import (
@@ -47,7 +49,15 @@ class RawPage:
     image: np.ndarray | None = None  # greyscale uint8, when the page must be OCR'd
     text_lines: list[Line] = field(default_factory=list)
     source: str = "ocr"  # text_layer | ocr | mixed
-    size: tuple[int, int] = (0, 0)  # pixels at the render resolution, for text-layer pages
+    # The original page: a PDF page rendered at settings.dpi, an image file decoded in full
+    # (EXIF turn applied). Its (width, height) in pixels, and where `image`'s pixels lie on
+    # it (geometry's frame): an embedded scan placed on its page, a JPEG decoded reduced.
+    size: tuple[int, int] = (0, 0)
+    to_page: np.ndarray = field(default_factory=geometry.identity)
+
+    def __post_init__(self) -> None:
+        if self.size == (0, 0) and self.image is not None:  # the image is the page
+            self.size = (self.image.shape[1], self.image.shape[0])
 
 
 class SourceDocument:
@@ -71,6 +81,7 @@ class SourceDocument:
         self._data = data
         self._pdf: pdfium.PdfDocument | None = None
         self._frames: list[Image.Image] = []
+        self._full_size: tuple[int, int] | None = None  # a JPEG decoded reduced, in full
         if self.kind == "pdf":
             self._open_pdf()
         else:
@@ -103,7 +114,11 @@ class SourceDocument:
         try:
             img: Image.Image = Image.open(io.BytesIO(self._data))
             self._check_pixels(img.width, img.height)
+            full = img.size
             img = _draft_for_ocr(img)  # a phone's 12 Mpx JPEG need not be decoded in full
+            if img.size != full:
+                quarter = img.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
+                self._full_size = full[::-1] if quarter else full
             self._frames = [ImageOps.exif_transpose(f.copy()) for f in ImageSequence.Iterator(img)]
         except (OSError, SyntaxError, ValueError) as exc:
             raise InvalidImageError(f"the image cannot be decoded ({exc})") from exc
@@ -121,7 +136,11 @@ class SourceDocument:
     # --- pages ---
     def load_page(self, index: int) -> RawPage:
         if self._pdf is None:
-            return RawPage(number=index + 1, image=_grey(self._frames[index]))
+            image = _grey(self._frames[index])
+            decoded = (image.shape[1], image.shape[0])
+            full = self._full_size or decoded
+            to_page = geometry.scaling(decoded, full)
+            return RawPage(number=index + 1, image=image, size=full, to_page=to_page)
         return self._load_pdf_page(self._pdf, index)
 
     def _load_pdf_page(self, pdf: pdfium.PdfDocument, index: int) -> RawPage:
@@ -137,39 +156,73 @@ class SourceDocument:
         filled = form_words(pdf, page, pw, ph)
         lines = group_lines(_under_values(_text_layer_words(page, pw, ph), filled) + filled)
         n_chars = sum(len(line.text) for line in lines)
+        size = self._render_size(pw, ph)
         if n_chars >= MIN_TEXT_CHARS and cover < IMAGE_COVER:
-            size = (round(pw * self.settings.dpi / 72), round(ph * self.settings.dpi / 72))
             return RawPage(number=index + 1, text_lines=lines, source="text_layer", size=size)
-        image = self._page_image(page, images, cover, pw, ph)
+        image, to_page = self._page_image(page, images, cover, pw, ph)
+        raw = RawPage(number=index + 1, image=image, size=size, to_page=to_page)
         if filled or (n_chars and _typed(page)):
             # A typed overlay or filled form on a scan: OCR it and merge the layer in.
-            return RawPage(number=index + 1, image=image, text_lines=lines, source="mixed")
-        # No layer, or a scanner's invisible OCR layer: our own OCR reads the page.
-        return RawPage(number=index + 1, image=image)
+            raw.text_lines, raw.source = lines, "mixed"
+        # Else no layer, or a scanner's invisible OCR layer: our own OCR reads the page.
+        return raw
 
     def render(self, index: int) -> np.ndarray:
-        """The page as pixels whatever its source (the review UI shows text-layer pages too)."""
+        """The original page as pixels whatever its source: a PDF page rendered at
+        settings.dpi (typed overlays and form values drawn), an image as decoded."""
         if self._pdf is None:
             return _grey(self._frames[index])
         page = self._pdf[index]
         pw, ph = page.get_size()
-        return self._page_image(page, [], 0.0, pw, ph)
+        return self._page_image(page, [], 0.0, pw, ph)[0]
 
-    def _page_image(self, page, images, cover: float, pw: float, ph: float) -> np.ndarray:
+    def _page_image(
+        self, page, images, cover: float, pw: float, ph: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The page's pixels and where they lie on the page rendered at settings.dpi."""
+        dpi = self.settings.dpi / 72
         if len(images) == 1 and cover > 0.9 and page.get_rotation() == 0:
             obj = images[0]
             w, h = obj.get_px_size()
             self._check_pixels(w, h)
             try:
                 if obj.get_filters() == ["DCTDecode"]:
-                    return _jpeg_grey(bytes(obj.get_data(decode_simple=False)))
-                return _grey(obj.get_bitmap(render=False).to_pil())
+                    image = _jpeg_grey(bytes(obj.get_data(decode_simple=False)))
+                else:
+                    image = _grey(obj.get_bitmap(render=False).to_pil())
+                return image, _placement(obj, image.shape, pw, ph, dpi)
             except (pdfium.PdfiumError, OSError, ValueError):
                 pass  # odd colour spaces or masks: fall back to rendering the page
+        self._check_pixels(int(pw * dpi), int(ph * dpi))
+        bitmap = page.render(scale=dpi, grayscale=True, may_draw_forms=True)
+        image = _grey(bitmap.to_pil())
+        return image, geometry.scaling((image.shape[1], image.shape[0]), self._render_size(pw, ph))
+
+    def _render_size(self, pw: float, ph: float) -> tuple[int, int]:
+        """Pixels of a page of `pw` x `ph` points rendered at settings.dpi (as pypdfium2
+        sizes its bitmap): the original page's frame."""
         scale = self.settings.dpi / 72
-        self._check_pixels(int(pw * scale), int(ph * scale))
-        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-        return _grey(bitmap.to_pil())
+        return math.ceil(pw * scale), math.ceil(ph * scale)
+
+
+def _placement(obj, shape: tuple[int, ...], pw: float, ph: float, dpi: float) -> np.ndarray:
+    """Where an image object's pixels (decoded as `shape`) lie on its page rendered at
+    `dpi` (pixels per point). PDF draws an image's unit square through the object's matrix,
+    its first row of pixels at the top (v = 1); pages count y upwards from the bottom."""
+    h, w = shape[:2]
+    a, b, c, d, e, f = obj.get_matrix().get()
+    unit = np.diag([1 / w, -1 / h, 1.0]) + np.array([[0, 0, 0], [0, 0, 1], [0, 0, 0]])
+    place = np.array([[a, c, e], [b, d, f], [0, 0, 1]], np.float64)
+    to_pixels = np.array([[dpi, 0, 0], [0, -dpi, ph * dpi], [0, 0, 1]], np.float64)
+    matrix: np.ndarray = to_pixels @ place @ unit
+    left, bottom, right, top = obj.get_bounds()
+    corners = geometry.map_points(matrix, np.array([[0, 0], [w, h]]))
+    expected = np.array([[left, ph - top], [right, ph - bottom]]) * dpi
+    if np.abs(np.sort(corners, axis=0) - expected).max() > 2 * dpi:
+        # Not placed by its own matrix alone (drawn inside a form XObject): its bounds.
+        return np.array([[(right - left) * dpi / w, 0, left * dpi],
+                         [0, (top - bottom) * dpi / h, (ph - top) * dpi], [0, 0, 1]])  # fmt: skip
+    return matrix
 
 
 def _under_values(layer: list[Word], filled: list[Word]) -> list[Word]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from medxtract import geometry
+
 # Tesseract reads best with body text ~25-35 px high; a letter page at 200 dpi gets there.
 TARGET_LONG_SIDE = 2200
 MAX_SKEW_DEG = 6.0
@@ -122,9 +124,12 @@ def _holds_the_ink(small: np.ndarray, corners: np.ndarray) -> bool:
     return outside <= 0.02 * max(cv2.countNonZero(ink), 1)
 
 
-def crop_page(image: np.ndarray, corners: np.ndarray, target: int = TARGET_LONG_SIDE) -> np.ndarray:
+def crop_page(
+    image: np.ndarray, corners: np.ndarray, target: int = TARGET_LONG_SIDE
+) -> tuple[np.ndarray, np.ndarray]:
     """The sheet inside `corners` warped flat (keystone and tilt removed), scaled so its
-    long side is about `target`, in one resampling."""
+    long side is about `target`, in one resampling; with the homography (geometry's frame)
+    from `image`'s pixels to the flat sheet's."""
     tl, tr, br, bl = corners
     w = np.maximum(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
     h = np.maximum(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
@@ -132,15 +137,18 @@ def crop_page(image: np.ndarray, corners: np.ndarray, target: int = TARGET_LONG_
     # Cut a sliver inside the found edge: a line of table left along it confuses Tesseract.
     centre = corners.mean(axis=0)
     corners = centre + (corners - centre) * (1 - PAGE_INSET)
+    shrink = geometry.identity()
     if scale < 1:  # shrink with area averaging first: a perspective warp would alias text
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        shrink = np.diag([scale, scale, 1.0])  # resize maps by fx, fy exactly
         corners, w, h, scale = corners * scale, w * scale, h * scale, 1.0
     out_w, out_h = max(round(w * scale), 1), max(round(h * scale), 1)
     dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
     m = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
-    return cv2.warpPerspective(
+    flat = cv2.warpPerspective(
         image, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
+    return flat, geometry.from_cv(m) @ shrink
 
 
 def flatten_illumination(image: np.ndarray) -> np.ndarray:
@@ -289,21 +297,46 @@ def estimate_skew(image: np.ndarray) -> float:
     return float(round(fine, 2))
 
 
-def rotate(image: np.ndarray, angle: float) -> np.ndarray:
-    """Rotate by `angle` degrees counter-clockwise, growing the canvas, white fill."""
-    if abs(angle) < 0.05:
-        return image
-    h, w = image.shape[:2]
+def _rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, int, int]:
+    """OpenCV's matrix turning a page `angle` degrees counter-clockwise about its centre
+    onto a canvas grown to hold it, and that canvas's width and height."""
+    h, w = shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(m[0, 0]), abs(m[0, 1])
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
+    return m, nw, nh
+
+
+def rotate(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate by `angle` degrees counter-clockwise, growing the canvas, white fill."""
+    if abs(angle) < 0.05:
+        return image
+    m, nw, nh = _rotation(image.shape, angle)
     return cv2.warpAffine(
         image, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
     )
 
 
+def rotate_matrix(shape: tuple[int, ...], angle: float) -> np.ndarray:
+    """Where `rotate` moves each point of an image of this shape (geometry's frame)."""
+    if abs(angle) < 0.05:
+        return geometry.identity()
+    return geometry.from_cv(_rotation(shape, angle)[0])
+
+
 def turn(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
     codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
     return cv2.rotate(image, codes[degrees_clockwise]) if degrees_clockwise in codes else image
+
+
+def turn_matrix(shape: tuple[int, ...], degrees_clockwise: int) -> np.ndarray:
+    """Where `turn` moves each point of an image of this shape (geometry's frame)."""
+    h, w = shape[:2]
+    matrices = {
+        90: [[0, -1, h], [1, 0, 0], [0, 0, 1]],  # the left edge becomes the top
+        180: [[-1, 0, w], [0, -1, h], [0, 0, 1]],
+        270: [[0, 1, 0], [-1, 0, w], [0, 0, 1]],  # the right edge becomes the top
+    }
+    return np.array(matrices.get(degrees_clockwise, np.eye(3)), np.float64)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from medxtract import geometry
 from medxtract.config import EngineSettings
 from medxtract.document import Line, Page, Word
 from medxtract.errors import OcrTimeoutError
@@ -43,6 +44,9 @@ class PageWork:
     raw: RawPage
     settings: EngineSettings
     image: np.ndarray | None = None
+    # Where each pixel of the raw image lies on `image` (geometry's frame): every crop,
+    # scale, turn and deskew applied so far, composed.
+    from_raw: np.ndarray = field(default_factory=geometry.identity)
     unrotated: tuple[int, int] = (0, 0)  # (h, w) of the image before deskew
     words: list[Word] = field(default_factory=list)
     rotation: int = 0
@@ -71,7 +75,7 @@ Stage = Callable[[PageWork], PageWork]
 def clean_image(work: PageWork) -> PageWork:
     if work.raw.image is None:
         return work
-    image, how = _flat_page(work.raw.image, work.raw.source)
+    image, work.from_raw, how = _flat_page(work.raw.image, work.raw.source)
     decision("page.cleanup", bilevel_repair=how == "bilevel", sheet_found=how == "cropped")
     # A mixed page is deskewed like any scan, though never turned: Tesseract's words on a
     # tilted page sit at drifting heights, and regrouping them into lines would split a
@@ -84,10 +88,11 @@ def clean_image(work: PageWork) -> PageWork:
         work.rotation = (360 - degrees) % 360 if work.osd_done else 90
         decision("page.orientation", check="sideways", osd_degrees=degrees, osd_confidence=conf,
                  osd_sure=OSD_SURE, turn=work.rotation)
-        image = preprocess.turn(image, work.rotation)
+        image = _turn(work, image, work.rotation)
     work.unrotated = image.shape[:2]
     work.skew = preprocess.estimate_skew(image)
     decision("page.deskew", angle=work.skew)
+    work.from_raw = preprocess.rotate_matrix(image.shape, work.skew) @ work.from_raw
     image = preprocess.rotate(image, work.skew)
     if work.may_turn and not work.osd_done:
         work.upright = preprocess.upright_score(image)
@@ -95,10 +100,16 @@ def clean_image(work: PageWork) -> PageWork:
         decision("page.orientation", check="upright", upright_score=work.upright,
                  upside_down_below=-UPSIDE_DOWN_SURE, turn=180 if turned else 0)
         if turned:
-            image, work.upright = preprocess.turn(image, 180), -work.upright
+            image, work.upright = _turn(work, image, 180), -work.upright
             work.rotation = (work.rotation + 180) % 360
     work.image = image
     return work
+
+
+def _turn(work: PageWork, image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
+    """The image turned, the turn recorded in `work.from_raw`."""
+    work.from_raw = preprocess.turn_matrix(image.shape, degrees_clockwise) @ work.from_raw
+    return preprocess.turn(image, degrees_clockwise)
 
 
 def ocr(work: PageWork) -> PageWork:
@@ -150,7 +161,7 @@ def _orient(work: PageWork, why: str) -> bool:
     decision("page.orientation", check="osd", why=why, osd_degrees=degrees,
              osd_confidence=conf, osd_sure=OSD_SURE, turn=180 if turn else 0)
     if turn:
-        work.image = preprocess.turn(work.image, 180)
+        work.image = _turn(work, work.image, 180)
         work.rotation = (work.rotation + 180) % 360
         return True
     return False
@@ -201,13 +212,28 @@ def merge_text_layer(work: PageWork) -> PageWork:
     layer = [
         w
         for line in work.raw.text_lines
-        for w in _deskew_line(line, work.unrotated, work.image.shape[:2], work.skew)
+        for w in _deskew_line(
+            _onto_scan(line, work.raw), work.unrotated, work.image.shape[:2], work.skew
+        )
     ]
     # The typed text is exact; OCR of the same spot (often a digit fused with the line it was
     # typed on) gives way to it.
     work.words = [o for o in work.words if not any(_overlaps(o.bbox, w.bbox) for w in layer)]
     work.words += layer
     return work
+
+
+def _onto_scan(line: Line, raw: RawPage) -> Line:
+    """A text-layer line (boxes relative to the page) on the scan's pixels, which need not
+    fill the page exactly; before the deskew the clean-up has only scaled them."""
+    if raw.image is None:
+        return line
+    onto_scan = np.linalg.inv(raw.to_page)
+    scan = (raw.image.shape[1], raw.image.shape[0])
+    return Line(words=[
+        w.model_copy(update={"bbox": geometry.map_box(onto_scan, w.bbox, raw.size, scan)})
+        for w in line.words
+    ])  # fmt: skip
 
 
 def _deskew_line(
@@ -276,10 +302,15 @@ def _read_page(raw: RawPage, settings: EngineSettings) -> Page:
         finally:
             work.timings[stage.__name__] = (time.perf_counter() - start) * 1000
     h, w = work.image.shape[:2] if work.image is not None else raw.size[::-1]
+    # Engine image -> original page: undo the clean-up, then place the raw image on its page.
+    transform = raw.to_page @ np.linalg.inv(work.from_raw)
     return Page(
         number=raw.number,
         width=w,
         height=h,
+        original_width=raw.size[0],
+        original_height=raw.size[1],
+        transform=(transform / transform[2, 2]).tolist(),
         source=raw.source,
         rotation=work.rotation,
         skew=work.skew,
@@ -292,25 +323,22 @@ def _read_page(raw: RawPage, settings: EngineSettings) -> Page:
     )
 
 
-def page_image(raw: RawPage, rotation: int = 0, skew: float | None = None) -> np.ndarray | None:
-    """The image exactly as OCR saw it, for drawing boxes on (the review UI)."""
-    if raw.image is None:
-        return None
-    image, _ = _flat_page(raw.image, raw.source)
-    if raw.source != "mixed":
-        image = preprocess.turn(image, rotation)
-    return preprocess.rotate(image, preprocess.estimate_skew(image) if skew is None else skew)
-
-
-def _flat_page(raw: np.ndarray, source: str) -> tuple[np.ndarray, str]:
+def _flat_page(raw: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray, str]:
     """The page at OCR scale with even light; a photographed sheet is cut off its background
     and its keystone undone (a mixed page keeps its geometry, to match its text layer).
-    Also how: "bilevel" (a fax repaired), "cropped" (a sheet found) or "whole"."""
+    Also where the raw image's pixels lie on it (geometry's frame), and how: "bilevel" (a
+    fax repaired), "cropped" (a sheet found) or "whole"."""
     if source != "mixed" and preprocess.is_bilevel(raw):
-        return preprocess.repair_bilevel(preprocess.rescale(raw)), "bilevel"
-    corners = None if source == "mixed" else preprocess.find_page(raw)
-    image = preprocess.rescale(raw) if corners is None else preprocess.crop_page(raw, corners)
-    return preprocess.flatten_illumination(image), "whole" if corners is None else "cropped"
+        image, how = preprocess.repair_bilevel(preprocess.rescale(raw)), "bilevel"
+    else:
+        corners = None if source == "mixed" else preprocess.find_page(raw)
+        if corners is not None:
+            flat, from_raw = preprocess.crop_page(raw, corners)
+            return preprocess.flatten_illumination(flat), from_raw, "cropped"
+        image, how = preprocess.flatten_illumination(preprocess.rescale(raw)), "whole"
+    # Only scaled (rescale, and the fax repair's own factor): the sizes say by how much.
+    size = (image.shape[1], image.shape[0])
+    return image, geometry.scaling((raw.shape[1], raw.shape[0]), size), how
 
 
 def _engine(name: str, settings: EngineSettings) -> OcrEngine:

@@ -50,14 +50,8 @@ def extract(path: Path, doc_type: str, settings: Settings) -> dict[str, Any]:
     return result.export()
 
 
-def render_page(path: Path, page: int, settings: Settings,
-                page_info: dict | None = None) -> bytes:
-    """PNG of a page as the engine read it; `page_info` (from the result) keeps the turn and
-    deskew the engine chose, so the boxes the UI draws line up."""
+def render_page(path: Path, page: int, settings: Settings) -> bytes:
+    """PNG of the original page: the frame of the result's boxes, so the UI draws them on it."""
     import medxtract
 
-    info = page_info or {}
-    return medxtract.render_page(
-        Path(path), page, settings=settings.engine, rotation=info.get("rotation", 0),
-        skew=info.get("skew"),
-    )  # fmt: skip
+    return medxtract.render_page(Path(path), page, settings=settings.engine)

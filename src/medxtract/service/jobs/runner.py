@@ -197,10 +197,9 @@ def run_job(settings: Settings, job_id: str, *, token: str | None = None) -> Out
                                   f"Extraction failed: {type(exc).__name__}")
         beat.renew(progress=0.8)
         n_pages = int(result.get("pages") or pages_hint)
-        infos = {i.get("number"): i for i in result.get("page_info") or []}
         for page in range(1, n_pages + 1):
             try:
-                png = mx_engine.render_page(Path(path), page, settings, infos.get(page))
+                png = mx_engine.render_page(Path(path), page, settings)
                 storage.save_page(doc_id, page, png)
             except Exception:  # noqa: BLE001 - the result stands without its page images
                 log.warning("job %s: could not render page %d", job_id, page)

@@ -123,8 +123,8 @@ def get_document(document_id: str, session: SessionDep, _key: ApiKeyDep):
 @router.get(
     "/documents/{document_id}/pages/{page}",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}, "description": "The page as the engine "
-                     "read it; field boxes align with it"}},
+    responses={200: {"content": {"image/png": {}}, "description": "The original page, the "
+                     "frame of the field boxes"}},
 )
 def get_page(document_id: str, page: int, session: SessionDep, settings: SettingsDep,
              _key: ApiKeyDep):
