@@ -22,7 +22,7 @@ from reportlab.pdfgen import canvas
 
 import medxtract
 from medxtract import geometry
-from medxtract.config import Settings, get_settings
+from medxtract.config import EngineSettings, get_settings
 from medxtract.document import BBox, Line, Page, Word
 from medxtract.read import preprocess
 from medxtract.read.engines.rapidocr import RapidOcrEngine
@@ -121,7 +121,7 @@ def _original(path: Path, page: int) -> np.ndarray:
     pdf = pdfium.PdfDocument(path)
     try:
         pdf.init_forms()
-        scale = get_settings().dpi / 72
+        scale = get_settings().engine.dpi / 72
         bitmap = pdf[page - 1].render(scale=scale, may_draw_forms=True)
         return np.asarray(bitmap.to_pil().convert("L"))
     finally:
@@ -235,7 +235,7 @@ def test_a_scan_placed_off_the_page_corner_is_placed_there() -> None:
     c.drawImage(ImageReader(scan), 12, 20, 590, 760)
     c.showPage()
     c.save()
-    settings = Settings()
+    settings = EngineSettings()
     raw = SourceDocument(buf.getvalue(), settings).load_page(0)
     assert raw.image is not None and raw.image.shape == (1000, 800)  # its own pixels
     k = settings.dpi / 72
@@ -268,7 +268,7 @@ def test_a_typed_layer_over_a_scan_smaller_than_its_page_comes_back_where_it_was
         to_page=placed, text_lines=[Line(words=[Word(text="Typed", confidence=1.0, bbox=box,
                                                      source="text_layer")])],
     )  # fmt: skip
-    page = read_page(raw, Settings(ocr_engine="tesseract"))
+    page = read_page(raw, EngineSettings(ocr_engine="tesseract"))
     (word,) = page.words
     assert word.bbox != pytest.approx(box, abs=0.01)  # the engine's frame is not the page's
     assert page.to_original(word.bbox) == pytest.approx(box, abs=0.001)
