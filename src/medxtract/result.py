@@ -20,6 +20,17 @@ SCHEMA_VERSION = "2.0"
 SCHEMA_ID = f"urn:medxtract:result:{SCHEMA_VERSION}"
 
 
+class ItemRegion(BaseModel):
+    """One item of a list field (a medicine) on the page: the whole item, its name and its
+    strength, each a relative box on the original page, and OCR's confidence in its words."""
+
+    page: int
+    bbox: BBox | None = None
+    name_bbox: BBox | None = None
+    strength_bbox: BBox | None = None
+    confidence: float = Field(0.0, ge=0.0, le=1.0)
+
+
 class FieldResult(BaseModel):
     value: Any = Field(None, description="Typed, normalised value; null when absent")
     confidence: float = Field(0.0, ge=0.0, le=1.0)
@@ -33,6 +44,13 @@ class FieldResult(BaseModel):
     item_bboxes: list[BBox] | None = Field(
         None, description="For a list field (medicines): one relative box per item, on the "
         "original page"
+    )
+    items: list[ItemRegion] | None = Field(
+        None, description="For a list field: each item's regions (whole, name, strength) and "
+        "confidence, on the original page"
+    )
+    label_confidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="How surely the label region names this field"
     )
     source: str | None = Field(None, description="'ocr', 'text_layer' or 'form_field'")
     engine: str | None = Field(

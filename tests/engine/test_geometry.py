@@ -98,6 +98,19 @@ def test_every_value_box_holds_its_text_on_the_original_page(
                     break
             else:
                 wrong.append(f"{label}: printed {_norm(text)!r}, box reads {read!r}")
+        for i, item in enumerate(f.items or []):  # each medicine's name and strength apart
+            for part, box in (("name", item.name_bbox), ("strength", item.strength_bbox)):
+                if box is None:
+                    continue
+                checked += 1
+                text = f.value[i][part]
+                read = []
+                for reading in _readings(originals[item.page], box, pages[item.page].rotation):
+                    read.append(reading)
+                    if _similarity(text, reading) >= MIN_SIMILARITY:
+                        break
+                else:
+                    wrong.append(f"{field}[{i}].{part}: value {text!r}, box reads {read!r}")
     assert checked >= 3, (name, skipped)  # a result with (almost) no boxes proves nothing
     assert not wrong, (name, wrong, "skipped:", skipped)
 

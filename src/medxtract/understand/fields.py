@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from medxtract.document import Document
-from medxtract.result import FieldResult
+from medxtract.result import FieldResult, ItemRegion
 from medxtract.understand.calibrate import probability
 from medxtract.understand.finder import Finder, Found
 from medxtract.understand.marks import MarkReader
@@ -38,6 +38,9 @@ def to_results(found: dict[str, Found], spec: DocumentSpec) -> dict[str, FieldRe
             bbox=f.bbox,
             label_bbox=f.label_bbox,
             item_bboxes=f.item_bboxes or None,
+            items=[ItemRegion(**it) for it in f.items] or None,
+            label_confidence=(round(min(1.0, f.features.get("label", 0.0)), 3)
+                              if f.label_bbox is not None else None),
             source=f.source,
             engine=f.engine,
             raw=f.raw,

@@ -84,6 +84,7 @@ class Found:
     flags: list[str]
     source: str | None
     item_bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)  # per list item: page, boxes, confidence
     why: str = ""
     features: dict[str, float] = field(default_factory=dict)  # evidence, for calibration
     engine: str | None = None  # the OCR engine that read most of the value

@@ -37,6 +37,7 @@ class Item:
     page: int
     known: bool
     sig: list[list[Tok]] = field(default_factory=list)
+    n_name: int = 0  # how many of `toks` are the name (the rest: the strength)
 
 
 @lru_cache
@@ -108,7 +109,8 @@ def _medicine_in(p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
     strength = strength_text(m)
     strength_toks = [t for t, (a, b) in zip(toks, spans, strict=True)
                      if a < m.end() and b > m.start()]
-    return Item(canonical or name, strength, name_toks + strength_toks, p.page, known)
+    return Item(canonical or name, strength, name_toks + strength_toks, p.page, known,
+                n_name=len(name_toks))
 
 
 # The Rx sign as printed or as OCR reads it (a lone "R" on its own line is a ℞).
@@ -266,7 +268,7 @@ def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> 
                     continue
                 known = lookup(name)
                 items.append(Item(known or name, strength_text(m), name_toks + value,
-                                  span.phrase.page, bool(known)))
+                                  span.phrase.page, bool(known), n_name=len(name_toks)))
                 break
     return items
 
@@ -369,6 +371,7 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
     conf = ocr * (0.7 + 0.3 * known)
     page = items[0].page
     boxes = [rel_box(models, it.page, union_bbox([t.box for t in it.toks])) for it in items]
+    regions = [_item_region(models, it) for it in items]
     return Found(
         [{"name": it.name, "strength": it.strength} for it in items],
         round(min(1.0, conf), 3),
@@ -380,12 +383,27 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
         [] if known == 1.0 else ["unknown_drug"],
         words[0].source,
         item_bboxes=[b for b in boxes if b is not None],
+        items=regions,
         engine=engine_of(words),
         why=f"{len(items)} medicine(s), {known:.0%} in the lexicon",
         features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
                           items=min(6, len(items)) / 6, known_share=known,
                           text_layer=words[0].source != "ocr"),
     )
+
+
+def _item_region(models: list[PageModel], it: Item) -> dict:
+    """One medicine's regions on its page: the whole item, its name, its strength, and how
+    sure OCR was of its words."""
+    from medxtract.understand.finder import rel_box
+
+    def box(toks: list[Tok]):
+        return rel_box(models, it.page, union_bbox([t.box for t in toks])) if toks else None
+
+    words = [w for t in it.toks for w in t.words]
+    return {"page": it.page, "bbox": box(it.toks), "name_bbox": box(it.toks[: it.n_name]),
+            "strength_bbox": box(it.toks[it.n_name :]),
+            "confidence": round(sum(w.confidence for w in words) / max(len(words), 1), 3)}
 
 
 def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found | None:
