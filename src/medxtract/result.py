@@ -62,6 +62,9 @@ class FieldResult(BaseModel):
     )
     parts: dict[str, Any] | None = Field(None, description="Structured value (E.164, name...)")
     why: str | None = Field(None, description="How the finder chose the value (no field values)")
+    weighed: list[str] | None = Field(
+        None, exclude=True, description="The candidates that lost and why (for --explain)"
+    )
     evidence: dict[str, float] | None = Field(
         None, exclude=True, description="The calibration model's inputs, kept in memory only"
     )

@@ -131,5 +131,7 @@ def test_explain_tells_how_each_field_was_chosen_and_text_shows_the_words(seed_d
     assert proc.returncode == 0, proc.stderr
     err = proc.stderr
     assert "patient_name" in err and "label 'Name:' right" in err
+    # The candidates that lost: the prescriber's block also has a "Name:" the patient took.
+    assert "also weighed: label 'Name:' right" in err and "went to patient_name" in err
     out = proc.stdout
     assert out.startswith("=== ") and "--- page 1" in out and "Omeprazole" in out

@@ -200,6 +200,8 @@ def _explain(source: str, result: Any) -> None:
             f"  {name:30s} {f.confidence:.2f}{review} {f.why or 'not found'}{flags}",
             highlight=False,
         )
+        for loser in f.weighed or []:
+            err_console.print(f"  {'':30s}      also weighed: {loser}", highlight=False)
 
 
 def _summary(outcomes: list[Outcome], seconds: float) -> None:

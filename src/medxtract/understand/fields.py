@@ -46,6 +46,7 @@ def to_results(found: dict[str, Found], spec: DocumentSpec) -> dict[str, FieldRe
             raw=f.raw,
             flags=flags,
             why=f.why or None,
+            weighed=f.weighed or None,
             evidence=f.features or None,
         )
     return out

@@ -86,6 +86,7 @@ class Found:
     item_bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)  # per list item: page, boxes, confidence
     why: str = ""
+    weighed: list[str] = field(default_factory=list)  # the candidates that lost, best first
     features: dict[str, float] = field(default_factory=dict)  # evidence, for calibration
     engine: str | None = None  # the OCR engine that read most of the value
 
@@ -728,10 +729,22 @@ class Finder:
         out: dict[str, Found] = {}
         pages = {id(p): m.page.number for m in models for p in m.phrases}
         weighed = Counter(c.field for c in cands)
+        owner = {id(c): n for n, c in taken.items()}
         for name in self.fields:
             c = taken.get(name)
             out[name] = self._found(models, c, pages)
             self._log(name, c, out[name], weighed[name])
+            # For --explain: what else was weighed for this field, and why it lost.
+            losers = sorted((x for x in cands if x.field == name and x is not c),
+                            key=lambda x: -x.score)[:3]
+            out[name].weighed = [
+                f"{x.why}: {x.score:.2f}" + (
+                    f" (its value went to {owner[id(y)]})"
+                    if (y := next((t for t in taken.values() if t.slot == x.slot), None))
+                    is not None and id(y) in owner and owner[id(y)] != name
+                    else " (lower)")
+                for x in losers
+            ]
         for name, fspec in self.spec.fields.items():
             if fspec.type == "medicines":
                 out[name] = meds.find_medicines(models, self, taken)
