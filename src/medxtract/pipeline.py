@@ -175,14 +175,16 @@ def to_original_frame(fields: dict[str, FieldResult], document: Document) -> Non
             continue
         f.bbox = page.to_original(f.bbox) if f.bbox else f.bbox
         f.label_bbox = page.to_original(f.label_bbox) if f.label_bbox else f.label_bbox
-        if f.item_bboxes:
-            f.item_bboxes = [page.to_original(b) for b in f.item_bboxes]
         for item in f.items or []:
             item_page = pages.get(item.page, page)
             item.bbox, item.name_bbox, item.strength_bbox = (
                 item_page.to_original(b) if b else b
                 for b in (item.bbox, item.name_bbox, item.strength_bbox)
             )
+        if f.items:  # one box per item, each mapped through its own page
+            f.item_bboxes = [item.bbox for item in f.items if item.bbox] or None
+        elif f.item_bboxes:
+            f.item_bboxes = [page.to_original(b) for b in f.item_bboxes]
 
 
 def render_page(

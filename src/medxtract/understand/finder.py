@@ -43,7 +43,7 @@ from medxtract.understand.structure import (
     region_right,
     same_row,
 )
-from medxtract.understand.typing import TypedValue, type_value
+from medxtract.understand.typing import TypedValue, option_words, type_value
 from medxtract.understand.values import normalise
 from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
 
@@ -284,7 +284,7 @@ class Finder:
         fspec = self.fields[name]
         if self.marks is None:
             return None
-        choices = ["yes", "no"] if fspec.type == "bool" else [c.lower() for c in fspec.choices]
+        choices = option_words(fspec)
         h = span.phrase.h
         above = sorted((p for p in model.phrases if p.box[3] <= span.box[1] + 0.2 * h
                         and span.box[1] - p.box[3] < 12 * h and p.box[0] > span.box[2]),
@@ -478,9 +478,9 @@ class Finder:
         if fspec.type in ("bool", "choice") and len(cells) > 1:
             # Options printed along the row ("[ ] Immune  [ ] Not immune") run across the
             # grid's columns: one answer for the whole row, not one per column.
-            options = ["yes", "no"] if fspec.type == "bool" else [c.lower() for c in fspec.choices]
             row_text = " ".join(q.text() for q, _sec in cells).lower()
-            if sum(bool(re.search(rf"\b{re.escape(o)}\b", row_text)) for o in options) >= 2:
+            if sum(bool(re.search(rf"\b{re.escape(o)}\b", row_text))
+                   for o in option_words(fspec)) >= 2:
                 toks = [t for q, _sec in sorted(cells, key=lambda c: c[0].box[0]) for t in q.toks]
                 cells = [(Phrase(toks, cells[0][0].index, cells[0][0].page), cells[0][1])]
         out = []
@@ -729,7 +729,9 @@ class Finder:
         out: dict[str, Found] = {}
         pages = {id(p): m.page.number for m in models for p in m.phrases}
         weighed = Counter(c.field for c in cands)
-        owner = {id(c): n for n, c in taken.items()}
+        slot_owner: dict[object, str] = {}
+        for n, won in taken.items():
+            slot_owner.setdefault(won.slot, n)
         for name in self.fields:
             c = taken.get(name)
             out[name] = self._found(models, c, pages)
@@ -739,10 +741,8 @@ class Finder:
                             key=lambda x: -x.score)[:3]
             out[name].weighed = [
                 f"{x.why}: {x.score:.2f}" + (
-                    f" (its value went to {owner[id(y)]})"
-                    if (y := next((t for t in taken.values() if t.slot == x.slot), None))
-                    is not None and id(y) in owner and owner[id(y)] != name
-                    else " (lower)")
+                    f" (its value went to {slot_owner[x.slot]})"
+                    if slot_owner.get(x.slot, name) != name else " (lower)")
                 for x in losers
             ]
         for name, fspec in self.spec.fields.items():
@@ -906,12 +906,9 @@ def _without_transmit_header(phrases: list[Phrase], height: int) -> list[Phrase]
     """A fax machine's transmit line across the top ("FROM: ... 23/05/2025 09:58 PAGE 1/1")
     is not the form's: its date and numbers are nobody's value."""
     top = [p for p in phrases if p.box[3] < 0.06 * height]
-    if not top:
+    text = " ".join(p.text() for p in sorted(top, key=lambda p: p.box[0]))
+    if not top or not _TRANSMIT.search(text):
         return phrases
-    band = [p for p in top if any(same_row(p.box, q.box) for q in top)]
-    text = " ".join(p.text() for p in sorted(band, key=lambda p: p.box[0]))
-    if not _TRANSMIT.search(text):
-        return phrases
-    drop = {id(p) for p in band}
+    drop = {id(p) for p in top}
     return [p for p in phrases if id(p) not in drop]
 

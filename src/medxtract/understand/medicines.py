@@ -370,7 +370,6 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
     known = sum(it.known for it in items) / len(items)
     conf = ocr * (0.7 + 0.3 * known)
     page = items[0].page
-    boxes = [rel_box(models, it.page, union_bbox([t.box for t in it.toks])) for it in items]
     regions = [_item_region(models, it) for it in items]
     return Found(
         [{"name": it.name, "strength": it.strength} for it in items],
@@ -382,7 +381,7 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
         "\n".join(" ".join(t.text for t in it.toks) for it in items),
         [] if known == 1.0 else ["unknown_drug"],
         words[0].source,
-        item_bboxes=[b for b in boxes if b is not None],
+        item_bboxes=[r["bbox"] for r in regions if r["bbox"] is not None],
         items=regions,
         engine=engine_of(words),
         why=f"{len(items)} medicine(s), {known:.0%} in the lexicon",

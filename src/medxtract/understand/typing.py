@@ -56,12 +56,17 @@ class TypedValue:
 _OPTION_WORDS = {"yes", "no", "immune", "not", "none", "male", "female", "other", "n/a"}
 
 
+def _only_options(text: str) -> bool:
+    """Printed answers and box debris only ("Not immune", "] Yes ] No")."""
+    return {w.lower().strip(".,[]{}|") for w in text.split()} - {""} <= _OPTION_WORDS
+
+
 def name_plausibility(text: str) -> float:
     if "@" in text or re.search(r"\d", text):
         return 0.1
     if text.strip().startswith("(") and text.strip().endswith(")"):
         return 0.1  # "(KG)", "(HOME)": a caption's note
-    if {w.lower().strip(".,[]{}|") for w in text.split()} - {""} <= _OPTION_WORDS:
+    if _only_options(text):
         return 0.1  # "Not immune", "] No": printed answers
     words = [w.strip(",.()[]{}|") for w in text.split()]
     titled = any(w.lower().strip(".").replace(".", "") in _TITLES for w in words if w)
@@ -149,13 +154,16 @@ def _checked_options(toks: list[Tok]) -> list[str] | None:
     return [" ".join(words) for on, words in options if on and words]
 
 
+def option_words(fspec: FieldSpec) -> list[str]:
+    """The answers a bool or choice field's options print, lowercased ("yes", "no")."""
+    return ["yes", "no"] if fspec.type == "bool" else [c.lower() for c in fspec.choices]
+
+
 def _printed_options(fspec: FieldSpec, toks: list[Tok]) -> list[list[Tok]]:
     """The answers printed side by side in a value ("Yes No", "Immune Not immune",
     "0 1 2 3 PRN"), longest choice first so "Not immune" is not read as "Immune"."""
-    if fspec.type == "bool":
-        choices = ["yes", "no"]
-    elif fspec.type == "choice":
-        choices = [c.lower() for c in fspec.choices]
+    if fspec.type in ("bool", "choice"):
+        choices = option_words(fspec)
     else:
         nums = [t for t in toks if re.fullmatch(r"\d{1,2}|prn|nr", t.text.lower())]
         return [[t] for t in nums] if len(nums) >= 3 else []
@@ -199,9 +207,10 @@ def type_value(
     toks = region.toks
     # OCR drops or misreads check-box glyphs (a ticked box vanishes while its empty
     # neighbour reads "□"), so on OCR'd options the drawn marks speak first.
-    if fspec.type in ("bool", "choice") and choose is not None and any(
+    marks_first = fspec.type in ("bool", "choice") and any(
         t.words[0].source == "ocr" for t in toks
-    ):
+    )
+    if fspec.type in ("bool", "choice", "int") and choose is not None and marks_first:
         marked_value = _marked(fspec, toks, date_order, choose)
         if marked_value is not None:
             return marked_value
@@ -212,8 +221,8 @@ def type_value(
                 return TypedValue(None, [], 0.7)  # boxes, none ticked: a blank answer
             value, flags = normalise(picked[:1], fspec, date_order)
             return TypedValue(value, flags, 1.0 if value is not None else 0.2)
-    if fspec.type in ("bool", "choice", "int") and choose is not None:
-        marked_value = _marked(fspec, toks, date_order, choose)
+    if fspec.type in ("bool", "choice", "int") and choose is not None and not marks_first:
+        marked_value = _marked(fspec, toks, date_order, choose)  # asked once per value
         if marked_value is not None:
             return marked_value
     texts = region.texts()
@@ -233,9 +242,8 @@ def type_value(
         p = 1.0 if re.search(r"\d", str(value)) else 0.15  # an ID without a digit is a word
     elif kind == "text":
         # A question or a row of printed answers is the form's, not the patient's.
-        options_only = {w.lower().strip(".,[]{}|") for w in text.split()} - {""} <= _OPTION_WORDS
         p = 0.3 if text.rstrip().endswith((":", "?")) or "?" in text else 1.0
-        p = 0.1 if options_only else p
+        p = 0.1 if _only_options(text) else p
     else:
         p = 1.0
     if "invalid" in flags:
