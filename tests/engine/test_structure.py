@@ -494,3 +494,60 @@ def test_a_tick_table_of_drawn_boxes_is_read_from_the_page_image():
     found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
     assert found["chicken_pox"].value == "IMMUNE"
     assert found["measles"].value == "NOT IMMUNE"
+
+
+def _refills_with_image(rows, draw):
+    import numpy as np
+
+    from medxtract.understand.fields import find
+    from medxtract.understand.marks import MarkReader
+
+    image = np.full((1400, 1000), 255, np.uint8)
+    draw(image)
+    marks = MarkReader(lambda n: image, {1: (1000, 1400)})
+    return find(Document(pages=[make_page(rows)]), load_specs()["prescription"], "MDY", marks)
+
+
+def test_a_circled_refill_number_read_as_brackets_takes_its_place_in_the_row():
+    # The ring garbled the "1" into "(4)"; the row counts 0, _, 2, 3, so it was a 1.
+    rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)],
+            [("Refills:", 40), ("0", 300), ("(4)", 400), ("2", 500), ("3", 600), ("PRN", 700)]]
+    assert _refills_with_image(rows, lambda image: None)["refills"].value == 1
+
+
+def test_drawn_boxes_along_a_row_pair_with_its_options_in_order():
+    import cv2
+
+    # A second reader's word boxes sit one option right of the printed ones: each box is
+    # drawn 130 px left of its word, just left of the previous word's box.
+    xs = (300, 400, 500, 600, 700)
+    rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)],
+            [("Refills:", 40)] + [(t, x) for t, x in zip(("0", "1", "2", "3", "PRN"), xs)]]
+
+    def draw(image):
+        y = 170
+        for i, x in enumerate(xs):
+            bx = x - 130
+            cv2.rectangle(image, (bx, y + 3), (bx + 24, y + 27), 0, 2)
+            if i == 2:
+                cv2.line(image, (bx + 2, y + 5), (bx + 22, y + 25), 0, 3)
+                cv2.line(image, (bx + 22, y + 5), (bx + 2, y + 25), 0, 3)
+
+    assert _refills_with_image(rows, draw)["refills"].value == 2
+
+
+@pytest.mark.parametrize("phone_line", ["Appointments: (718) 517-3304", "Contact +44 20 7221 5758"])
+def test_a_letterhead_address_stops_at_its_phone_line(phone_line):
+    rows = [
+        [("Dr Peter Garcia, M.D", 300)],
+        [("46 FC Road", 300)],
+        [("Kochi, Kerala 682029", 300)],
+        [(phone_line, 300)],
+        [],
+        [("Patient: Ann Lee", 40)],
+        [("Rx", 40)],
+        [("Lisinopril 10 mg", 60)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["prescriber_address"].value == "46 FC Road, Kochi, Kerala 682029"
+    assert f["prescriber_phone"].value is not None

@@ -646,7 +646,7 @@ class Finder:
                     first = self._typed(name, Region([run], "free"))
                     if fspec.type == "address" and first.plausibility < 0.8:
                         continue  # a block starts at its street line, not a clinic's name
-                    lines = self._stack(segments, k, fspec.max_lines)
+                    lines = self._stack(segments, k, fspec)
                 region = Region(lines, "free")
                 tv = self._typed(name, region)
                 if tv.plausibility <= 0.5:
@@ -672,8 +672,11 @@ class Finder:
         hints = {w for h in fspec.hints for w in tokens(h)}
         return 1.25 if words & hints else 0.8
 
-    def _stack(self, segments: list, k: int, max_lines: int) -> list[list[Tok]]:
-        """A segment and the segments under it in the same column, while they stay close."""
+    def _stack(self, segments: list, k: int, fspec: FieldSpec) -> list[list[Tok]]:
+        """A segment and the segments under it in the same column, while they stay close
+        and read as more of the same value (an address stops at a phone line or at
+        another "Label:" line)."""
+        max_lines = fspec.max_lines
         mi, p, run, section = segments[k]
         lines = [run]
         box = union_bbox([t.box for t in run])
@@ -695,6 +698,9 @@ class Finder:
             centred = abs((q.box[0] + q.box[2]) / 2 - (pb[0] + pb[2]) / 2) < 3 * h
             if abs(b[0] - first[0]) > 4 * h and not centred:
                 continue
+            text = " ".join(t.text for t in other)
+            if fspec.type == "address" and (_PHONE_RUN.search(text) or _LABEL_START.match(text)):
+                break
             lines.append(other)
             box = b
             prev_phrase = q
@@ -897,6 +903,9 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
     )  # fmt: skip
 
 
+# Ten or more digits in one phone-shaped run: no street, town or postcode has that many.
+_PHONE_RUN = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){9,}(?![\w-])")
+_LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")
 _TRANSMIT = re.compile(
     r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b", re.I
 )

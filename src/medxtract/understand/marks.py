@@ -70,8 +70,11 @@ class MarkReader:
         sx, sy = ink.shape[1] / max(w, 1), ink.shape[0] / max(h, 1)
         boxes = [_scale(_union([t.box for t in o]), sx, sy) for o in options]
         text_h = float(np.median([b[3] - b[1] for b in boxes]))
+        paired = _row_box_fills(ink, boxes, text_h)
         for score in (_box_fill, _ring):
-            found = [score(ink, b, text_h) for b in boxes]
+            found = paired if score is _box_fill and paired else [
+                score(ink, b, text_h) for b in boxes
+            ]
             values = [v for v in found if v is not None]
             if len(values) < len(found):
                 continue
@@ -80,6 +83,19 @@ class MarkReader:
             if best >= 0.5 and best - rest >= 0.3:
                 return [Option(o, v == best) for o, v in zip(options, values, strict=True)]
         return None
+
+
+def _row_box_fills(ink: np.ndarray, words: list[Box], h: float) -> list[float | None]:
+    """Fills of the drawn boxes along a row of options, paired with the options in order
+    when there is one box per option. A second reader's word boxes are estimated from its
+    line box and may sit over the neighbour's box; the order of the boxes does not move."""
+    x0, x1 = words[0][0] - 5.0 * h, words[-1][2]
+    y0 = min(b[1] for b in words) - 0.6 * h
+    y1 = max(b[3] for b in words) + 0.6 * h
+    found = sorted(_boxes(_crop(ink, x0, y0, x1, y1), h, corners=True))
+    if len(found) != len(words):
+        return []
+    return [min(1.0, fill / 0.12) for _, fill in found]
 
 
 def _union(boxes: list[Box]) -> Box:

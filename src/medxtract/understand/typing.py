@@ -165,7 +165,8 @@ def _printed_options(fspec: FieldSpec, toks: list[Tok]) -> list[list[Tok]]:
     if fspec.type in ("bool", "choice"):
         choices = option_words(fspec)
     else:
-        nums = [t for t in toks if re.fullmatch(r"\d{1,2}|prn|nr", t.text.lower())]
+        # A circle round a number is often read as brackets: "(1)".
+        nums = [t for t in toks if re.fullmatch(r"\(?\d{1,2}\)?|prn|nr", t.text.lower())]
         return [[t] for t in nums] if len(nums) >= 3 else []
     words = [t.text.lower().strip(".,:;") for t in toks]
     used = [False] * len(toks)
@@ -189,12 +190,32 @@ def _marked(
     options = _printed_options(fspec, toks)
     chosen = choose(options) if options else None
     if chosen is None:
-        return None
-    marked = [o.text for o in chosen if o.marked]
-    if len(marked) != 1:
-        return None
-    value, flags = normalise(marked, fspec, date_order)
+        if fspec.type != "int":
+            return None
+        # A ring read as brackets round one number: that number is the one circled.
+        bracketed = [i for i, o in enumerate(options) if o[0].text.startswith("(")]
+        if len(bracketed) != 1:
+            return None
+        picked = bracketed[0]
+    else:
+        marks = [i for i, o in enumerate(chosen) if o.marked]
+        if len(marks) != 1:
+            return None
+        picked = marks[0]
+    text = _in_sequence([o[0].text for o in options], picked)
+    value, flags = normalise([text], fspec, date_order)
     return TypedValue(value, flags, 0.95) if value is not None else None
+
+
+def _in_sequence(texts: list[str], picked: int) -> str:
+    """The picked option's number where the others count up in steps of one round it
+    ("0 (4) 2 3": the mark over a "1" garbled it); otherwise its own text."""
+    nums = [t.strip("()") for t in texts]
+    ints = {i: int(n) for i, n in enumerate(nums) if n.isdigit() and i != picked}
+    starts = {n - i for i, n in ints.items()}
+    if nums[picked].isdigit() and len(ints) >= 2 and len(starts) == 1:
+        return str(picked + starts.pop())
+    return nums[picked]
 
 
 def type_value(
