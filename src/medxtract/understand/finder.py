@@ -102,13 +102,14 @@ class Finder:
         self.vocab: Vocab = vocab_for(spec)
         self.fields = {n: f for n, f in spec.fields.items() if f.type != "medicines"}
         self.concepts = _concepts(spec)
-        # Words of a field's own sections explain themselves in its labels.
+        # Words of a field's own sections, and the word naming its type, explain
+        # themselves in its labels ("Name of next of kin" is the next of kin's name).
         self.explained = {
             n: frozenset(
                 w
                 for kind in f.sections
                 for w in self.vocab.section_words.get(kind, frozenset())
-            )
+            ) | _TYPE_WORDS.get(f.type, frozenset())
             for n, f in self.fields.items()
         }
 
@@ -903,6 +904,8 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
     )  # fmt: skip
 
 
+_TYPE_WORDS = {"name": frozenset({"name"}), "address": frozenset({"address"}),
+               "phone": frozenset({"phone", "telephone", "tel"}), "date": frozenset({"date"})}
 # Ten or more digits in one phone-shaped run: no street, town or postcode has that many.
 _PHONE_RUN = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){9,}(?![\w-])")
 _LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")

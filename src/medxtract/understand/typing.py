@@ -202,7 +202,7 @@ def _marked(
         if len(marks) != 1:
             return None
         picked = marks[0]
-    text = _in_sequence([o[0].text for o in options], picked)
+    text = _in_sequence([" ".join(t.text for t in o) for o in options], picked)
     value, flags = normalise([text], fspec, date_order)
     return TypedValue(value, flags, 0.95) if value is not None else None
 
