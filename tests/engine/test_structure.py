@@ -551,3 +551,18 @@ def test_a_letterhead_address_stops_at_its_phone_line(phone_line):
     f = fields_of(rows, "prescription")
     assert f["prescriber_address"].value == "46 FC Road, Kochi, Kerala 682029"
     assert f["prescriber_phone"].value is not None
+
+
+def test_a_box_read_as_a_stray_bracket_is_an_empty_box():
+    rows = [[("Patient name: Ann Lee", 40)], [("Covered by insurance? [X] Yes } No", 40)]]
+    assert fields_of(rows, "patient_details")["has_insurance"].value is True
+
+
+def test_a_row_of_options_with_box_debris_is_no_company_and_co_is_company():
+    rows = [
+        [("Patient name: Ann Lee", 40)],
+        [("Health insurance", 40)],
+        [("Are you insured? Yes □ No", 40)],
+        [("Insurance co.: BlueRiver Health", 40)],
+    ]
+    assert fields_of(rows, "patient_details")["insurance_company"].value == "BlueRiver Health"

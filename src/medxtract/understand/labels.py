@@ -64,7 +64,7 @@ def _qualifier(m: re.Match[str]) -> str:
 
 # Abbreviations a label may use for a vocabulary word.
 ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number",
-                 "w": "work", "h": "home", "ph": "phone"}  # fmt: skip
+                 "w": "work", "h": "home", "ph": "phone", "co": "company"}  # fmt: skip
 
 
 def tokens(text: str) -> tuple[str, ...]:

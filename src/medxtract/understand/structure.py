@@ -498,7 +498,8 @@ def continued(
         if any(same_row(s.box, q.box, ROW_SLOPE) and s.box[2] <= q.box[0] + h
                for s in model.labels):
             break  # another label's value on its row
-        wrapped = q.box[0] > label_x1 + 0.2 * h  # in the value's column, not the label's
+        # In the value's column, not the label's (a hand may start it a little left).
+        wrapped = q.box[0] > label_x1 - 0.5 * h
         tight = q.box[1] - box[3] < 0.7 * h  # a paragraph's line spacing, not a new field's
         if not (wrapped or (tight and len(lines) < max_lines) or lines[-1][-1].text.endswith(",")):
             break

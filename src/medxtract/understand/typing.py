@@ -58,7 +58,13 @@ _OPTION_WORDS = {"yes", "no", "immune", "not", "none", "male", "female", "other"
 
 def _only_options(text: str) -> bool:
     """Printed answers and box debris only ("Not immune", "] Yes ] No")."""
-    return {w.lower().strip(".,[]{}|") for w in text.split()} - {""} <= _OPTION_WORDS
+    words = {w.lower().strip(_BOX_DEBRIS) for w in text.split()} - {"", "x"}
+    return bool(words) and words <= _OPTION_WORDS
+
+
+# What a reader makes of a drawn check box: brackets, bars, glyphs.
+_BOX_DEBRIS = ".,[]{}|()□☐☒☑■✓✔✗✘"
+_STRAY_BOXES = frozenset("[]{}|()□☐")
 
 
 def name_plausibility(text: str) -> float:
@@ -139,13 +145,15 @@ def _checked_options(toks: list[Tok]) -> list[str] | None:
     current: list[str] = []
     state: bool | None = None
     for t in toks:
-        if t.check is not None:
+        # A box read as a stray bracket or bar beside boxes read as boxes: an empty box.
+        check = False if t.check is None and t.text in _STRAY_BOXES else t.check
+        if check is not None:
             if boxes_first:
                 if state is not None:
                     options.append((state, current))
-                state, current = t.check, []
+                state, current = check, []
             else:
-                options.append((t.check, current))
+                options.append((check, current))
                 current = []
         else:
             current.append(t.text)
