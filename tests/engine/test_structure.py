@@ -566,3 +566,27 @@ def test_a_row_of_options_with_box_debris_is_no_company_and_co_is_company():
         [("Insurance co.: BlueRiver Health", 40)],
     ]
     assert fields_of(rows, "patient_details")["insurance_company"].value == "BlueRiver Health"
+
+
+def test_a_label_may_name_its_fields_type_and_parts():
+    rows = [
+        [("Patient Name: Ann Lee", 40)],
+        [("Address with PIN code: 12 Lake Road, Kochi", 40)],
+        [("Next of kin", 40)],
+        [("Name of next of kin Jack Novak", 40)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["emergency_contact_name"].value == "Jack Novak"
+    assert f["address"].value == "12 Lake Road, Kochi"
+
+
+def test_a_sig_in_capitals_wraps_onto_a_line_in_capitals():
+    rows = [
+        [("Patient: Ann Lee", 40)],
+        [("Rx", 40)],
+        [("MIRCERA 20 MEQ ER TAB", 80)],
+        [("DOSE & DURATION TAKE ONE TABLET THREE", 80)],
+        [("TIMES A DAY AS NEEDED FOR PAIN", 80)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["directions"].value == "TAKE ONE TABLET THREE TIMES A DAY AS NEEDED FOR PAIN"

@@ -764,8 +764,12 @@ class Finder:
             sig = meds.directions_from_medicines(models, self)
             items = self.items
             with_sig = sum(1 for it in items if it.sig)
-            if sig is not None and (with_sig >= 2 or out.get("directions") is None
-                                    or out["directions"].value is None):
+            labelled = out.get("directions")
+            shown = str(labelled.value) if labelled is not None and labelled.value else ""
+            # ... or when they hold the labelled value and more (its wrapped line).
+            more = sig is not None and bool(shown) and shown in str(sig.value) and len(
+                str(sig.value)) > len(shown)
+            if sig is not None and (with_sig >= 2 or not shown or more):
                 out["directions"] = sig
                 decision("field.weighed", type=self.spec.name, field="directions",
                          method="sig lines per medicine", medicines=with_sig,
@@ -904,7 +908,9 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
     )  # fmt: skip
 
 
-_TYPE_WORDS = {"name": frozenset({"name"}), "address": frozenset({"address"}),
+# ... and the parts a label says its value includes ("Address with PIN code").
+_TYPE_WORDS = {"name": frozenset({"name"}),
+               "address": frozenset({"address", "postcode", "zip", "pin", "code", "postal"}),
                "phone": frozenset({"phone", "telephone", "tel"}), "date": frozenset({"date"})}
 # Ten or more digits in one phone-shaped run: no street, town or postcode has that many.
 _PHONE_RUN = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){9,}(?![\w-])")

@@ -300,7 +300,13 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
             ):
                 box = p.box  # "Take as follows:" over the sig lines: a label, not a sig
                 continue
-            if it.sig and not cut and p.toks[0].text[:1].islower():
+            # A sig wraps onto a line that does not open one: lowercase, or in capitals
+            # under a sig in capitals ("TAKE ONE TABLET THREE / TIMES A DAY").
+            wraps = p.toks[0].text[:1].islower() or (
+                it.sig and _capitals(p.toks) and _capitals(it.sig[-1])
+                and not _opens_sig(p.toks, finder.vocab.sig_starts)
+            )
+            if it.sig and not cut and wraps:
                 it.sig[-1] = it.sig[-1] + p.toks  # the sig wraps ("... a day / after food")
                 box = p.box
             elif cut or _opens_sig(p.toks[cut:], finder.vocab.sig_starts):
@@ -312,6 +318,11 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
                 box = p.box
             else:
                 break
+
+
+def _capitals(toks: list[Tok]) -> bool:
+    letters = "".join(ch for t in toks for ch in t.text if ch.isalpha())
+    return len(letters) >= 3 and letters.isupper()
 
 
 def _opens_sig(toks: list[Tok], sig_starts: frozenset[str]) -> bool:
