@@ -590,3 +590,19 @@ def test_a_sig_in_capitals_wraps_onto_a_line_in_capitals():
     ]
     f = fields_of(rows, "prescription")
     assert f["directions"].value == "TAKE ONE TABLET THREE TIMES A DAY AS NEEDED FOR PAIN"
+
+
+def test_box_junk_beside_boxes_read_as_boxes_is_an_empty_box_and_no_gap():
+    rows = [
+        [("Patient name: Ann Lee", 40)],
+        [("General Medical History", 40)],
+        [("Varicella [X] Immune { ] Not immune", 40)],
+        [("Hep B vaccination [ } Yes [X] No", 40)],
+        [("Chronic ilinesses Asthma", 40)],
+        [("Body ht 189 cm", 40)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["chicken_pox"].value == "IMMUNE"
+    assert f["hepatitis_b_vaccinated"].value is False
+    assert f["medical_problems"].value == "Asthma"
+    assert f["height"].value == 189

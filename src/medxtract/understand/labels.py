@@ -32,6 +32,7 @@ SOFT = frozenset(
         "do", "does", "did", "have", "has", "had", "ever", "been", "received", "taken",
         "currently", "current", "known", "no", "number", "details", "information", "info",
         "against", "form", "section", "part", "sheet", "status", "immune", "immunity",
+        "body", "chronic", "existing", "past", "previous", "significant", "usual", "present",
     ]
 )
 _WORD = re.compile(r"[a-z0-9#]+")

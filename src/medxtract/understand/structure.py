@@ -190,6 +190,8 @@ def _drop_ocr_boxes(toks: list[Tok]) -> list[Tok]:
     (the page image shows the box and its mark, see marks.py)."""
     out: list[Tok] = []
     skip_one = False
+    # Beside boxes the reader did read ("[X] Immune { ] Not immune"), junk is an empty box.
+    read_boxes = any(t.check is not None for t in toks)
     for t in toks:
         if t.words[0].source != "ocr" or t.check is not None:
             out.append(t)
@@ -200,6 +202,8 @@ def _drop_ocr_boxes(toks: list[Tok]) -> list[Tok]:
         skip_one = False
         if _OCR_BOX.match(t.text) and re.search(r"[\[\]{}]", t.text):
             skip_one = t.text in ("[", "{", "(")
+            if read_boxes and not re.search(r"[xX×✓✔]", t.text):
+                out.append(Tok("☐", t.words, t.box, t.conf, False))
             continue
         prefix = _OCR_BOX_PREFIX.match(t.text)
         if prefix:
@@ -280,18 +284,21 @@ def phrases_of(page: Page) -> list[Phrase]:
                 )
                 continue
             toks.append(tok)
-        toks = _drop_ocr_boxes(_merge_bracket_boxes(toks))
+        toks = _merge_bracket_boxes(toks)
         if not toks:
             continue
+        # Cut at wide gaps before dropping box junk: the hole a dropped box leaves between
+        # a question and its options is no gap.
         hh = median(t.h for t in toks)
-        current: list[Tok] = [toks[0]]
+        groups: list[list[Tok]] = [[toks[0]]]
         for tok in toks[1:]:
-            gap = tok.box[0] - current[-1].box[2]
-            if gap > 1.6 * hh:
-                out.append(Phrase(current, len(out), 0))
-                current = []
-            current.append(tok)
-        out.append(Phrase(current, len(out), 0))
+            if tok.box[0] - groups[-1][-1].box[2] > 1.6 * hh:
+                groups.append([])
+            groups[-1].append(tok)
+        for group in groups:
+            kept = _drop_ocr_boxes(group)
+            if kept:
+                out.append(Phrase(kept, len(out), 0))
     gaps = [
         b.box[0] - a.box[2]
         for p in out
