@@ -47,7 +47,7 @@ from medxtract.understand.typing import TypedValue, option_words, type_value
 from medxtract.understand.values import normalise
 from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
 
-LABEL_MIN = 0.82  # a colon-less phrase is a label from this concept score
+LABEL_MIN = 0.8  # a colon-less phrase is a label from this concept score
 PAIR_MIN = 0.45  # a (label, field) pair below this is not a candidate
 HEADING_MIN = 0.85  # a whole phrase is a heading from this section-vocabulary score
 NEUTRAL = frozenset({"medicines", "history"})  # section kinds that scope no person's fields

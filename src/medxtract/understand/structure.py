@@ -414,7 +414,7 @@ def find_spans(
                     continue  # a label does not end in "of", "my" or "Dr" ("Prescribed by Dr X")
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
-                need = threshold if gap_after else max(threshold, 0.9)
+                need = threshold if gap_after else max(threshold, 0.8)
                 if score >= need and (best is None or score >= best[0]):
                     best = (score, j)
             if best is not None:
