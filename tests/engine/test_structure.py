@@ -606,3 +606,20 @@ def test_box_junk_beside_boxes_read_as_boxes_is_an_empty_box_and_no_gap():
     assert f["hepatitis_b_vaccinated"].value is False
     assert f["medical_problems"].value == "Asthma"
     assert f["height"].value == 189
+
+
+def test_a_table_rows_wrapped_cells_continue_their_own_columns():
+    rows = [
+        [("Patient: Ann Lee", 40)],
+        [("Date", 40), ("Prescribed", 200), ("Strength", 480), ("Route", 600), ("Frequency", 720)],
+        [("20/03/2021", 40), ("Colesevelam (oral solution)", 200), ("125 mg/5", 480),
+         ("Oral", 600), ("Every", 720)],
+        [("ml", 480), ("morning", 720)],
+        [("20/03/2021", 40), ("Alomide (tablet)", 200), ("25mg", 480), ("By", 600),
+         ("1-0-0", 720)],
+        [("mouth", 600)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [
+        ("Colesevelam", "125 mg/5ml"), ("Alomide", "25 mg")]
+    assert f["directions"].value == "Oral Every morning; By mouth 1-0-0"

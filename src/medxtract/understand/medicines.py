@@ -163,6 +163,7 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
         h = p.h
         last_y = max(q.box[3] for q in row)
         body = [q for q in phrases if q.box[1] > last_y - 0.2 * h]
+        record: dict[int, list[Tok]] = {}  # the last medicine's cells, by column
         rows: list[list[Phrase]] = []
         for q in body:
             if rows and same_row(q.box, rows[-1][0].box):
@@ -179,37 +180,46 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
                 for t in q.toks:
                     col = max((i for i, x in edges if x <= t.box[0] + 1.5 * h), default=0)
                     groups.setdefault(col, []).append(t)
-            cells: dict[str, list[Phrase]] = {}
-            for col, col_toks in sorted(groups.items()):
-                cells.setdefault(kinds[col], []).append(Phrase(col_toks, r[0].index, p.page))
             last_y = max(q.box[3] for q in r)
-            directions = [t for q in cells.get("directions", []) for t in q.toks]
-            if "medicine" not in cells:
-                if items and directions:
-                    # A wrapped cell: its words continue the line above.
-                    if items[-1].sig:
-                        items[-1].sig[-1] = items[-1].sig[-1] + directions
-                    else:
-                        items[-1].sig.append(directions)
+            if "medicine" not in {kinds[col] for col in groups}:
+                if items:
+                    # A wrapped row: each cell's words continue the same column's above.
+                    for col, col_toks in groups.items():
+                        record.setdefault(col, []).extend(col_toks)
+                    _fill_row(items, len(items) - 1, record, kinds, p, skip, finder.vocab)
                 continue
-            name_p = cells["medicine"][0]
-            item = _medicine_in(name_p, skip, finder.vocab)
-            if item is not None and "strength" in cells:
-                # The name carries its strength: the dose column says how much to take.
-                directions = [t for q in cells["strength"] for t in q.toks] + directions
-            if item is None:
-                # The strength sits in the next cell ("Inversine | 1 g | ...").
-                row_toks = [t for q in sorted(r, key=lambda q: q.box[0]) for t in q.toks]
-                item = _medicine_in(Phrase(row_toks, name_p.index, p.page), skip,
-                                    finder.vocab)
-            if item is None:
-                continue
-            item.known = True  # a medicine column says what it is
-            item.sig = [directions] if directions else []
-            items.append(item)
+            record = dict(groups)
+            items.append(None)  # type: ignore[arg-type]  # set (or dropped) just below
+            if not _fill_row(items, len(items) - 1, record, kinds, p, skip, finder.vocab):
+                items.pop()
         if items:
             return items
     return []
+
+
+def _fill_row(items: list[Item], k: int, record: dict[int, list[Tok]], kinds: list[str],
+              head: Phrase, skip: set[int], vocab: Vocab) -> bool:
+    """The medicine of a table record (its cells by column, wrapped lines included): its
+    name and strength, and its directions from the direction columns in order."""
+    def cell(kind: str) -> list[Tok]:
+        return [t for col in sorted(record) if kinds[col] == kind for t in record[col]]
+
+    directions = cell("directions")
+    name = cell("medicine")
+    item = _medicine_in(Phrase(name, head.index, head.page), skip, vocab)
+    if item is not None and cell("strength"):
+        # The name carries its strength: the dose column says how much to take.
+        directions = cell("strength") + directions
+    if item is None:
+        # The strength sits in the next cell ("Inversine | 1 g | ...").
+        row = name + cell("strength")
+        item = _medicine_in(Phrase(row, head.index, head.page), skip, vocab)
+    if item is None:
+        return False
+    item.known = True  # a medicine column says what it is
+    item.sig = [directions] if directions else []
+    items[k] = item
+    return True
 
 
 def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list[Item]:
