@@ -216,12 +216,13 @@ def _marked(
 
 
 def _in_sequence(texts: list[str], picked: int) -> str:
-    """The picked option's number where the others count up in steps of one round it
-    ("0 (4) 2 3": the mark over a "1" garbled it); otherwise its own text."""
+    """A ringed number read in brackets takes its place in the row where the others count
+    up in steps of one round it ("0 (4) 2 3": the ring garbled a "1"); else its own text."""
     nums = [t.strip("()") for t in texts]
     ints = {i: int(n) for i, n in enumerate(nums) if n.isdigit() and i != picked}
     starts = {n - i for i, n in ints.items()}
-    if nums[picked].isdigit() and len(ints) >= 2 and len(starts) == 1:
+    garbled = texts[picked].startswith("(") and nums[picked].isdigit()
+    if garbled and len(ints) >= 2 and len(starts) == 1:
         return str(picked + starts.pop())
     return nums[picked]
 
