@@ -623,3 +623,19 @@ def test_a_table_rows_wrapped_cells_continue_their_own_columns():
     assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [
         ("Colesevelam", "125 mg/5ml"), ("Alomide", "25 mg")]
     assert f["directions"].value == "Oral Every morning; By mouth 1-0-0"
+
+
+def test_boxed_options_below_a_label_run_on_past_its_edge_and_person_to_inform_heads():
+    rows = [
+        [("NAME IN FULL", 40)],
+        [("BRUNO MENON", 40)],
+        [("PERSON TO INFORM", 40)],
+        [("PERSON TO NOTIFY", 40)],
+        [("CARLOS MENON", 40)],
+        [("CURRENT MEDS", 40), ("CHICKENPOX", 500)],
+        [("Triptans", 40), ("☐ Immune", 500), ("☒ Not immune", 640)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["chicken_pox"].value == "NOT IMMUNE"
+    assert f["emergency_contact_name"].value == "CARLOS MENON"
+    assert f["patient_name"].value == "BRUNO MENON"

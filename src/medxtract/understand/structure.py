@@ -560,7 +560,29 @@ def region_below(
         ref = q.box[3]
         if len(lines) >= max_lines:
             break
-    return Region(lines, "below")
+    return Region(
+        [_run_on(model, line, label_starts, 4 * max(h, median(t.h for t in line)))
+         for line in lines],
+        "below",
+    )
+
+
+def _run_on(model: PageModel, line: list[Tok], label_starts: set[int], gap: float) -> list[Tok]:
+    """A value line with the check-box phrases that carry on along its row past the label's
+    edge ("☐ Immune   ☒ Not immune" under "Chickenpox"), up to a wide gap or a label."""
+    ids = {id(t) for t in line}
+    while True:
+        box = _union([t.box for t in line])
+        nxt = [
+            q for q in model.phrases
+            if q.index not in label_starts and same_row(q.box, box) and q.toks[0].check is not None
+            and 0 <= q.box[0] - box[2] < gap and not any(id(t) in ids for t in q.toks)
+        ]
+        if not nxt:
+            return line
+        q = min(nxt, key=lambda q: q.box[0])
+        line = line + q.toks
+        ids |= {id(t) for t in q.toks}
 
 
 def region_above(model: PageModel, span: LabelSpan, label_starts: set[int]) -> Region:
