@@ -639,3 +639,18 @@ def test_boxed_options_below_a_label_run_on_past_its_edge_and_person_to_inform_h
     assert f["chicken_pox"].value == "NOT IMMUNE"
     assert f["emergency_contact_name"].value == "CARLOS MENON"
     assert f["patient_name"].value == "BRUNO MENON"
+
+
+def test_a_medicine_table_header_with_words_no_column_knows():
+    rows = [
+        [("Patient: Ann Lee", 40)],
+        [("Medication", 40), ("Strength per Freq. Rte Course Reason Preseriber", 300)],
+        [("Ziprasidone", 40), ("5ml", 300), ("1-0-1", 400), ("Oral", 490), ("3 days", 560),
+         ("DM2", 690), ("BB", 780)],
+        [("ILOPROST", 40), ("Sml", 300), ("QDS", 400), ("p.o.", 490), ("28 days", 560),
+         ("Pain", 690), ("JD", 780)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert [(m["name"].lower(), m["strength"]) for m in f["medicines"].value] == [
+        ("ziprasidone", "5 ml"), ("iloprost", "5 ml")]
+    assert f["directions"].value == "1-0-1 Oral 3 days; QDS p.o. 28 days"

@@ -19,7 +19,13 @@ from medxtract.document import union_bbox
 from medxtract.understand.labels import tokens
 from medxtract.understand.lexicon import drug_names
 from medxtract.understand.structure import PageModel, Phrase, Tok, same_row
-from medxtract.understand.values import _ONE_BEFORE_UNIT, _STRENGTH, clean_text, strength_text
+from medxtract.understand.values import (
+    _FIVE_BEFORE_UNIT,
+    _ONE_BEFORE_UNIT,
+    _STRENGTH,
+    clean_text,
+    strength_text,
+)
 
 if TYPE_CHECKING:
     from medxtract.understand.finder import Candidate, Finder, Found
@@ -93,7 +99,7 @@ def _medicine_in(p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
         text_parts.append(t.text)
         pos += len(t.text) + 1
     text = " ".join(text_parts)
-    fixed = _ONE_BEFORE_UNIT.sub("1", text)
+    fixed = _FIVE_BEFORE_UNIT.sub("5", _ONE_BEFORE_UNIT.sub("1", text))
     m = _STRENGTH.search(fixed)
     if not m or _RATE.match(fixed[m.end() :]):
         return None
@@ -129,18 +135,25 @@ def _header_cells(q: Phrase, cols: dict) -> list[tuple[str, Phrase]]:
     """Column headings in one phrase; OCR may run two together ("Dose/Strength Instructions"),
     so the phrase is cut where each piece is a heading of its own."""
     n = len(q.toks)
-    # best[i]: the cut of toks[:i] into headings, or None
-    best: list[list[tuple[str, int, int]] | None] = [[]] + [None] * n
+    # best[i]: (words left unknown, cells) of the best cut of toks[:i] into headings. A
+    # word no heading explains ("Course", a misread "Preseriber") heads a column of nobody.
+    best: list[tuple[int, list[tuple[str, int, int]]] | None] = [(0, [])] + [None] * n
     for i in range(n):
         if best[i] is None:
             continue
-        so_far = best[i] or []
+        unknown, so_far = best[i]  # type: ignore[misc]
+        steps = [("other", i + 1, unknown + 1)]
         for j in range(i + 1, min(n, i + 4) + 1):
             words = tokens(" ".join(t.text for t in q.toks[i:j]))
             kind = max(cols, key=lambda k: cols[k].score(words)) if words else None
-            if kind and cols[kind].score(words) >= 0.9 and best[j] is None:
-                best[j] = [*so_far, (kind, i, j)]
-    cut = best[n] or []
+            if kind and cols[kind].score(words) >= 0.9:
+                steps.append((kind, j, unknown))
+        for kind, j, left in steps:
+            if best[j] is None or left < best[j][0]:  # type: ignore[index]
+                best[j] = (left, [*so_far, (kind, i, j)])
+    unknown, cut = best[n] or (n, [])
+    if unknown > len(cut) - unknown:
+        return []  # more words unexplained than headings: not a header
     return [(k, Phrase(q.toks[i:j], q.index, q.page, q.word_gap)) for k, i, j in cut]
 
 

@@ -224,6 +224,8 @@ def strength_text(m: re.Match[str]) -> str:
 _UNIT_FIX = {"mq": "mg", "rng": "mg", "mgs": "mg", "ug": "mcg", "µg": "mcg", "meq": "mEq"}
 # OCR reads a lone "1" as "|", "l" or "I"; before a unit it can only be the digit.
 _ONE_BEFORE_UNIT = re.compile(rf"(?<=\s)[|lI](?=\s*(?:{_UNITS})(?![A-Za-z]))")
+# ... and a lone "5" as "S" ("Sml").
+_FIVE_BEFORE_UNIT = re.compile(rf"(?<=\s)S(?=\s*(?:{_UNITS})(?![A-Za-z]))")
 
 
 def to_medicines(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
