@@ -645,10 +645,10 @@ def test_a_medicine_table_header_with_words_no_column_knows():
     rows = [
         [("Patient: Ann Lee", 40)],
         [("Medication", 40), ("Strength per Freq. Rte Course Reason Preseriber", 300)],
-        [("Ziprasidone", 40), ("5ml", 300), ("1-0-1", 400), ("Oral", 490), ("3 days", 560),
-         ("DM2", 690), ("BB", 780)],
-        [("ILOPROST", 40), ("Sml", 300), ("QDS", 400), ("p.o.", 490), ("28 days", 560),
-         ("Pain", 690), ("JD", 780)],
+        [("Ziprasidone", 40), ("5ml", 300), ("1-0-1", 456), ("Oral", 528), ("3 days", 576),
+         ("DM2", 660), ("BB", 744)],
+        [("ILOPROST", 40), ("Sml", 300), ("QDS", 456), ("p.o.", 528), ("28 days", 576),
+         ("Pain", 660), ("JD", 744)],
     ]
     f = fields_of(rows, "prescription")
     assert [(m["name"].lower(), m["strength"]) for m in f["medicines"].value] == [
