@@ -654,3 +654,22 @@ def test_a_medicine_table_header_with_words_no_column_knows():
     assert [(m["name"].lower(), m["strength"]) for m in f["medicines"].value] == [
         ("ziprasidone", "5 ml"), ("iloprost", "5 ml")]
     assert f["directions"].value == "1-0-1 Oral 3 days; QDS p.o. 28 days"
+
+
+def test_a_consultant_under_the_patient_block_does_not_make_it_the_prescribers():
+    rows = [
+        [("St. Anne's Hospital", 300)],
+        [("129 Kings Road, Norwich, NR2 4PD", 300)],
+        [("Contact no: (416)-361-9911", 300)],
+        [("Prescription", 40)],
+        [("Name:", 40), ("Rossi, Elena", 200)],
+        [("Ward/Clinic", 40), ("Ward 4", 200)],
+        [("Address:", 40), ("Flat 1B, 35 Gandhi Bazaar, Hyderabad", 200)],
+        [("UHID", 40), ("9985079", 200), ("Under Dr Chloe Martin", 560)],
+        [],
+        [("Lisinopril 10 mg", 60)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["patient_name"].value == "Rossi, Elena"
+    assert f["patient_address"].value == "Flat 1B, 35 Gandhi Bazaar, Hyderabad"
+    assert f["prescriber_address"].value == "129 Kings Road, Norwich, NR2 4PD"

@@ -170,8 +170,16 @@ class Finder:
                     model.labels.append(span)
             model.columns, model.grid_bottom = columns, bottom
             label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
+            # A doctor under a label of no field ("Consultant:", "Under Dr X", "GP") is not
+            # the prescriber: that block may be the patient's.
+            others = {s.phrase.index for s in model.labels
+                      if s.start == 0 and self._best_field(s)[0] is None
+                      and self.vocab.other.score(s.words) >= LABEL_MIN}
+            others |= {p.index for p in phrases if len(p.toks) <= 2
+                       and self.vocab.other.score(label_tokens(p.text())) >= 0.6}
             model.prescriber_blocks = {
-                model.blocks[p.index] for p in phrases if self._marks_prescriber(p, label_toks)
+                model.blocks[p.index] for p in phrases
+                if p.index not in others and self._marks_prescriber(p, label_toks)
             }
             models.append(model)
         self._models = models

@@ -503,8 +503,8 @@ def continued(
             break
         q = min(below, key=lambda q: q.box[1])
         if any(same_row(s.box, q.box, ROW_SLOPE) and s.box[2] <= q.box[0] + h
-               for s in model.labels):
-            break  # another label's value on its row
+               for s in [*model.labels, *model.phrases] if s is not q):
+            break  # another label's value on its row (a label we may not know: "UHID")
         # In the value's column, not the label's (a hand may start it a little left).
         wrapped = q.box[0] > label_x1 - 0.5 * h
         tight = q.box[1] - box[3] < 0.7 * h  # a paragraph's line spacing, not a new field's

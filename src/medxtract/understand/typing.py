@@ -130,7 +130,11 @@ def address_plausibility(text: str) -> float:
         return 0.2  # a person's name with a title, not a street
     if has_digit and words:
         return 1.0
-    if len(words) >= 2 and {w.lower() for w in words} & _PLACE_WORDS:
+    lowered = [w.lower() for w in words]
+    if set(lowered) & _ORG_WORDS:
+        return 0.45  # "St. Anne's Hospital": an organisation's name, not its street
+    # A place word after a name ("Mill Road"); leading "St" is a saint ("St. Anne's").
+    if len(words) >= 2 and set(lowered[1:]) & _PLACE_WORDS:
         return 0.8
     return 0.45 if len(words) >= 2 else 0.2
 
