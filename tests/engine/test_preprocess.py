@@ -125,3 +125,20 @@ def test_an_upside_down_scan_is_read_upright():
     result = medxtract.extract(turned)
     assert result.page_info[0].rotation == 180
     assert result.fields["patient_name"].value == truth["fields"]["patient_name"]
+
+
+def test_a_wrong_osd_turn_is_read_back(monkeypatch):
+    """Fault injection: OSD says "upside down" of an upright page whose line shapes are
+    not sure; the turned reading is poor, so the page is read the other way too and kept
+    upright."""
+    import medxtract
+    from medxtract.read import read_page
+    from medxtract.read.engines.tesseract import TesseractEngine
+
+    pdf, truth = generate_one("prescription", "clean", random.Random("osd-wrong"), split="seed")
+    gray = writer.rasterise(pdf, 200)[0]
+    monkeypatch.setattr(read_page.preprocess, "upright_score", lambda image: 0.0)
+    monkeypatch.setattr(TesseractEngine, "orientation", lambda self, image: (180, 9.0))
+    result = medxtract.extract(writer.image_pdf([gray], 200, 85))
+    assert result.page_info[0].rotation == 0
+    assert result.fields["date"].value == truth["fields"]["date"]

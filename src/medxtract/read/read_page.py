@@ -126,12 +126,27 @@ def ocr(work: PageWork) -> PageWork:
         _ocr_decision(work)
         return work
     tesseract = work.engine
+    osd_turned = False
     if work.may_turn and work.upright < OSD_BELOW and not work.osd_done:
         # The line shapes are not sure: ask Tesseract's OSD before reading.
-        _orient(work, f"upright score {work.upright:.2f} < {OSD_BELOW}")
+        osd_turned = _orient(work, f"upright score {work.upright:.2f} < {OSD_BELOW}")
         work.osd_done = True
     lines = _lines(tesseract, work.image, s.ocr_timeout_s)
     mean = _mean_conf(_flat(lines))
+    if osd_turned and mean < ORIENTATION_RETRY_CONF:
+        # OSD can be wrong on a photo: a turn that reads badly is checked by reading the
+        # page the other way too (only then), and the better reading kept.
+        back = _turn(work, work.image, 180)
+        back_lines = _lines(tesseract, back, s.ocr_timeout_s)
+        back_mean = _mean_conf(_flat(back_lines))
+        keep_back = back_mean > mean
+        decision("page.orientation", check="osd turn read back", turned_confidence=mean,
+                 unturned_confidence=back_mean, turn=0 if keep_back else 180)
+        if keep_back:
+            work.image, work.rotation, lines = back, (work.rotation + 180) % 360, back_lines
+            mean = back_mean
+        else:
+            work.from_raw = preprocess.turn_matrix(back.shape, 180) @ work.from_raw
     unsure = mean < ORIENTATION_RETRY_CONF and not work.osd_done
     # Reads badly: maybe upside down after all. OSD says so or not; only then read again.
     if unsure and work.may_turn and _orient(work, f"mean confidence {mean:.2f} < "
