@@ -153,3 +153,14 @@ def test_a_line_opening_with_an_imperative_is_a_new_direction():
     lines = ["Use three tablets at night for", "three months", "Take 2 at night"]
     assert normalise(lines, s, "MDY") == (
         "Use three tablets at night for three months; Take 2 at night", [])
+
+
+def test_dates_are_no_address_and_a_number_label_is_no_name():
+    from medxtract.understand.typing import address_plausibility, name_plausibility
+
+    assert address_plausibility("Nov 8 2021, 07/27/2024") < 0.5
+    assert address_plausibility("8 November 2021") < 0.5
+    assert address_plausibility("14 Augusta Close, Leeds") > 0.8
+    assert address_plausibility("St. Anne's Hospital") < 0.5
+    assert name_plausibility("Lot no.") < 0.5
+    assert name_plausibility("Kathy Petrov") > 0.8

@@ -673,3 +673,18 @@ def test_a_consultant_under_the_patient_block_does_not_make_it_the_prescribers()
     assert f["patient_name"].value == "Rossi, Elena"
     assert f["patient_address"].value == "Flat 1B, 35 Gandhi Bazaar, Hyderabad"
     assert f["prescriber_address"].value == "129 Kings Road, Norwich, NR2 4PD"
+
+
+def test_a_patient_block_under_a_heading_no_vocabulary_knows_is_read_by_type():
+    rows = [
+        [("Medical Record Form", 40)],
+        [("Registro personal", 40), ("Born:", 500)],
+        [("Kathy Petrov", 40), ("31 December 1979", 500)],
+        [("(440) 254-5168", 40)],
+        [("7966 Forest Hills Dr", 40)],
+        [("Buffalo, NY 14262", 40)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Kathy Petrov"
+    assert f["phone"].value is not None
+    assert f["address"].value == "7966 Forest Hills Dr, Buffalo, NY 14262"

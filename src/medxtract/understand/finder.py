@@ -648,6 +648,8 @@ class Finder:
                 compat = 1.0 if section in fspec.sections else 0.0
                 if "any" in fspec.sections:
                     compat = 0.8 if section is None else 1.0
+                elif section is None and "none" in fspec.sections:
+                    compat = 0.7  # under a heading we cannot read: type and position decide
                 if compat == 0.0:
                     continue
                 lines = [run]

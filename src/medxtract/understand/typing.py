@@ -96,14 +96,22 @@ def name_plausibility(text: str) -> float:
     capitals = sum(w[:1].isupper() for w in words) / len(words)
     if capitals < 0.5:
         score *= 0.6
+    elif capitals < 1 and any(
+        w[:1].islower() and len(w) > 3 and w not in _NAME_PARTICLES for w in words
+    ):
+        score *= 0.5  # "Registro personal": a heading's words, not a name's
     return score
+
+
+_NAME_PARTICLES = {"van", "von", "der", "den", "del", "della", "de", "da", "di", "du", "la",
+                   "le", "bin", "binti", "ibn", "al", "el", "dos", "das", "ter"}  # fmt: skip
 
 
 _NAME_LABEL_WORDS = {
     "name", "surname", "forename", "first", "last", "given", "family", "middle", "full",
     "initials", "title", "have", "has", "you", "your", "the", "of", "and", "or", "is", "are",
     "do", "does", "did", "any", "please", "if", "yes", "details", "information", "list", "in",
-    "to", "for", "with",
+    "to", "for", "with", "no", "number", "nr", "id", "code", "ref",
 }  # fmt: skip
 # A house number opening the text, a postal code, or a place word make an address.
 _ADDRESS_NUMBER = re.compile(
@@ -113,6 +121,14 @@ _ADDRESS_NUMBER = re.compile(
 
 _LEADING_QUESTION = re.compile(
     r"^\s*(?:[A-Ea-eQq]\.?\s?\d{1,3}[.):]|\(\d{1,3}\)|\d{1,2}\))\s+[A-Za-z]"
+)
+
+
+# A whole date with its year: "07/27/2024", "Nov 8 2021", "8 November 2021".
+_FULL_DATE = re.compile(
+    rf"\b\d{{1,4}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}\b|\b{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}\b"
+    rf"|\b\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}\b",
+    re.I,
 )
 
 
@@ -128,6 +144,8 @@ def address_plausibility(text: str) -> float:
         return 0.1
     if not has_digit and re.search(r"\b(?:Dr|MD|M\.D|Mr|Mrs|Ms|Prof)\b\.?", text.split(",")[0]):
         return 0.2  # a person's name with a title, not a street
+    if _FULL_DATE.search(text) and not {w.lower() for w in words} & _PLACE_WORDS:
+        return 0.2  # dates ("Nov 8 2021, 07/27/2024") are no address
     if has_digit and words:
         return 1.0
     lowered = [w.lower() for w in words]
