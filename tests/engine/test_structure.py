@@ -688,3 +688,14 @@ def test_a_patient_block_under_a_heading_no_vocabulary_knows_is_read_by_type():
     assert f["patient_name"].value == "Kathy Petrov"
     assert f["phone"].value is not None
     assert f["address"].value == "7966 Forest Hills Dr, Buffalo, NY 14262"
+
+
+def test_a_mark_printed_over_an_empty_box_ticks_it_and_an_ampersand_ends_no_label():
+    rows = [
+        [("Patient name: Ann Lee", 40)],
+        [("VARICELLA", 40), ("CURRENT MEDICINES & DOSES", 500)],
+        [("[ ] Immune [ ] ] XX Not immune", 40), ("Levothyroxine", 500)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["chicken_pox"].value == "NOT IMMUNE"
+    assert f["regular_medications"].value == "Levothyroxine"

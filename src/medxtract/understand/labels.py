@@ -33,6 +33,7 @@ SOFT = frozenset(
         "currently", "current", "known", "no", "number", "details", "information", "info",
         "against", "form", "section", "part", "sheet", "status", "immune", "immunity",
         "body", "chronic", "existing", "past", "previous", "significant", "usual", "present",
+        "dose", "dosage",
     ]
 )
 _WORD = re.compile(r"[a-z0-9#]+")
@@ -41,8 +42,8 @@ _PARENS = re.compile(r"\([^)]*\)?")
 
 def stem(word: str) -> str:
     w = word.lower()
-    if len(w) > 4 and w.endswith(("ses", "xes", "ches", "shes")):
-        return w[:-2]
+    if len(w) > 4 and w.endswith(("sses", "xes", "ches", "shes")):
+        return w[:-2]  # "addresses", "boxes"; but "doses", "courses" keep their e
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         return w[:-1]
     return w

@@ -237,6 +237,27 @@ def _merge_bracket_boxes(toks: list[Tok]) -> list[Tok]:
                 continue
         out.append(t)
         i += 1
+    return _marks_over_boxes(out)
+
+
+_MARK = re.compile(r"^[xX✓✔×]+$|^[\])}]$")
+
+
+def _marks_over_boxes(toks: list[Tok]) -> list[Tok]:
+    """A cross or tick printed over an empty box ("[ ]" then "] X X" from a text layer that
+    drew the mark twice) ticks that box; the mark's pieces are no option word."""
+    out: list[Tok] = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if (
+            prev is not None and prev.check is not None and t.check is None
+            and _MARK.match(t.text) and t.box[0] - prev.box[2] < 0.6 * max(prev.h, 1.0)
+        ):
+            marked = bool(re.search(r"[xX✓✔×]", t.text)) or prev.check
+            out[-1] = Tok("☒" if marked else prev.text, prev.words + t.words,
+                          _union([prev.box, t.box]), prev.conf, marked)
+            continue
+        out.append(t)
     return out
 
 
@@ -410,8 +431,8 @@ def find_spans(
                 if not gap_after and not capital_after:
                     continue
                 last = tokens(toks[j - 1].text)
-                if j < len(toks) and last and (set(last) <= STOP or set(last) <= _TITLES):
-                    continue  # a label does not end in "of", "my" or "Dr" ("Prescribed by Dr X")
+                if j < len(toks) and (not last or set(last) <= STOP or set(last) <= _TITLES):
+                    continue  # a label does not end in "of", "&", "my" or "Dr" ("Prescribed by Dr X")
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
                 need = threshold if gap_after else max(threshold, 0.8)
