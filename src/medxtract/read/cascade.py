@@ -156,13 +156,17 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
     return [Line(words=ws) for ws in words], stats
 
 
-def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
+def missed_regions(
+    image: np.ndarray, lines: list[Line], shrunk: np.ndarray | None = None
+) -> list[BBox]:
     """Boxes of text-like ink that no word of `lines` covers: what Tesseract did not see
     as text at all (a scrawled name, a value written large). Rules, boxes and specks are
-    left out; at most MAX_MISSED, largest first."""
+    left out; at most MAX_MISSED, largest first. `shrunk`: a smaller copy of `image`
+    (larger than MISSED_SIDE), cheaper to shrink from."""
     h, w = image.shape[:2]
     k = MISSED_SIDE / max(h, w)
-    small = cv2.resize(image, (max(round(w * k), 1), max(round(h * k), 1)),
+    source = image if shrunk is None or max(shrunk.shape) < MISSED_SIDE else shrunk
+    small = cv2.resize(source, (max(round(w * k), 1), max(round(h * k), 1)),
                        interpolation=cv2.INTER_AREA)  # fmt: skip
     ink = cv2.adaptiveThreshold(
         small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20
@@ -205,11 +209,17 @@ def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
     return [b for _, b in boxes[:MAX_MISSED]]
 
 
-def recover_missed(image: np.ndarray, lines: list[Line], engine, timeout_s: float | None):
+def recover_missed(
+    image: np.ndarray,
+    lines: list[Line],
+    engine,
+    timeout_s: float | None,
+    shrunk: np.ndarray | None = None,
+):
     """Lines RapidOCR reads in `missed_regions`, where its reading looks like text."""
     from medxtract.read.engines.rapidocr import split_words
 
-    regions = missed_regions(image, lines)
+    regions = missed_regions(image, lines, shrunk)
     crops = [(b, c) for b in regions if (c := crop(image, b)) is not None]
     if not crops:
         return []

@@ -82,7 +82,12 @@ def find_page(image: np.ndarray) -> np.ndarray | None:
     sheet (a scan, a tightly cropped photo, paper on a white desk, a shadow across it)."""
     h, w = image.shape[:2]
     scale = PAGE_FIND_SIDE / max(h, w)
-    small = cv2.resize(image, (max(round(w * scale), 1), max(round(h * scale), 1)),
+    half = image
+    # Halve a large photo first (pyrDown smooths, then drops every other pixel): area
+    # averaging from the full photo costs 3x as much for the same 500 px sheet.
+    while max(half.shape[:2]) >= 4 * PAGE_FIND_SIDE:
+        half = cv2.pyrDown(half)
+    small = cv2.resize(half, (max(round(w * scale), 1), max(round(h * scale), 1)),
                        interpolation=cv2.INTER_AREA)  # fmt: skip
     small = cv2.GaussianBlur(small, (5, 5), 0)
     _, paper = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
@@ -209,9 +214,18 @@ def _rotated_profile_score(ink: np.ndarray, angle: float) -> float:
 def _shrink(image: np.ndarray, side: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
     """A copy with its long side `side` px, for measuring the page cheaply."""
     h, w = image.shape[:2]
+    if max(h, w) == side:
+        return image
     scale = side / max(h, w)
     size = (max(int(w * scale), 1), max(int(h * scale), 1))
     return cv2.resize(image, size, interpolation=interpolation)
+
+
+def analysis_copy(image: np.ndarray) -> np.ndarray:
+    """The page at UPRIGHT_SIDE (a smaller page itself), from which the checks take their
+    small copies: shrinking costs in proportion to the pixels shrunk, and an OCR-scale
+    page has 2.5x this one's."""
+    return image if max(image.shape[:2]) <= UPRIGHT_SIDE else _shrink(image, UPRIGHT_SIDE)
 
 
 def _letter_ink(small: np.ndarray, block: int, c: int, max_w: float, max_h: float) -> np.ndarray:
@@ -222,7 +236,8 @@ def _letter_ink(small: np.ndarray, block: int, c: int, max_w: float, max_h: floa
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
     big = (stats[:, 2] > max_w) | (stats[:, 3] > max_h)
     big[0] = True  # the background
-    return np.where(big[labels], 0, ink).astype(np.uint8)
+    # Inked pixels are exactly those with a label: keep the letters' labels.
+    return (~big)[labels].view(np.uint8)
 
 
 def _ink(image: np.ndarray) -> np.ndarray:
@@ -235,11 +250,12 @@ def _glyphs(image: np.ndarray) -> np.ndarray:
     return _letter_ink(_shrink(image, 700), 21, 12, GLYPH_MAX_PX, GLYPH_MAX_PX)
 
 
-def is_blank(image: np.ndarray) -> bool:
+def is_blank(image: np.ndarray, small: np.ndarray | None = None) -> bool:
     """Nothing on the page: fewer than two marks clearly darker than the paper, "clearly"
     measured against the paper's own noise (specks and scanner grain are not marks;
-    faint print on clean paper is)."""
-    small = _shrink(image, 700)  # area averaging: grain fades, strokes stay
+    faint print on clean paper is). `small`: the page's `analysis_copy`, if made."""
+    # Area averaging: grain fades, strokes stay.
+    small = _shrink(image if small is None else small, 700)
     paper = float(np.median(small))
     noise = 1.4826 * float(np.median(np.abs(small.astype(np.float32) - paper)))  # robust sigma
     dark = (small < paper - max(20.0, 6 * noise)).astype(np.uint8)
@@ -248,10 +264,11 @@ def is_blank(image: np.ndarray) -> bool:
     return marks < BLANK_MARKS
 
 
-def is_sideways(image: np.ndarray) -> bool:
+def is_sideways(image: np.ndarray, small: np.ndarray | None = None) -> bool:
     """Text lines run vertically: the column profile of the glyphs alternates more sharply
-    than the row profile (each taken at its best angle within the skew range)."""
-    glyphs = _glyphs(image)
+    than the row profile (each taken at its best angle within the skew range).
+    `small`: the page's `analysis_copy`, if made."""
+    glyphs = _glyphs(image if small is None else small)
     if glyphs.sum() < 200:
         return False  # too little text to tell
     points = _points(glyphs)
@@ -261,12 +278,14 @@ def is_sideways(image: np.ndarray) -> bool:
     return cols > rows
 
 
-def upright_score(image: np.ndarray) -> float:
+def upright_score(image: np.ndarray, small: np.ndarray | None = None) -> float:
     """From -1 (upside down) to 1 (upright), for a deskewed page of Latin print: in each
     text line, capitals, digits and ascenders put more ink above the x-height band than
-    descenders put below it. Turned 180 degrees, that flips."""
+    descenders put below it. Turned 180 degrees, that flips. `small`: the page's
+    `analysis_copy` (deskewed with it), if made."""
     k = UPRIGHT_SIDE / 1400  # the limits below are for a 1400 px page
-    letters = _letter_ink(_shrink(image, UPRIGHT_SIDE), 25, 15, 60 * k, 40 * k)
+    letters = _letter_ink(_shrink(image if small is None else small, UPRIGHT_SIDE),
+                          25, 15, 60 * k, 40 * k)  # fmt: skip
     profile = letters.sum(axis=1).astype(np.float64)
     inked = profile > max(2.0, 0.02 * profile.max(initial=0.0))
     above = below = 0.0
