@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from medxtract.document import BBox, Line, Word, union_bbox
 from medxtract.errors import OcrTimeoutError
 from medxtract.logs import decision
+from medxtract.read import preprocess
 
 # Below this a Tesseract word is doubtful (clean print reads 0.9+).
 WEAK_WORD_CONF = 0.75
@@ -186,7 +187,7 @@ def missed_regions(
             ink[max(int((y0 - m) * sh), 0) : int((y1 + m) * sh) + 1,
                 max(int((x0 - m) * sw), 0) : int((x1 + m) * sw) + 1] = 0  # fmt: skip
     joined = cv2.dilate(ink, np.ones((3, 9), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    _, stats = preprocess.components(joined)
     # As tall as the page's text, give or take a hand's larger writing: not a logo.
     heights = [w.bbox[3] - w.bbox[1] for line in lines for w in line.words]
     typical = float(np.median(heights)) * sh if heights else MISSED_MAX_H
