@@ -368,6 +368,24 @@ def rotate(image: np.ndarray, angle: float) -> np.ndarray:
     )
 
 
+def rotate_copy(small: np.ndarray, angle: float, shape: tuple[int, ...]) -> np.ndarray:
+    """What `analysis_copy(rotate(image, angle))` gives for an `image` of `shape` (larger
+    than the copy), from its copy `small`: one small warp instead of a full one and a
+    shrink."""
+    if abs(angle) < 0.05:
+        return small
+    _, nw, nh = _rotation(shape, angle)
+    out = UPRIGHT_SIDE / max(nw, nh)  # analysis_copy's scale of the rotated page
+    size = (max(int(nw * out), 1), max(int(nh * out), 1))
+    zoom = out * max(shape[:2]) / max(small.shape[:2])  # from `small` to that scale
+    h, w = small.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
+    m[0, 2] += size[0] / 2 - w / 2
+    m[1, 2] += size[1] / 2 - h / 2
+    return cv2.warpAffine(small, m, size, flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)  # fmt: skip
+
+
 def rotate_matrix(shape: tuple[int, ...], angle: float) -> np.ndarray:
     """Where `rotate` moves each point of an image of this shape (geometry's frame)."""
     if abs(angle) < 0.05:

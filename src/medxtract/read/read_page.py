@@ -97,9 +97,9 @@ def clean_image(work: PageWork) -> PageWork:
     work.skew = preprocess.estimate_skew(image)
     decision("page.deskew", angle=work.skew)
     work.from_raw = preprocess.rotate_matrix(image.shape, work.skew) @ work.from_raw
-    shared = work.small is image
+    shared, shape = work.small is image, image.shape
     image = preprocess.rotate(image, work.skew)
-    work.small = image if shared else preprocess.rotate(work.small, work.skew)
+    work.small = image if shared else preprocess.rotate_copy(work.small, work.skew, shape)
     if work.may_turn and not work.osd_done:
         work.upright = preprocess.upright_score(image, work.small)
         turned = work.upright < -UPSIDE_DOWN_SURE
