@@ -236,7 +236,7 @@ def components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8,
                                                                ltype=cv2.CV_16U)  # fmt: skip
     except cv2.error:
-        labels, stats = components(ink)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
     return labels, stats
 
 
