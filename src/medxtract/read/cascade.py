@@ -106,6 +106,7 @@ class CascadeStats:
     reread: int = 0  # lines RapidOCR re-read (in part or whole)
     replaced: int = 0  # lines where RapidOCR's reading was kept
     recovered: int = 0  # lines RapidOCR read where Tesseract saw no text
+    searched: int = 0  # regions of ink outside Tesseract's words RapidOCR read
     whole_page: bool = False  # the page went to RapidOCR whole
 
 
@@ -217,23 +218,24 @@ def recover_missed(
     timeout_s: float | None,
     shrunk: np.ndarray | None = None,
 ):
-    """Lines RapidOCR reads in `missed_regions`, where its reading looks like text."""
+    """Lines RapidOCR reads in `missed_regions`, where its reading looks like text; and
+    how many regions it read."""
     from medxtract.read.engines.rapidocr import split_words
 
     regions = missed_regions(image, lines, shrunk)
     crops = [(b, c) for b in regions if (c := crop(image, b)) is not None]
     if not crops:
-        return []
+        return [], 0
     try:
         readings = engine.read_lines([c for _, c in crops], timeout_s)
     except OcrTimeoutError:
-        return []
+        return [], len(crops)
     found = []
     for (box, _), (text, score) in zip(crops, readings, strict=False):
         words = split_words(text, score, box)
         if words and score >= MISSED_MIN_CONF and reading_score(words) >= MISSED_MIN_SCORE:
             found.append(Line(words=words))
-    return found
+    return found, len(crops)
 
 
 def better(new: list[Word], old: list[Word]) -> bool:

@@ -204,14 +204,14 @@ def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
             work.stats.lines, work.stats.replaced = len(lines), len(whole)
             return whole
     lines, stats = cascade.refine_lines(image, lines, rapid, timeout)
-    found = cascade.recover_missed(image, lines, rapid, timeout, work.small)
+    found, stats.searched = cascade.recover_missed(image, lines, rapid, timeout, work.small)
     lines += found
     stats.recovered = len(found)
     stats.whole_page = work.stats.whole_page
     work.stats = stats
     work.timings["cascade"] = (time.perf_counter() - start) * 1000
     decision("page.cascade", lines=stats.lines, reread=stats.reread, replaced=stats.replaced,
-             recovered=stats.recovered)
+             searched=stats.searched, recovered=stats.recovered)
     return lines
 
 
