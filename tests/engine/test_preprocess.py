@@ -137,8 +137,58 @@ def test_a_wrong_osd_turn_is_read_back(monkeypatch):
 
     pdf, truth = generate_one("prescription", "clean", random.Random("osd-wrong"), split="seed")
     gray = writer.rasterise(pdf, 200)[0]
-    monkeypatch.setattr(read_page.preprocess, "upright_score", lambda image: 0.0)
+    monkeypatch.setattr(read_page.preprocess, "upright_score", lambda *a, **k: 0.0)
     monkeypatch.setattr(TesseractEngine, "orientation", lambda self, image: (180, 9.0))
     result = medxtract.extract(writer.image_pdf([gray], 200, 85))
     assert result.page_info[0].rotation == 0
     assert result.fields["date"].value == truth["fields"]["date"]
+
+@pytest.mark.parametrize("kind", ["prescription", "patient_details"])
+def test_the_checks_on_the_analysis_copy_agree_with_the_full_page(kind):
+    """The checks measure one small copy, turned and deskewed with the page, instead of
+    shrinking the full page each: their verdicts stay those of the full page."""
+    for scan in _scanned_pages(kind, "analysis-copy", 13):
+        small = preprocess.analysis_copy(scan)
+        assert max(small.shape) == preprocess.UPRIGHT_SIDE < max(scan.shape)
+        for degrees in (0, 90, 180, 270):
+            turned = preprocess.turn(scan, degrees)
+            verdict = preprocess.is_sideways(turned)
+            assert preprocess.is_sideways(turned, preprocess.turn(small, degrees)) == verdict
+        skew = preprocess.estimate_skew(scan)
+        level = preprocess.rotate(scan, skew)
+        copy = preprocess.rotate_copy(small, skew, scan.shape)
+        assert copy.shape == preprocess.analysis_copy(level).shape
+        # The same verdict: upright, and upside down once turned (the copy's resampling
+        # moves the score a few hundredths).
+        assert preprocess.upright_score(level) > 0.1
+        assert preprocess.upright_score(level, copy) > 0.1
+        assert preprocess.upright_score(preprocess.turn(level, 180)) < -0.1
+        assert preprocess.upright_score(
+            preprocess.turn(level, 180), preprocess.turn(copy, 180)
+        ) < -0.1
+        assert not preprocess.is_blank(level, copy)
+    blank = np.full((2200, 1700), 235, np.uint8)
+    assert preprocess.is_blank(blank, preprocess.analysis_copy(blank))
+
+
+def test_components_are_opencvs_and_hold_more_than_16_bits_of_labels():
+    rng = np.random.default_rng(5)
+    ink = (rng.random((300, 400)) < 0.3).astype(np.uint8)
+    labels, stats = preprocess.components(ink)
+    n, ref_labels, ref_stats, _ = cv2.connectedComponentsWithStats(ink)
+    assert np.array_equal(labels, ref_labels) and np.array_equal(stats, ref_stats)
+    dots = np.zeros((600, 600), np.uint8)
+    dots[::2, ::2] = 1  # 90,000 specks: more labels than 16 bits hold
+    labels, stats = preprocess.components(dots)
+    assert len(stats) == 90_001 and labels.max() == 90_000
+
+
+def test_median_and_mad_are_numpys():
+    rng = np.random.default_rng(9)
+    sizes = [(1, 1), (1, 2), (7, 9), (40, 31)]
+    images = [rng.integers(0, 256, size, dtype=np.uint8) for size in sizes]
+    images.append(np.clip(rng.normal(210, 4, (64, 50)), 0, 255).astype(np.uint8))
+    for image in images:
+        median = float(np.median(image))
+        mad = float(np.median(np.abs(image.astype(np.float32) - median)))
+        assert preprocess.median_and_mad(image) == (median, mad)

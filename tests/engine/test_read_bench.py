@@ -43,8 +43,10 @@ def test_bench_hard_corpus_reports_the_cascade(tmp_path):
     cascade = on["cascade"]
     assert cascade["ocr_pages"] == 9
     assert 0 < cascade["reread"] <= cascade["lines"]
+    assert 0 < cascade["pages_touched"] <= cascade["ocr_pages"]
+    assert cascade["recovered"] <= cascade["searched"]
     assert cascade["ms_per_ocr_page"] > 0
-    assert off["cascade"]["reread"] == 0
+    assert off["cascade"]["reread"] == off["cascade"]["pages_touched"] == 0
     assert on["all_accuracy"] >= off["all_accuracy"]
     assert 0 < figures["peak_memory_mib"]["ours"] <= 1024
     assert set(on["tiers"]) == {"fax", "handwritten", "curled"}

@@ -521,8 +521,8 @@ def test_drawn_boxes_along_a_row_pair_with_its_options_in_order():
     # A second reader's word boxes sit one option right of the printed ones: each box is
     # drawn 130 px left of its word, just left of the previous word's box.
     xs = (300, 400, 500, 600, 700)
-    rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)],
-            [("Refills:", 40)] + [(t, x) for t, x in zip(("0", "1", "2", "3", "PRN"), xs)]]
+    options = list(zip(("0", "1", "2", "3", "PRN"), xs, strict=True))
+    rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)], [("Refills:", 40), *options]]
 
     def draw(image):
         y = 170

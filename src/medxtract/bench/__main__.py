@@ -43,7 +43,7 @@ from medxtract.bench.corpus import build_corpus  # noqa: E402
 
 STAGES = ("open", "read_pages", "clean_image", "ocr", "cascade", "fields")
 MEMORY_LIMIT_MIB = 1024  # peak per worker process
-SPEEDUP_TARGET = 6.0
+SPEEDUP_TARGET = 5.0  # issue 9: cascade on, against the students' pipeline as they ran it
 BORN_DIGITAL_TARGET = 50.0  # pages/s per core
 
 
@@ -115,9 +115,11 @@ def run_ours(docs: list[tuple[Path, dict]], engine: str = "auto") -> dict[str, A
     settings = get_settings().engine.model_copy(update={"ocr_engine": engine})
     medxtract.extract(docs[0][0], settings=settings)  # warm-up (loads models), not timed
     stages = dict.fromkeys(STAGES, 0.0)
-    cascade = dict.fromkeys(("lines", "reread", "replaced", "recovered", "whole_page"), 0)
+    cascade = dict.fromkeys(
+        ("lines", "reread", "replaced", "searched", "recovered", "whole_page"), 0
+    )
     predictions: list[tuple[str, dict[str, Any]]] = []
-    pages, ocr_pages, errors = 0, 0, []
+    pages, ocr_pages, touched, errors = 0, 0, 0, []
     cpu0, t0 = _cpu_self(), time.perf_counter()
     for path, _truth in docs:
         try:
@@ -132,8 +134,11 @@ def run_ours(docs: list[tuple[Path, dict]], engine: str = "auto") -> dict[str, A
             stages[stage] += result.timings.get(stage, 0.0)
         for page in result.document.pages:
             ocr_pages += page.source != "text_layer"
+            stats = page.ocr_stats
+            # RapidOCR read some of the page: weak lines, unread ink, or all of it.
+            touched += any(stats.get(k) for k in ("reread", "searched", "whole_page"))
             for key in cascade:
-                cascade[key] += int(page.ocr_stats.get(key, 0))
+                cascade[key] += int(stats.get(key, 0))
     seconds, cpu = time.perf_counter() - t0, _cpu_self() - cpu0
     return {
         "engine": engine,
@@ -146,6 +151,8 @@ def run_ours(docs: list[tuple[Path, dict]], engine: str = "auto") -> dict[str, A
         "cascade": {
             **cascade,
             "ocr_pages": ocr_pages,
+            "pages_touched": touched,
+            "pages_touched_share": _share(touched, ocr_pages),
             "whole_pages_share": _share(cascade["whole_page"], ocr_pages),
             "lines_reread_share": _share(cascade["reread"], cascade["lines"]),
             "ms_per_ocr_page": stages["cascade"] / ocr_pages if ocr_pages else 0.0,
@@ -230,7 +237,7 @@ def checks(figures: dict[str, Any]) -> list[dict[str, Any]]:
         c = corpora["image"]
         out.append(
             {
-                "name": f"image PDFs: ours on {_cpus_label(figures['cpus'])} >= "
+                "name": f"image PDFs: ours (cascade on) on {_cpus_label(figures['cpus'])} >= "
                 f"{SPEEDUP_TARGET:g}x the {_ref_label(c['reference'])} per page",
                 "value": f"{c['speedup']:.1f}x",
                 "pass": c["speedup"] >= SPEEDUP_TARGET,
@@ -338,25 +345,28 @@ def print_report(figures: dict[str, Any]) -> None:
         stages.add_row(name, *(f"{per[s]:.1f}" for s in STAGES))
     console.print(stages)
     cascade = Table(title="The OCR cascade (RapidOCR after Tesseract), cascade on")
-    for col in ("corpus", "OCR pages", "whole pages", "lines re-read", "kept", "found",
-                "ms/OCR page"):  # fmt: skip
+    for col in ("corpus", "OCR pages", "pages read", "whole pages", "lines re-read", "kept",
+                "regions searched", "found", "ms/OCR page"):  # fmt: skip
         cascade.add_column(col, justify="left" if col == "corpus" else "right")
     for name, c in figures["corpora"].items():
         k = c["ours"]["cascade"]
         cascade.add_row(
             name,
             str(k["ocr_pages"]),
+            f"{k['pages_touched']} ({k['pages_touched_share']:.0%})",
             f"{k['whole_page']} ({k['whole_pages_share']:.0%})",
             f"{k['reread']}/{k['lines']} ({k['lines_reread_share']:.0%})",
             str(k["replaced"]),
+            str(k["searched"]),
             str(k["recovered"]),
             f"{k['ms_per_ocr_page']:.0f}",
         )
     console.print(cascade)
     console.print(
-        "whole pages: read by RapidOCR whole (Tesseract's reading unusable); kept: re-read "
-        "lines where RapidOCR's reading won; found: lines RapidOCR read where Tesseract saw "
-        "no text"
+        "pages read: pages RapidOCR read any of; whole pages: read by RapidOCR whole "
+        "(Tesseract's reading unusable); kept: re-read lines where RapidOCR's reading won; "
+        "regions searched: ink outside Tesseract's words RapidOCR read; found: those it "
+        "read as text; ms/OCR page: the cascade's cost"
     )
     tiers = Table(title="All-field accuracy by variant, cascade on / off")
     for col in ("corpus", "variant", "cascade on", "cascade off"):

@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from medxtract.document import BBox, Line, Word, union_bbox
 from medxtract.errors import OcrTimeoutError
 from medxtract.logs import decision
+from medxtract.read import preprocess
 
 # Below this a Tesseract word is doubtful (clean print reads 0.9+).
 WEAK_WORD_CONF = 0.75
@@ -105,6 +106,7 @@ class CascadeStats:
     reread: int = 0  # lines RapidOCR re-read (in part or whole)
     replaced: int = 0  # lines where RapidOCR's reading was kept
     recovered: int = 0  # lines RapidOCR read where Tesseract saw no text
+    searched: int = 0  # regions of ink outside Tesseract's words RapidOCR read
     whole_page: bool = False  # the page went to RapidOCR whole
 
 
@@ -156,13 +158,17 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
     return [Line(words=ws) for ws in words], stats
 
 
-def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
+def missed_regions(
+    image: np.ndarray, lines: list[Line], shrunk: np.ndarray | None = None
+) -> list[BBox]:
     """Boxes of text-like ink that no word of `lines` covers: what Tesseract did not see
     as text at all (a scrawled name, a value written large). Rules, boxes and specks are
-    left out; at most MAX_MISSED, largest first."""
+    left out; at most MAX_MISSED, largest first. `shrunk`: a smaller copy of `image`
+    (larger than MISSED_SIDE), cheaper to shrink from."""
     h, w = image.shape[:2]
     k = MISSED_SIDE / max(h, w)
-    small = cv2.resize(image, (max(round(w * k), 1), max(round(h * k), 1)),
+    source = image if shrunk is None or max(shrunk.shape) < MISSED_SIDE else shrunk
+    small = cv2.resize(source, (max(round(w * k), 1), max(round(h * k), 1)),
                        interpolation=cv2.INTER_AREA)  # fmt: skip
     ink = cv2.adaptiveThreshold(
         small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20
@@ -182,7 +188,7 @@ def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
             ink[max(int((y0 - m) * sh), 0) : int((y1 + m) * sh) + 1,
                 max(int((x0 - m) * sw), 0) : int((x1 + m) * sw) + 1] = 0  # fmt: skip
     joined = cv2.dilate(ink, np.ones((3, 9), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    _, stats = preprocess.components(joined)
     # As tall as the page's text, give or take a hand's larger writing: not a logo.
     heights = [w.bbox[3] - w.bbox[1] for line in lines for w in line.words]
     typical = float(np.median(heights)) * sh if heights else MISSED_MAX_H
@@ -205,24 +211,31 @@ def missed_regions(image: np.ndarray, lines: list[Line]) -> list[BBox]:
     return [b for _, b in boxes[:MAX_MISSED]]
 
 
-def recover_missed(image: np.ndarray, lines: list[Line], engine, timeout_s: float | None):
-    """Lines RapidOCR reads in `missed_regions`, where its reading looks like text."""
+def recover_missed(
+    image: np.ndarray,
+    lines: list[Line],
+    engine,
+    timeout_s: float | None,
+    shrunk: np.ndarray | None = None,
+):
+    """Lines RapidOCR reads in `missed_regions`, where its reading looks like text; and
+    how many regions it read."""
     from medxtract.read.engines.rapidocr import split_words
 
-    regions = missed_regions(image, lines)
+    regions = missed_regions(image, lines, shrunk)
     crops = [(b, c) for b in regions if (c := crop(image, b)) is not None]
     if not crops:
-        return []
+        return [], 0
     try:
         readings = engine.read_lines([c for _, c in crops], timeout_s)
     except OcrTimeoutError:
-        return []
+        return [], len(crops)
     found = []
     for (box, _), (text, score) in zip(crops, readings, strict=False):
         words = split_words(text, score, box)
         if words and score >= MISSED_MIN_CONF and reading_score(words) >= MISSED_MIN_SCORE:
             found.append(Line(words=words))
-    return found
+    return found, len(crops)
 
 
 def better(new: list[Word], old: list[Word]) -> bool:

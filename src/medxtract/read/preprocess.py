@@ -202,16 +202,38 @@ def _rotated_profile_score(ink: np.ndarray, angle: float) -> float:
     centre = (ink.shape[1] / 2, ink.shape[0] / 2)
     m = cv2.getRotationMatrix2D(centre, angle, 1.0)
     rotated = cv2.warpAffine(ink, m, (ink.shape[1], ink.shape[0]), flags=cv2.INTER_NEAREST)
-    profile = rotated.sum(axis=1, dtype=np.float64)
+    # Row sums in whole numbers (exact), 15x faster than numpy's sum along rows.
+    profile = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
     return float(np.square(np.diff(profile)).sum())
 
 
 def _shrink(image: np.ndarray, side: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
     """A copy with its long side `side` px, for measuring the page cheaply."""
     h, w = image.shape[:2]
+    if max(h, w) == side:
+        return image
     scale = side / max(h, w)
     size = (max(int(w * scale), 1), max(int(h * scale), 1))
     return cv2.resize(image, size, interpolation=interpolation)
+
+
+def analysis_copy(image: np.ndarray) -> np.ndarray:
+    """The page at UPRIGHT_SIDE (a smaller page itself), from which the checks take their
+    small copies: shrinking costs in proportion to the pixels shrunk, and an OCR-scale
+    page has 2.5x this one's."""
+    return image if max(image.shape[:2]) <= UPRIGHT_SIDE else _shrink(image, UPRIGHT_SIDE)
+
+
+def components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and stats of the 8-connected components of `ink` (as
+    cv2.connectedComponentsWithStats). 16-bit labels measured 3x faster than 32-bit; a
+    page with more components than they hold (OpenCV raises) is labelled in 32 bits."""
+    try:
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8,
+                                                               ltype=cv2.CV_16U)  # fmt: skip
+    except cv2.error:
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    return labels, stats
 
 
 def _letter_ink(small: np.ndarray, block: int, c: int, max_w: float, max_h: float) -> np.ndarray:
@@ -219,10 +241,11 @@ def _letter_ink(small: np.ndarray, block: int, c: int, max_w: float, max_h: floa
     without the rules, boxes, page edges and shadows that would outvote them."""
     mean, inverse = cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV
     ink = cv2.adaptiveThreshold(small, 1, mean, inverse, block, c)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    labels, stats = components(ink)
     big = (stats[:, 2] > max_w) | (stats[:, 3] > max_h)
     big[0] = True  # the background
-    return np.where(big[labels], 0, ink).astype(np.uint8)
+    # Inked pixels are exactly those with a label: keep the letters' labels.
+    return (~big)[labels].view(np.uint8)
 
 
 def _ink(image: np.ndarray) -> np.ndarray:
@@ -235,23 +258,43 @@ def _glyphs(image: np.ndarray) -> np.ndarray:
     return _letter_ink(_shrink(image, 700), 21, 12, GLYPH_MAX_PX, GLYPH_MAX_PX)
 
 
-def is_blank(image: np.ndarray) -> bool:
+def median_and_mad(image: np.ndarray) -> tuple[float, float]:
+    """np.median of a uint8 image and of its absolute deviations from that median, from
+    its histogram: 10x faster than sorting the pixels, the same numbers."""
+    hist = np.bincount(image.ravel(), minlength=256)
+    n = image.size
+    # The middle element (n odd) or the two middle ones (n even), as np.median takes them.
+    middle = ((n - 1) // 2 + 1, n // 2 + 1)
+
+    def middle_of(values: np.ndarray, counts: np.ndarray) -> float:
+        at = np.searchsorted(np.cumsum(counts), middle)
+        return float((values[at[0]] + values[at[1]]) / 2)
+
+    median = middle_of(np.arange(256, dtype=np.float64), hist)
+    deviation = np.abs(np.arange(256, dtype=np.float64) - median)
+    order = np.argsort(deviation, kind="stable")
+    return median, middle_of(deviation[order], hist[order])
+
+
+def is_blank(image: np.ndarray, small: np.ndarray | None = None) -> bool:
     """Nothing on the page: fewer than two marks clearly darker than the paper, "clearly"
     measured against the paper's own noise (specks and scanner grain are not marks;
-    faint print on clean paper is)."""
-    small = _shrink(image, 700)  # area averaging: grain fades, strokes stay
-    paper = float(np.median(small))
-    noise = 1.4826 * float(np.median(np.abs(small.astype(np.float32) - paper)))  # robust sigma
+    faint print on clean paper is). `small`: the page's `analysis_copy`, if made."""
+    # Area averaging: grain fades, strokes stay.
+    small = _shrink(image if small is None else small, 700)
+    paper, spread = median_and_mad(small)
+    noise = 1.4826 * spread  # robust sigma
     dark = (small < paper - max(20.0, 6 * noise)).astype(np.uint8)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(dark)
+    _, stats = components(dark)
     marks = int(((stats[1:, 4] >= 4) & (stats[1:, 3] >= 3)).sum())
     return marks < BLANK_MARKS
 
 
-def is_sideways(image: np.ndarray) -> bool:
+def is_sideways(image: np.ndarray, small: np.ndarray | None = None) -> bool:
     """Text lines run vertically: the column profile of the glyphs alternates more sharply
-    than the row profile (each taken at its best angle within the skew range)."""
-    glyphs = _glyphs(image)
+    than the row profile (each taken at its best angle within the skew range).
+    `small`: the page's `analysis_copy`, if made."""
+    glyphs = _glyphs(image if small is None else small)
     if glyphs.sum() < 200:
         return False  # too little text to tell
     points = _points(glyphs)
@@ -261,12 +304,14 @@ def is_sideways(image: np.ndarray) -> bool:
     return cols > rows
 
 
-def upright_score(image: np.ndarray) -> float:
+def upright_score(image: np.ndarray, small: np.ndarray | None = None) -> float:
     """From -1 (upside down) to 1 (upright), for a deskewed page of Latin print: in each
     text line, capitals, digits and ascenders put more ink above the x-height band than
-    descenders put below it. Turned 180 degrees, that flips."""
+    descenders put below it. Turned 180 degrees, that flips. `small`: the page's
+    `analysis_copy` (deskewed with it), if made."""
     k = UPRIGHT_SIDE / 1400  # the limits below are for a 1400 px page
-    letters = _letter_ink(_shrink(image, UPRIGHT_SIDE), 25, 15, 60 * k, 40 * k)
+    letters = _letter_ink(_shrink(image if small is None else small, UPRIGHT_SIDE),
+                          25, 15, 60 * k, 40 * k)  # fmt: skip
     profile = letters.sum(axis=1).astype(np.float64)
     inked = profile > max(2.0, 0.02 * profile.max(initial=0.0))
     above = below = 0.0
@@ -317,6 +362,24 @@ def rotate(image: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(
         image, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
     )
+
+
+def rotate_copy(small: np.ndarray, angle: float, shape: tuple[int, ...]) -> np.ndarray:
+    """What `analysis_copy(rotate(image, angle))` gives for an `image` of `shape` (larger
+    than the copy), from its copy `small`: one small warp instead of a full one and a
+    shrink."""
+    if abs(angle) < 0.05:
+        return small
+    _, nw, nh = _rotation(shape, angle)
+    out = UPRIGHT_SIDE / max(nw, nh)  # analysis_copy's scale of the rotated page
+    size = (max(int(nw * out), 1), max(int(nh * out), 1))
+    zoom = out * max(shape[:2]) / max(small.shape[:2])  # from `small` to that scale
+    h, w = small.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
+    m[0, 2] += size[0] / 2 - w / 2
+    m[1, 2] += size[1] / 2 - h / 2
+    return cv2.warpAffine(small, m, size, flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)  # fmt: skip
 
 
 def rotate_matrix(shape: tuple[int, ...], angle: float) -> np.ndarray:

@@ -52,6 +52,9 @@ class PageWork:
     rotation: int = 0
     skew: float = 0.0
     upright: float = 1.0  # preprocess.upright_score of the image OCR gets
+    # `image` shrunk (preprocess.analysis_copy) and turned and deskewed with it: the checks
+    # measure this rather than shrink the full page each.
+    small: np.ndarray | None = None
     osd_done: bool = False
     stats: cascade.CascadeStats = field(default_factory=cascade.CascadeStats)
     timings: dict[str, float] = field(default_factory=dict)
@@ -77,10 +80,11 @@ def clean_image(work: PageWork) -> PageWork:
         return work
     image, work.from_raw, how = _flat_page(work.raw.image, work.raw.source)
     decision("page.cleanup", bilevel_repair=how == "bilevel", sheet_found=how == "cropped")
+    work.small = preprocess.analysis_copy(image)
     # A mixed page is deskewed like any scan, though never turned: Tesseract's words on a
     # tilted page sit at drifting heights, and regrouping them into lines would split a
     # label across lines. merge_text_layer moves the text-layer words by the same rotation.
-    if work.may_turn and preprocess.is_sideways(image):
+    if work.may_turn and preprocess.is_sideways(image, work.small):
         # The line-profile test says sideways; Tesseract's OSD, when it is sure, says
         # which way (or that the page is upright after all: sparse pages fool the test).
         degrees, conf = work.engine.orientation(image)
@@ -93,9 +97,11 @@ def clean_image(work: PageWork) -> PageWork:
     work.skew = preprocess.estimate_skew(image)
     decision("page.deskew", angle=work.skew)
     work.from_raw = preprocess.rotate_matrix(image.shape, work.skew) @ work.from_raw
+    shared, shape = work.small is image, image.shape
     image = preprocess.rotate(image, work.skew)
+    work.small = image if shared else preprocess.rotate_copy(work.small, work.skew, shape)
     if work.may_turn and not work.osd_done:
-        work.upright = preprocess.upright_score(image)
+        work.upright = preprocess.upright_score(image, work.small)
         turned = work.upright < -UPSIDE_DOWN_SURE
         decision("page.orientation", check="upright", upright_score=work.upright,
                  upside_down_below=-UPSIDE_DOWN_SURE, turn=180 if turned else 0)
@@ -107,15 +113,20 @@ def clean_image(work: PageWork) -> PageWork:
 
 
 def _turn(work: PageWork, image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
-    """The image turned, the turn recorded in `work.from_raw`."""
+    """The image turned, the turn recorded in `work.from_raw` (its small copy turned too)."""
     work.from_raw = preprocess.turn_matrix(image.shape, degrees_clockwise) @ work.from_raw
-    return preprocess.turn(image, degrees_clockwise)
+    turned = preprocess.turn(image, degrees_clockwise)
+    if work.small is image:  # a page no larger than the copy is its own copy
+        work.small = turned
+    elif work.small is not None:
+        work.small = preprocess.turn(work.small, degrees_clockwise)
+    return turned
 
 
 def ocr(work: PageWork) -> PageWork:
     if work.image is None:
         return work
-    if preprocess.is_blank(work.image):
+    if preprocess.is_blank(work.image, work.small):
         decision("page.ocr", blank=True)
         return work  # nothing on the page: no words, and no engine time spent
     s = work.settings
@@ -146,7 +157,7 @@ def ocr(work: PageWork) -> PageWork:
             work.image, work.rotation, lines = back, (work.rotation + 180) % 360, back_lines
             mean = back_mean
         else:
-            work.from_raw = preprocess.turn_matrix(back.shape, 180) @ work.from_raw
+            _turn(work, back, 180)  # undo: the matrix and the small copy go with the image
     unsure = mean < ORIENTATION_RETRY_CONF and not work.osd_done
     # Reads badly: maybe upside down after all. OSD says so or not; only then read again.
     if unsure and work.may_turn and _orient(work, f"mean confidence {mean:.2f} < "
@@ -208,14 +219,14 @@ def _cascade(work: PageWork, lines: list[Line]) -> list[Line]:
             work.stats.lines, work.stats.replaced = len(lines), len(whole)
             return whole
     lines, stats = cascade.refine_lines(image, lines, rapid, timeout)
-    found = cascade.recover_missed(image, lines, rapid, timeout)
+    found, stats.searched = cascade.recover_missed(image, lines, rapid, timeout, work.small)
     lines += found
     stats.recovered = len(found)
     stats.whole_page = work.stats.whole_page
     work.stats = stats
     work.timings["cascade"] = (time.perf_counter() - start) * 1000
     decision("page.cascade", lines=stats.lines, reread=stats.reread, replaced=stats.replaced,
-             recovered=stats.recovered)
+             searched=stats.searched, recovered=stats.recovered)
     return lines
 
 

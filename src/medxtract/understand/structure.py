@@ -432,7 +432,7 @@ def find_spans(
                     continue
                 last = tokens(toks[j - 1].text)
                 if j < len(toks) and (not last or set(last) <= STOP or set(last) <= _TITLES):
-                    continue  # a label does not end in "of", "&", "my" or "Dr" ("Prescribed by Dr X")
+                    continue  # no label ends in "of", "&", "my" or "Dr" ("Prescribed by Dr X")
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
                 need = threshold if gap_after else max(threshold, 0.8)
@@ -523,8 +523,9 @@ def continued(
         if not below:
             break
         q = min(below, key=lambda q: q.box[1])
+        others: list[LabelSpan | Phrase] = [*model.labels, *model.phrases]
         if any(same_row(s.box, q.box, ROW_SLOPE) and s.box[2] <= q.box[0] + h
-               for s in [*model.labels, *model.phrases] if s is not q):
+               for s in others if s is not q):
             break  # another label's value on its row (a label we may not know: "UHID")
         # In the value's column, not the label's (a hand may start it a little left).
         wrapped = q.box[0] > label_x1 - 0.5 * h
