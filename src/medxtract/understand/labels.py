@@ -81,6 +81,7 @@ STOP = frozenset(stem(w) for w in STOP)
 SOFT = frozenset(stem(w) for w in SOFT)
 
 
+@lru_cache(maxsize=262144)  # the same pairs recur across labels, types and documents
 def word_match(label_word: str, vocab_word: str) -> float:
     """1.0 equal; 0.9 one OCR slip (0.87 two, in a long word); 0.85 an abbreviation ("addr"
     for address); else 0."""
@@ -141,12 +142,32 @@ def leftover_penalty(leftover: tuple[str, ...], explained: frozenset[str]) -> fl
     return 1.0 / (1.0 + 0.45 * weight)
 
 
+def _close(label_word: str, vocab_word: str) -> bool:
+    """Cheap test first: a slip keeps the length within two and an abbreviation is a prefix."""
+    if abs(len(label_word) - len(vocab_word)) > 2 and not vocab_word.startswith(label_word):
+        return False
+    return word_match(label_word, vocab_word) > 0.0
+
+
 class Vocabulary:
     """Entries of one concept, pre-tokenised."""
 
     def __init__(self, entries: list[str]) -> None:
         self.entries = tuple(t for t in (tokens(e) for e in entries) if t)
+        # Each entry's meaning words: an entry is only tried on a label that has them all.
+        self._keys = tuple(frozenset(w for w in e if w not in STOP) for e in self.entries)
+        self._words = frozenset().union(*self._keys)
         self._memo: dict[tuple[tuple[str, ...], frozenset[str]], float] = {}
+        self._by_word: dict[str, frozenset[str]] = {}
+
+    def _said_by(self, word: str) -> frozenset[str]:
+        """The vocabulary words this label word can stand for (itself, a slip, a short form)."""
+        if word not in self._by_word:
+            if len(self._by_word) > 50_000:
+                self._by_word.clear()
+            self._by_word[word] = frozenset(v for v in self._words if _close(word, v))
+        return self._by_word[word]
+
 
     def score(self, label: tuple[str, ...], explained: frozenset[str] = frozenset()) -> float:
         key = (label, explained)
@@ -158,7 +179,10 @@ class Vocabulary:
 
     def _score(self, label: tuple[str, ...], explained: frozenset[str]) -> float:
         best = 0.0
-        for entry in self.entries:
+        said = frozenset().union(*(self._said_by(w) for w in label))
+        for entry, keys in zip(self.entries, self._keys, strict=True):
+            if not keys <= said:
+                continue
             m = match_entry(label, entry)
             if m.score <= 0.0:
                 continue
