@@ -699,3 +699,15 @@ def test_a_mark_printed_over_an_empty_box_ticks_it_and_an_ampersand_ends_no_labe
     f = fields_of(rows, "patient_details")
     assert f["chicken_pox"].value == "NOT IMMUNE"
     assert f["regular_medications"].value == "Levothyroxine"
+
+
+def test_a_medicine_column_head_with_a_bracketed_note_and_an_abbreviated_strength():
+    rows = [
+        [("Name in full: Thompson, Rosa", 40)],
+        [("Medicine (approved name) Str.", 40), ("Directions", 560), ("Dispense", 900)],
+        [("Cariprazine (tab)", 40), ("500 mg", 350), ("Take one tablet by mouth q6h", 560),
+         ("30", 900)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Cariprazine", "500 mg")]
+    assert f["directions"].value == "Take one tablet by mouth q6h"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from medxtract.document import union_bbox
-from medxtract.understand.labels import tokens
+from medxtract.understand.labels import label_tokens, tokens
 from medxtract.understand.lexicon import drug_names
 from medxtract.understand.structure import PageModel, Phrase, Tok, same_row
 from medxtract.understand.values import (
@@ -144,9 +144,11 @@ def _header_cells(q: Phrase, cols: dict) -> list[tuple[str, Phrase]]:
         unknown, so_far = best[i]  # type: ignore[misc]
         steps = [("other", i + 1, unknown + 1)]
         for j in range(i + 1, min(n, i + 4) + 1):
-            words = tokens(" ".join(t.text for t in q.toks[i:j]))
+            # A heading's note in brackets says nothing of its column: "Medicine (approved
+            # name)"; an abbreviation will do ("Str.").
+            words = label_tokens(" ".join(t.text for t in q.toks[i:j]))
             kind = max(cols, key=lambda k: cols[k].score(words)) if words else None
-            if kind and cols[kind].score(words) >= 0.9:
+            if kind and cols[kind].score(words) >= 0.85:
                 steps.append((kind, j, unknown))
         for kind, j, left in steps:
             if best[j] is None or left < best[j][0]:  # type: ignore[index]
@@ -224,8 +226,8 @@ def _fill_row(items: list[Item], k: int, record: dict[int, list[Tok]], kinds: li
         # The name carries its strength: the dose column says how much to take.
         directions = cell("strength") + directions
     if item is None:
-        # The strength sits in the next cell ("Inversine | 1 g | ...").
-        row = name + cell("strength")
+        # The strength sits in another cell ("Inversine | 1 g | ...", a column we cannot name).
+        row = name + [t for col in sorted(record) if kinds[col] != "medicine" for t in record[col]]
         item = _medicine_in(Phrase(row, head.index, head.page), skip, vocab)
     if item is None:
         return False
