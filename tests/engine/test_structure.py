@@ -711,3 +711,19 @@ def test_a_medicine_column_head_with_a_bracketed_note_and_an_abbreviated_strengt
     f = fields_of(rows, "prescription")
     assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Cariprazine", "500 mg")]
     assert f["directions"].value == "Take one tablet by mouth q6h"
+
+
+def test_a_numbered_section_heading_scopes_its_fields_and_a_name_is_no_weight_label():
+    rows = [
+        [("SECTION 1 - PERSONAL DETAILS", 40)],
+        [("1) Patient Name:", 40)],
+        [("Wright, Fatima", 40)],
+        [("SECTION 2 - NEXT OF KIN", 40)],
+        [("9) Emergency contact name:", 40), ("11) Home ph:", 500)],
+        [("Anika Patel", 40), ("0161 590 0962", 500)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Wright, Fatima"
+    assert f["weight"].value is None
+    assert f["emergency_contact_home_phone"].value is not None
+    assert f["phone"].value is None

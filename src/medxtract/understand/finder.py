@@ -132,6 +132,10 @@ class Finder:
         """A heading's section kind; words of the same kind explain each other
         ("Emergency contact person")."""
         best, score = None, 0.0
+        # "Section 2 - Next of kin", "Part B: Insurance": the numbering is no meaning.
+        meant = tuple(w for w in words if w not in _NUMBERING_WORDS and not w.isdigit()
+                      and len(w) > 1)
+        words = meant or words
         for kind, vocab in self.vocab.sections.items():
             s = vocab.score(words, self.vocab.kind_words.get(kind, frozenset()))
             if s > score:
@@ -919,6 +923,7 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
 
 
 # ... and the parts a label says its value includes ("Address with PIN code").
+_NUMBERING_WORDS = frozenset({"section", "part", "step", "page", "sect"})
 _TYPE_WORDS = {"name": frozenset({"name"}),
                "address": frozenset({"address", "postcode", "zip", "pin", "code", "postal"}),
                "phone": frozenset({"phone", "telephone", "tel"}), "date": frozenset({"date"})}

@@ -390,10 +390,12 @@ def find_spans(
     words a label and a gap (or a number, or a capitalised value) follows them."""
     spans: list[tuple[int, int, tuple[str, ...], bool]] = []
     toks = phrase.toks
+    lead = _numbering(toks)
     i = 0
     while i < len(toks):
         starts_ok = (
             i == 0
+            or i == lead
             or toks[i - 1].text.endswith((",", ":", ";", "|", ")", "."))
             or phrase.wide_gap(i)
         )
@@ -436,6 +438,8 @@ def find_spans(
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
                 need = threshold if gap_after else max(threshold, 0.8)
+                if len(words) == 1 and score < 0.95:
+                    continue  # one word that only looks like a label ("Wright," ~ weight)
                 if score >= need and (best is None or score >= best[0]):
                     best = (score, j)
             if best is not None:
@@ -444,8 +448,8 @@ def find_spans(
             i += 1
             continue
         k, end, words, colon = found
-        if k == 1 and _QUESTION_NUMBER.match(toks[0].text):
-            k = 0  # "Q10. Weight:", "(5) Name": the question's number is the label's
+        if k == 1 and _QUESTION_NUMBER.match(toks[0].text) or lead and k == lead:
+            k = 0  # "Q10. Weight:", "(5) Name", "Section 2 - Next of kin": the number's
             found = (k, end, words, colon)
         if end < len(toks) and toks[end].text.rstrip(":") in _NUMBER_SIGNS:
             # "Policy #", "Member №:": the sign is the label's, not its value.
@@ -455,6 +459,15 @@ def find_spans(
         spans.append(found)
         i = found[1]
     return spans
+
+
+def _numbering(toks: list[Tok]) -> int:
+    """Tokens a section's numbering takes at the start: "Section 2 -", "Part B:" (0: none)."""
+    if len(toks) < 3 or toks[0].text.lower().rstrip(".") not in ("section", "part", "step"):
+        return 0
+    if not re.fullmatch(r"[0-9]{1,2}|[A-Za-z]|[IVX]{1,4}", toks[1].text.rstrip(".:-–)")):
+        return 0
+    return 3 if toks[2].text in ("-", "–", "—", ":", ".") and len(toks) > 3 else 2
 
 
 _NUMBER_SIGNS = frozenset({"#", "№", "Nr."})
