@@ -9,7 +9,7 @@ weights; `--cache` keeps it in a JSON-lines file so refits are instant), then:
   per variant and overall, for the old method and the new one (calfit.py);
 - fits the new method on every family and writes calibration.json.
 
-    python scripts/calibrate.py --count 2 --seed 8080 --workers 2 [--cache /tmp/cal.jsonl]
+    python scripts/calibrate.py --count 4 --seed 8080 --workers 2 [--cache /tmp/cal.jsonl]
     python scripts/calibrate.py --cache /tmp/cal.jsonl --reuse      # refit only
 """
 
@@ -88,13 +88,15 @@ def collect(count: int, seed: int, workers: int) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--count", type=int, default=2, help="documents per family and variant")
+    ap.add_argument("--count", type=int, default=4, help="documents per family and variant")
     ap.add_argument("--seed", type=int, default=8080)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", type=Path, help="JSON-lines file of extracted rows")
     ap.add_argument("--reuse", action="store_true", help="refit from --cache, no extraction")
     ap.add_argument("--target", type=float, default=calfit.NEW.target,
                     help="silent-error share the margin aims at on left-out families")
+    ap.add_argument("--fitted-on", help="what the rows are, for calibration.json (default:"
+                    " the dev seed and count)")
     ap.add_argument("--no-write", action="store_true", help="print the LOFO table only")
     args = ap.parse_args()
     if args.reuse:
@@ -116,8 +118,11 @@ def main() -> None:
     OUT.write_text(json.dumps({
         "about": "P(field right) from the finder's evidence; fitted by scripts/calibrate.py on"
                  " dev families only (method: calfit.py)",
-        "seed": args.seed, "count_per_family_variant": args.count,
-        "variants": list(VARIANTS), "rows": len(table.y), **model,
+        "fitted_on": args.fitted_on or f"dev seed {args.seed}, {args.count} per family and"
+                                        " variant",
+        "variants": sorted(set(table.variant.tolist())),
+        "families": sorted(set(table.family.tolist())),
+        "rows": len(table.y), **model,
     }, indent=1) + "\n")
     print(f"wrote {OUT}")
 
