@@ -97,6 +97,7 @@ def main() -> None:
                     help="silent-error share the margin aims at on left-out families")
     ap.add_argument("--fitted-on", help="what the rows are, for calibration.json (default:"
                     " the dev seed and count)")
+    ap.add_argument("--out", type=Path, default=OUT, help="where to write the weights")
     ap.add_argument("--no-write", action="store_true", help="print the LOFO table only")
     args = ap.parse_args()
     if args.reuse:
@@ -115,7 +116,7 @@ def main() -> None:
     if args.no_write:
         return
     model = calfit.fit_final(table, cfg)
-    OUT.write_text(json.dumps({
+    args.out.write_text(json.dumps({
         "about": "P(field right) from the finder's evidence; fitted by scripts/calibrate.py on"
                  " dev families only (method: calfit.py)",
         "fitted_on": args.fitted_on or f"dev seed {args.seed}, {args.count} per family and"
@@ -124,7 +125,7 @@ def main() -> None:
         "families": sorted(set(table.family.tolist())),
         "rows": len(table.y), **model,
     }, indent=1) + "\n")
-    print(f"wrote {OUT}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

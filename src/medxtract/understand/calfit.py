@@ -225,6 +225,11 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
+def _cheapest(curve: list[tuple[int, int]], price: float) -> int:
+    """The margin index with the least right-but-flagged plus priced silent errors."""
+    return min(range(len(curve)), key=lambda i: (curve[i][1] + price * curve[i][0], i))
+
+
 def choose_margins(t: Table, cfg: Config) -> dict[str, float]:
     """Logit margins ("*": all fields, else per field type) that keep LOFO silent errors on
     `t` within `cfg.target` while sending as few right fields to review as they can."""
@@ -247,8 +252,7 @@ def choose_margins(t: Table, cfg: Config) -> dict[str, float]:
         curves[ftype] = [(r.silent, r.flagged_right)
                          for r in (Rates.of(sub, _sigmoid(z[m] - g)) for g in grid)]
     for price in np.geomspace(0.05, 5000, 120):
-        pick = {ft: min(range(len(grid)), key=lambda i, c=c: (c[i][1] + price * c[i][0], i))
-                for ft, c in curves.items()}
+        pick = {ft: _cheapest(c, float(price)) for ft, c in curves.items()}
         if sum(curves[ft][i][0] for ft, i in pick.items()) <= budget:
             margins = {ft: float(grid[i]) for ft, i in pick.items()}
             return {"*": max(margins.values()), **margins}

@@ -1,9 +1,10 @@
 """Honest confidence: the chance a field is right, from what the finder saw.
 
-A logistic model over the evidence (OCR confidence, how well the label said the field,
-where the value sat, how well it passed its type check, a close rival, flags). Its weights
-are fitted on the generator's *dev* families and wordings (`scripts/calibrate.py`), never
-on held-out ones, and stored as data beside this module; the held-out sets measure it.
+A logistic model over the evidence (OCR confidence of the value and of the page, how well
+the label said the field, how well it passed its type check, a close rival, flags): one
+per field where fitted, else per type, else shared. Its weights are fitted on the
+generator's *dev* families only (`scripts/calibrate.py`, method in calfit.py, judged
+leave-one-family-out) and stored as data beside this module; the held-out sets measure it.
 """
 
 from __future__ import annotations
