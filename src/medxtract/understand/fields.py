@@ -30,7 +30,8 @@ def to_results(found: dict[str, Found], spec: DocumentSpec) -> dict[str, FieldRe
         flags = list(f.flags)
         if f.value is None and not fspec.optional and not flags:
             flags.append("missing" if f.label_bbox is not None else "label_not_found")
-        confidence = probability(fspec.type, f.features, f.confidence) if f.features else 0.0
+        confidence = (probability(fspec.type, f.features, f.confidence, f"{spec.name}.{name}")
+                      if f.features else 0.0)
         out[name] = FieldResult(
             value=f.value,
             confidence=round(confidence, 3),

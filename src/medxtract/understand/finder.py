@@ -22,7 +22,7 @@ import numpy as np
 from medxtract.document import Document, union_bbox
 from medxtract.logs import decision
 from medxtract.understand import medicines as meds
-from medxtract.understand.calibrate import features
+from medxtract.understand.calibrate import features, reading
 from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
@@ -824,7 +824,8 @@ class Finder:
             # A blank where the label is: likely right, but a person should see it.
             conf = min(0.75, 0.8 * c.label_score)
             feats = features(blank=1, label=min(1.0, c.label_score), rival=c.rival,
-                             flagged=flagged, plausibility=c.value.plausibility)
+                             flagged=flagged, plausibility=c.value.plausibility,
+                             **reading(models))
             return Found(None, round(conf, 3), page, None, label_bbox, None, c.value.flags, None,
                          why=c.why, features=feats)
         toks = c.region.toks
@@ -839,7 +840,7 @@ class Finder:
             label=min(1.0, c.label_score), plausibility=c.value.plausibility, rival=c.rival,
             flagged=flagged, composite="put together" in c.why,
             text_layer=words[0].source != "ocr", lines=min(4, len(c.region.lines)) / 4,
-            **{where: 1.0},
+            **{where: 1.0}, **reading(models),
         )
         return Found(
             c.value.value,

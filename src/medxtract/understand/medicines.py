@@ -393,7 +393,7 @@ def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate
 
 
 def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Found:
-    from medxtract.understand.calibrate import features
+    from medxtract.understand.calibrate import features, reading
     from medxtract.understand.finder import Found, engine_of, rel_box
 
     items = _collect(models, finder, taken)
@@ -423,7 +423,7 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
         why=f"{len(items)} medicine(s), {known:.0%} in the lexicon",
         features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
                           items=min(6, len(items)) / 6, known_share=known,
-                          text_layer=words[0].source != "ocr"),
+                          text_layer=words[0].source != "ocr", **reading(models)),
     )
 
 
@@ -450,7 +450,7 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
     parts = [clean_text(p) for p in parts if clean_text(p)]
     if not parts:
         return None
-    from medxtract.understand.calibrate import features
+    from medxtract.understand.calibrate import features, reading
 
     toks = [t for it in items for line in it.sig for t in line]
     words = [w for t in toks for w in t.words]
@@ -468,5 +468,5 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
         why="sig lines under each medicine",
         features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
                           below=1, items=min(6, len(items)) / 6, lines=min(4, len(parts)) / 4,
-                          text_layer=words[0].source != "ocr"),
+                          text_layer=words[0].source != "ocr", **reading(models)),
     )
