@@ -164,3 +164,16 @@ def test_dates_are_no_address_and_a_number_label_is_no_name():
     assert address_plausibility("St. Anne's Hospital") < 0.5
     assert name_plausibility("Lot no.") < 0.5
     assert name_plausibility("Kathy Petrov") > 0.8
+
+
+def test_an_amount_alone_is_a_poor_free_text_value():
+    from medxtract.understand.specs import load_specs
+    from medxtract.understand.structure import Region, phrases_of
+    from medxtract.understand.typing import type_value
+
+    from .conftest import make_page
+
+    spec = load_specs()["prescription"].fields["directions"]
+    amount, words = (Region([p.toks], "below") for p in phrases_of(
+        make_page([[("25 mcg", 40)], [("Dissolve two sachets at night", 40)]])))
+    assert type_value(spec, amount, "MDY").plausibility < type_value(spec, words, "MDY").plausibility

@@ -727,3 +727,15 @@ def test_a_numbered_section_heading_scopes_its_fields_and_a_name_is_no_weight_la
     assert f["weight"].value is None
     assert f["emergency_contact_home_phone"].value is not None
     assert f["phone"].value is None
+
+
+def test_an_amount_alone_is_no_directions_when_two_heads_tie():
+    rows = [
+        [("Full name: Walker, Elena", 40)],
+        [("Medication name", 40), ("Dosage", 300), ("Directions", 560), ("Dispense", 900)],
+        [("Ivabradine (tablet)", 40), ("25 mcg", 300), ("Dissolve two sachets at night", 560),
+         ("28", 900)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["directions"].value == "Dissolve two sachets at night"
+    assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Ivabradine", "25 mcg")]

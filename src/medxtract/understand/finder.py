@@ -149,6 +149,7 @@ class Finder:
         self._models: list[PageModel] = []
         for page in doc.pages:
             phrases = _without_transmit_header(phrases_of(page), page.height)
+            phrases = [q for p in phrases for q in self._split_headings(p)]
             # Column headings sit above the grid, so cutting lines at them leaves them as found.
             columns = self._column_heads(phrases)
             bottom = _grid_bottom(phrases, columns)
@@ -188,6 +189,28 @@ class Finder:
             models.append(model)
         self._models = models
         return models
+
+    def _split_headings(self, p: Phrase) -> list[Phrase]:
+        """Two column headings a reader ran into one line ("Patient information — emergency
+        contact person") are two phrases again; a heading loses its rules and dashes."""
+        toks = [t for t in p.toks if t.text not in _SEPARATORS]
+        if len(toks) < 2 or len(toks) > 10:
+            return [p]
+        words = label_tokens(" ".join(t.text for t in toks))
+        whole, whole_score = self._heading(words)
+        labelled = any(t.text.endswith(":") for t in toks) or max(
+            (c.score(words, self.explained[n]) for n, c in self.concepts.items()), default=0.0
+        ) >= LABEL_MIN
+        for k in range(2, len(toks) - 1) if not labelled else ():  # two words a side
+            left = self._heading(label_tokens(" ".join(t.text for t in toks[:k])))
+            right = self._heading(label_tokens(" ".join(t.text for t in toks[k:])))
+            if (left[0] and right[0] and left[0] != right[0] and whole_score < HEADING_MIN
+                    and min(left[1], right[1]) >= HEADING_MIN):
+                return [Phrase(toks[:k], p.index, p.page, p.word_gap),
+                        Phrase(toks[k:], p.index, p.page, p.word_gap)]
+        if whole and whole_score >= HEADING_MIN and len(toks) < len(p.toks):
+            return [Phrase(toks, p.index, p.page, p.word_gap)]  # "— Emergency contact"
+        return [p]
 
     def _column_heads(self, phrases: list[Phrase]) -> list[tuple[float, float, str]]:
         """Headings side by side on one row (x0, y, section): the columns of a grid."""
@@ -577,7 +600,16 @@ class Finder:
 
     def assign(self, cands: list[Candidate]) -> dict[str, Candidate]:
         names = sorted({c.field for c in cands})
-        spans = sorted({c.slot for c in cands}, key=str)
+        # Slots in reading order (not by memory address): ties then go the same way on
+        # every run, whatever was read before.
+        where: dict[object, tuple] = {}
+        for c in cands:
+            if c.slot not in where:
+                box = c.span.box if c.span is not None else (0.0, 0.0, 0.0, 0.0)
+                page = self._tok_page.get(id(c.span.phrase.toks[0]), 0) if c.span else 0
+                extra = str(c.slot[1]) if isinstance(c.slot, tuple) else ""
+                where[c.slot] = (page, round(box[1], 1), round(box[0], 1), extra)
+        spans = sorted(where, key=lambda s: where[s])
         if not names or not spans:
             return {}
         fi = {n: i for i, n in enumerate(names)}
@@ -924,6 +956,7 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
 
 
 # ... and the parts a label says its value includes ("Address with PIN code").
+_SEPARATORS = frozenset({"|", "-", "—", "–", "/", "&"})
 _NUMBERING_WORDS = frozenset({"section", "part", "step", "page", "sect"})
 _TYPE_WORDS = {"name": frozenset({"name"}),
                "address": frozenset({"address", "postcode", "zip", "pin", "code", "postal"}),

@@ -498,8 +498,13 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
     # A label's note ("Varicella (chickenpox)") is no value: the value may still be far off.
     note = bool(toks) and toks[0].text.startswith("(") and toks[-1].text.rstrip(
         ",.:;").endswith(")") and not any(ch.isdigit() for t in toks for ch in t.text)
+    # In a grid of section columns a row's value stops where the next column starts.
+    in_grid = len(model.columns) >= 2 and model.columns[0][1] <= p.box[1] <= model.grid_bottom
+    starts = [x0 for x0, _y, _k in model.columns[1:]] if in_grid else []
     for q in row:
         gap = q.box[0] - last_x
+        if toks and any(last_x < x - 0.2 * p.h <= q.box[0] for x in starts):
+            break
         first_limit = max(25 * p.h, 0.35 * model.page.width)
         if all(t.check is not None for t in q.toks):
             first_limit = 0.7 * model.page.width  # a tick table's boxes sit far right
