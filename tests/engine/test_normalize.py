@@ -176,4 +176,5 @@ def test_an_amount_alone_is_a_poor_free_text_value():
     spec = load_specs()["prescription"].fields["directions"]
     amount, words = (Region([p.toks], "below") for p in phrases_of(
         make_page([[("25 mcg", 40)], [("Dissolve two sachets at night", 40)]])))
-    assert type_value(spec, amount, "MDY").plausibility < type_value(spec, words, "MDY").plausibility
+    plausible = [type_value(spec, r, "MDY").plausibility for r in (amount, words)]
+    assert plausible[0] < plausible[1]
