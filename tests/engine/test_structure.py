@@ -739,3 +739,29 @@ def test_an_amount_alone_is_no_directions_when_two_heads_tie():
     f = fields_of(rows, "prescription")
     assert f["directions"].value == "Dissolve two sachets at night"
     assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Ivabradine", "25 mcg")]
+
+
+def test_a_tick_table_row_where_only_the_empty_box_was_read():
+    import cv2
+    import numpy as np
+
+    from medxtract.understand.fields import find
+    from medxtract.understand.marks import MarkReader
+
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Immunity", 40), ("Immune", 600), ("Not immune", 800)],
+        [("Chicken pox", 40), ("□", 860)],
+        [("Measles", 40), ("□", 860)],
+    ]
+    page = make_page(rows)
+    image = np.full((1400, 1000), 255, np.uint8)
+    for y in (170, 230):  # both rows ticked under "Immune"; OCR kept only the empty boxes
+        for x in (636, 860):
+            cv2.rectangle(image, (x - 12, y + 3), (x + 12, y + 27), 0, 2)
+        cv2.line(image, (626, y + 15), (634, y + 25), 0, 3)
+        cv2.line(image, (634, y + 25), (648, y + 5), 0, 3)
+    marks = MarkReader(lambda n: image, {1: (1000, 1400)})
+    found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
+    assert found["chicken_pox"].value == "IMMUNE"
+    assert found["measles"].value == "IMMUNE"

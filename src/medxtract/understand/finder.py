@@ -333,7 +333,7 @@ class Finder:
         else:
             return None
         if any(q is not span.phrase and q.box[0] > span.box[2] and same_row(q.box, span.box)
-               for q in model.phrases):
+               and any(t.check is None for t in q.toks) for q in model.phrases):
             return None  # text along the row: printed options, not a tick table's boxes
         boxes = [((p.box[0] + p.box[2]) / 2 - 1.5 * h, span.box[1] - 0.3 * h,
                   (p.box[0] + p.box[2]) / 2 + 1.5 * h, span.box[3] + 0.3 * h) for p in heads]
@@ -348,7 +348,11 @@ class Finder:
         if value is None:
             return None
         tv = TypedValue(value, flags, 0.9)
-        return Candidate(name, s * POSITION["right"] * 0.9, s, tv, Region([chosen.toks], "right"),
+        # The value's region is the ticked cell on this row (its own token: the head it
+        # borrows its words from answers every row).
+        k = inks.index(ranked[0])
+        cell = Tok(chosen.text(), chosen.toks[0].words, boxes[k], chosen.toks[0].conf, True)
+        return Candidate(name, s * POSITION["right"] * 0.9, s, tv, Region([[cell]], "right"),
                          span, f"label '{span.text}' ticked in a table column",
                          slot=(id(span), "ticks"))
 
@@ -457,8 +461,11 @@ class Finder:
                         if best is None or sc > best.score:
                             best = Candidate(name, sc, s, tv, region, span,
                                              f"label '{span.text}' {region.where}")
-                    if best is None and fspec.type in ("bool", "choice"):
-                        best = self._ticked_column(model, span, name, s)
+                    if fspec.type in ("bool", "choice") and (best is None
+                                                              or best.value.value is None):
+                        # No answer read by the label (or only the empty box of a pair):
+                        # the page's ink under the option heads may show the tick.
+                        best = self._ticked_column(model, span, name, s) or best
                     if best is None:
                         # The label is there with nothing by it: a blank on the form.
                         best = Candidate(name, 0.35 * s, s, TypedValue(None, [], 0.0), None, span,
