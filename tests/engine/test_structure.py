@@ -765,3 +765,25 @@ def test_a_tick_table_row_where_only_the_empty_box_was_read():
     found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
     assert found["chicken_pox"].value == "IMMUNE"
     assert found["measles"].value == "IMMUNE"
+
+
+def test_a_tick_table_answered_with_a_written_x():
+    import numpy as np
+
+    from medxtract.understand.fields import find
+    from medxtract.understand.marks import MarkReader
+
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Have you had:", 40), ("Immune", 600), ("Not immune", 800)],
+        [("Chicken pox", 40), ("X", 630)],
+        [("Measles", 40), ("X", 855)],
+    ]
+    page = make_page(rows)
+    image = np.full((1400, 1000), 255, np.uint8)
+    image[175:195, 630:645] = 0  # the written crosses' ink, where the words say
+    image[235:255, 855:870] = 0
+    marks = MarkReader(lambda n: image, {1: (1000, 1400)})
+    found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
+    assert found["chicken_pox"].value == "IMMUNE"
+    assert found["measles"].value == "NOT IMMUNE"

@@ -333,7 +333,8 @@ class Finder:
         else:
             return None
         if any(q is not span.phrase and q.box[0] > span.box[2] and same_row(q.box, span.box)
-               and any(t.check is None for t in q.toks) for q in model.phrases):
+               and any(t.check is None and not _LONE_MARK.match(t.text) for t in q.toks)
+               for q in model.phrases):
             return None  # text along the row: printed options, not a tick table's boxes
         boxes = [((p.box[0] + p.box[2]) / 2 - 1.5 * h, span.box[1] - 0.3 * h,
                   (p.box[0] + p.box[2]) / 2 + 1.5 * h, span.box[3] + 0.3 * h) for p in heads]
@@ -963,6 +964,7 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
 
 
 # ... and the parts a label says its value includes ("Address with PIN code").
+_LONE_MARK = re.compile(r"^[xXvV✓✔×/]$")  # a tick or cross written in a table cell
 _SEPARATORS = frozenset({"|", "-", "—", "–", "/", "&"})
 _NUMBERING_WORDS = frozenset({"section", "part", "step", "page", "sect"})
 _TYPE_WORDS = {"name": frozenset({"name"}),
