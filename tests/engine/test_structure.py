@@ -787,3 +787,16 @@ def test_a_tick_table_answered_with_a_written_x():
     found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
     assert found["chicken_pox"].value == "IMMUNE"
     assert found["measles"].value == "NOT IMMUNE"
+
+
+def test_an_ampersand_inside_a_colon_label_and_a_run_of_choices_is_no_refill_count():
+    rows = [
+        [("Patient: Ann Lee", 40)],
+        [("Rx", 40)],
+        [("1. Lisinopril 10 mg", 60)],
+        [("Dose & duration: one tablet daily x 2 weeks", 100)],
+        [("Refills permitted: 0102030405", 40)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["directions"].value == "one tablet daily x 2 weeks"
+    assert f["refills"].value is None

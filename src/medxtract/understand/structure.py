@@ -346,6 +346,8 @@ def same_row(a: Box, b: Box, slope: float = 0.0) -> bool:
 
 
 def _labelish(text: str) -> bool:
+    if text in ("&", "/", "+"):
+        return True  # "Dose & duration:", "Policy / card no:"
     return not re.search(r"[\d@]", text) and bool(re.search(r"[A-Za-z]", text))
 
 

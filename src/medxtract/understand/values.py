@@ -145,6 +145,8 @@ def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[s
     if len(numbers) > 2 or (len(numbers) == 2 and numbers[1] == str(int(numbers[0]) + 1)):
         return None, ["ambiguous"]  # a printed row of choices ("0 1 2 3 PRN"), none read
     if numbers:
+        if len(numbers[0]) > 3:
+            return None, ["invalid"]  # "0102030405": a row of choices run together
         return int(numbers[0]), []
     if re.search(r"\b(?:no|none|nil|zero|nr)\b", text, re.I):
         return 0, []
