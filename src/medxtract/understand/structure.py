@@ -185,13 +185,11 @@ _OCR_BOX = re.compile(r"^[\[{(]\s*[xX×✓✔vV1lI|]?\s*[\]})J1lI|]?$|^[\[{][\]}
 _OCR_BOX_PREFIX = re.compile(r"^[\[{][\]}1lI|xX]?[\]}]?(?=[A-Za-z]{2,})")
 
 
-def _drop_ocr_boxes(toks: list[Tok]) -> list[Tok]:
+def _drop_ocr_boxes(toks: list[Tok], read_boxes: bool) -> list[Tok]:
     """OCR reads a drawn check box as bracket-like junk and never tells its state: drop it
     (the page image shows the box and its mark, see marks.py)."""
     out: list[Tok] = []
     skip_one = False
-    # Beside boxes the reader did read ("[X] Immune { ] Not immune"), junk is an empty box.
-    read_boxes = any(t.check is not None for t in toks)
     for t in toks:
         if t.words[0].source != "ocr" or t.check is not None:
             out.append(t)
@@ -316,8 +314,11 @@ def phrases_of(page: Page) -> list[Phrase]:
             if tok.box[0] - groups[-1][-1].box[2] > 1.6 * hh:
                 groups.append([])
             groups[-1].append(tok)
+        # Beside boxes the reader did read on the line ("[X] Immune { ] Not immune"),
+        # junk is an empty box.
+        read_boxes = any(t.check is not None for t in toks)
         for group in groups:
-            kept = _drop_ocr_boxes(group)
+            kept = _drop_ocr_boxes(group, read_boxes)
             if kept:
                 out.append(Phrase(kept, len(out), 0))
     gaps = [
