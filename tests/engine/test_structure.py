@@ -805,5 +805,5 @@ def test_an_ampersand_inside_a_colon_label_and_a_run_of_choices_is_no_refill_cou
 def test_box_junk_across_a_wide_gap_from_a_box_read_as_a_box_is_an_empty_box():
     # The gap between the options splits the line; the "{" is still an empty box.
     rows = [[("Patient name: Ann Lee", 40)],
-            [("MMR - measles: [X] Immune", 40), ("{ Not immune", 520)]]
+            [("MMR - measles: [X] Immune", 40), ("{ Not immune", 420)]]
     assert fields_of(rows, "patient_details")["measles"].value == "IMMUNE"
