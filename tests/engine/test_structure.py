@@ -803,7 +803,14 @@ def test_an_ampersand_inside_a_colon_label_and_a_run_of_choices_is_no_refill_cou
 
 
 def test_box_junk_across_a_wide_gap_from_a_box_read_as_a_box_is_an_empty_box():
-    # The gap between the options splits the line; the "{" is still an empty box.
-    rows = [[("Patient name: Ann Lee", 40)],
-            [("MMR - measles: [X] Immune", 40), ("{ Not immune", 420)]]
-    assert fields_of(rows, "patient_details")["measles"].value == "IMMUNE"
+    from medxtract.document import Line, Word
+
+    # One OCR line whose options sit far apart: the gap splits it, the "{" is still a box.
+    page = make_page([[("Patient name: Ann Lee", 40)]])
+    words = [("MMR", 40), ("-", 90), ("measles:", 110), ("[X]", 220), ("Immune", 260),
+             ("{", 420), ("Not", 440), ("immune", 490)]
+    page.lines.append(Line(words=[
+        Word(text=t, confidence=0.95, bbox=(x / 1000, 110 / 1400, (x + 12 * len(t)) / 1000,
+                                            140 / 1400)) for t, x in words]))
+    found = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
+    assert found["measles"].value == "IMMUNE"
