@@ -814,3 +814,21 @@ def test_box_junk_across_a_wide_gap_from_a_box_read_as_a_box_is_an_empty_box():
                                             140 / 1400)) for t, x in words]))
     found = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
     assert found["measles"].value == "IMMUNE"
+
+
+def test_a_heading_ends_the_letterhead_block_and_a_stray_date_leaves_its_row_to_medicines():
+    rows = [
+        [("Northgate Health Centre", 330)],
+        [("84 Station Road, York, YO10 5DD", 300)],
+        [("Appointments 681-257-6732", 380)],
+        [("Discharge Medications", 300)],
+        [("ADDRESS", 300)],
+        [("52 River Rd, Denver, Colorado, 80282", 300)],
+        [],
+        [("Start date", 60), ("Medicine name", 200), ("Strength", 440), ("Frequency", 600)],
+        [("09/13/2025 Rebetol (sachet)", 60), ("2g", 440), ("q8h x 5 days", 600)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["patient_address"].value == "52 River Rd, Denver, Colorado, 80282"
+    assert f["prescriber_address"].value == "84 Station Road, York, YO10 5DD"
+    assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Rebetol", "2 g")]

@@ -159,7 +159,6 @@ class Finder:
                 n += 1
                 self._tok_page.update((id(t), page.number) for t in p.toks)
             model = PageModel(page, phrases)
-            model.blocks = blocks_of(phrases)
             for p in phrases:
                 for start, end, words, colon in find_spans(p, self.label_score, LABEL_MIN):
                     span = LabelSpan(p, start, end, words, colon)
@@ -174,6 +173,9 @@ class Finder:
                         model.headings.append(span)
                     model.labels.append(span)
             model.columns, model.grid_bottom = columns, bottom
+            # A heading ends a block: a letterhead does not run on into the part below it.
+            heads = {s.phrase.index for s in model.headings}
+            model.blocks = blocks_of([p for p in phrases if p.index not in heads])
             label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
             # A doctor under a label of no field ("Consultant:", "Under Dr X", "GP") is not
             # the prescriber: that block may be the patient's.
@@ -184,7 +186,8 @@ class Finder:
                        and self.vocab.other.score(label_tokens(p.text())) >= 0.6}
             model.prescriber_blocks = {
                 model.blocks[p.index] for p in phrases
-                if p.index not in others and self._marks_prescriber(p, label_toks)
+                if p.index in model.blocks and p.index not in others
+                and self._marks_prescriber(p, label_toks)
             }
             models.append(model)
         self._models = models
@@ -449,6 +452,8 @@ class Finder:
                         tv = self._typed(name, region, span)
                         if tv.value is None and "invalid" in tv.flags:
                             continue  # not a value of this type: leave it to others
+                        if tv.value is not None and tv.plausibility <= 0.1:
+                            continue  # "09/13/2025 Rebetol" is nobody's name: leave it
                         sc = s * POSITION[region.where] * tv.plausibility
                         if region.where == "below" and any(
                             ids & {q.index for q in model.phrases if q.toks[0] is region.toks[0]}
@@ -689,6 +694,8 @@ class Finder:
         for name in wanted:
             fspec = self.fields[name]
             for k, (_mi, _p, run, section) in enumerate(segments):
+                if section in NEUTRAL and section not in fspec.sections:
+                    section = None  # under "Discharge medications": whose, the type says
                 compat = 1.0 if section in fspec.sections else 0.0
                 if "any" in fspec.sections:
                     compat = 0.8 if section is None else 1.0
@@ -696,7 +703,7 @@ class Finder:
                     compat = 0.7  # under a heading we cannot read: type and position decide
                 if compat == 0.0:
                     continue
-                lines = [run]
+                lines = [self._tight(name, run) if fspec.type in ("date", "phone") else run]
                 if fspec.max_lines > 1:
                     first = self._typed(name, Region([run], "free"))
                     if fspec.type == "address" and first.plausibility < 0.8:
@@ -719,6 +726,18 @@ class Finder:
                 continue
             taken[c.field] = c
             used |= key
+
+    def _tight(self, name: str, run: list[Tok]) -> list[Tok]:
+        """The fewest tokens of a stray run that give the same date or phone: the rest of
+        the run ("09/13/2025 | Rebetol (sachet)") is left to other fields."""
+        whole = self._typed(name, Region([run], "free")).value
+        if whole is None:
+            return run
+        for n in range(1, min(5, len(run)) + 1):
+            for i in range(len(run) - n + 1):
+                if self._typed(name, Region([run[i : i + n]], "free")).value == whole:
+                    return run[i : i + n]
+        return run
 
     def _hint(self, fspec: FieldSpec, region: Region) -> float:
         if not fspec.hints:
