@@ -503,10 +503,10 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
         ",.:;").endswith(")") and not any(ch.isdigit() for t in toks for ch in t.text)
     # In a grid of section columns a row's value stops where the next column starts.
     in_grid = len(model.columns) >= 2 and model.columns[0][1] <= p.box[1] <= model.grid_bottom
-    starts = [x0 for x0, _y, _k in model.columns[1:]] if in_grid else []
+    col_starts = [x0 for x0, _y, _k in model.columns[1:]] if in_grid else []
     for q in row:
         gap = q.box[0] - last_x
-        if toks and any(last_x < x - 0.2 * p.h <= q.box[0] for x in starts):
+        if toks and any(last_x < x - 0.2 * p.h <= q.box[0] for x in col_starts):
             break
         first_limit = max(25 * p.h, 0.35 * model.page.width)
         if all(t.check is not None for t in q.toks):
