@@ -832,3 +832,16 @@ def test_a_heading_ends_the_letterhead_block_and_a_stray_date_leaves_its_row_to_
     assert f["patient_address"].value == "52 River Rd, Denver, Colorado, 80282"
     assert f["prescriber_address"].value == "84 Station Road, York, YO10 5DD"
     assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Rebetol", "2 g")]
+
+
+def test_a_generic_name_column_heads_the_medicines():
+    rows = [
+        [("Patient Name: LUCAS, George", 40)],
+        [("Generic name", 40), ("Strength", 300), ("Dosage instructions", 520),
+         ("Quantity to dispense", 830)],
+        [("Lopressor (tablet)", 40), ("50 mg", 300), ("two tab twice daily", 520),
+         ("7 days", 830)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Lopressor", "50 mg")]
+    assert f["directions"].value == "two tab twice daily"

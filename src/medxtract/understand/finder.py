@@ -454,6 +454,8 @@ class Finder:
                             continue  # not a value of this type: leave it to others
                         if tv.value is not None and tv.plausibility <= 0.1:
                             continue  # "09/13/2025 Rebetol" is nobody's name: leave it
+                        if fspec.type == "text" and self._a_label(region):
+                            continue  # the next column's head ("Quantity to dispense")
                         sc = s * POSITION[region.where] * tv.plausibility
                         if region.where == "below" and any(
                             ids & {q.index for q in model.phrases if q.toks[0] is region.toks[0]}
@@ -726,6 +728,14 @@ class Finder:
                 continue
             taken[c.field] = c
             used |= key
+
+    def _a_label(self, region: Region) -> bool:
+        """Text that reads as a label or a table's column head, not as a value."""
+        words = label_tokens(" ".join(region.texts()))
+        if not words or len(words) > 5:
+            return False
+        heads = max((v.score(words) for v in self.vocab.columns.values()), default=0.0)
+        return max(heads, self.label_score(words, False)) >= 0.95
 
     def _tight(self, name: str, run: list[Tok]) -> list[Tok]:
         """The fewest tokens of a stray run that give the same date or phone: the rest of
