@@ -845,3 +845,14 @@ def test_a_generic_name_column_heads_the_medicines():
     f = fields_of(rows, "prescription")
     assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Lopressor", "50 mg")]
     assert f["directions"].value == "two tab twice daily"
+
+
+def test_a_value_under_a_label_the_vocabulary_only_partly_knows():
+    rows = [
+        [("Patient name: Ann Lee", 40)],
+        [("Pre-existing conditions:", 40), ("Standing height:", 500)],
+        [("Seizures", 40), ("193", 500)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["medical_problems"].value == "Seizures"
+    assert f["height"].value == 193

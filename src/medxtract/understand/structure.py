@@ -515,6 +515,10 @@ def region_right(model: PageModel, span: LabelSpan, span_ends: dict[int, list[in
             break
         starts = span_ends.get(q.index, [])
         cut = min(starts) if starts else len(q.toks)
+        if cut == 1 < len(q.toks) and any(t.text.endswith(":") for t in q.toks[1:]) and (
+            _labelish(q.toks[0].text) and not q.toks[0].text.endswith((":", ",", ";"))
+        ):
+            cut = 0  # "Standing height:": a word before a known label is the label's
         toks.extend(q.toks[:cut])
         last_x = q.box[2]
         if cut < len(q.toks):
@@ -571,6 +575,11 @@ def region_below(
     box = span.box
     h = span.phrase.h
     p = span.phrase
+    # Words the vocabulary left out of the label ("Pre-existing conditions:", "Standing
+    # height:") still start it: its value sits under them.
+    left = box[0]
+    if 0 < span.start and not any(t.text.endswith((":", ",", ";")) for t in p.toks[: span.start]):
+        left = p.box[0]
     cands = [
         q
         for q in model.phrases
@@ -579,7 +588,7 @@ def region_below(
         and (q.box[1] + q.box[3]) / 2 > box[3]
         and not same_row(q.box, box)
         and q.box[0] < box[2] + 0.5 * h
-        and q.box[0] > box[0] - 6 * h
+        and q.box[0] > left - 6 * h
     ]
     cands.sort(key=lambda q: (q.box[1], q.box[0]))
     lines: list[list[Tok]] = []
