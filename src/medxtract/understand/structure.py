@@ -578,7 +578,7 @@ def region_below(
     # Words the vocabulary left out of the label ("Pre-existing conditions:", "Standing
     # height:") still start it: its value sits under them.
     left = box[0]
-    if 0 < span.start and not any(t.text.endswith((":", ",", ";")) for t in p.toks[: span.start]):
+    if span.start > 0 and not any(t.text.endswith((":", ",", ";")) for t in p.toks[: span.start]):
         left = p.box[0]
     cands = [
         q
