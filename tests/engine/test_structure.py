@@ -856,3 +856,14 @@ def test_a_value_under_a_label_the_vocabulary_only_partly_knows():
     f = fields_of(rows, "patient_details")
     assert f["medical_problems"].value == "Seizures"
     assert f["height"].value == 193
+
+
+def test_a_known_drug_whose_strength_is_the_next_cell_under_a_garbled_header():
+    rows = [
+        [("Pt. name ROHAN OKAFOR", 40)],
+        [("edeaion", 40), ("Dose & form", 300), ("Instructions", 480), ("Quantity", 850)],
+        [("Mellaril (tab)", 40), ("0.5 mg", 300), ("two capsules at bedtime", 480), ("14", 850)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Mellaril", "0.5 mg")]
+    assert f["directions"].value == "two capsules at bedtime"

@@ -239,6 +239,7 @@ def _fill_row(items: list[Item], k: int, record: dict[int, list[Tok]], kinds: li
 
 def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list[Item]:
     items: list[Item] = []
+    used: set[int] = set()  # a strength cell is one medicine's
     for model in models:
         rx_top = _rx_context(model, finder)
         label_toks = {id(t) for s in model.labels for t in s.phrase.toks[s.start : s.end]}
@@ -257,7 +258,10 @@ def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list
                 continue
             item = _medicine_in(p, skip | label_toks, finder.vocab)
             if item is None:
+                item = _with_next_cell(model, p, skip | label_toks, finder.vocab)
+            if item is None or any(id(t) in used for t in item.toks):
                 continue
+            used.update(id(t) for t in item.toks)
             numbered = bool(_NUMBERING.match(first.text)) or id(first) in med_labels
             words = tokens(p.text())
             if words and words[0] in finder.vocab.sig_starts and not item.known and not numbered:
@@ -265,6 +269,18 @@ def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list
             if item.known or p.box[1] >= rx_top or numbered:
                 items.append(item)
     return items
+
+
+def _with_next_cell(model: PageModel, p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
+    """A drug the lexicon knows whose strength is the next cell along its row ("Mellaril
+    (tab) | 0.5 mg | ..." under a header the reader garbled)."""
+    row = [q for q in model.phrases if q is not p and same_row(q.box, p.box)
+           and 0 <= q.box[0] - p.box[2] < 12 * p.h]
+    if not row:
+        return None
+    nxt = min(row, key=lambda q: q.box[0])
+    item = _medicine_in(Phrase(p.toks + nxt.toks[:3], p.index, p.page, p.word_gap), skip, vocab)
+    return item if item is not None and item.known and item.n_name <= len(p.toks) else None
 
 
 def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list[Item]:

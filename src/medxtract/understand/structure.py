@@ -578,8 +578,11 @@ def region_below(
     # Words the vocabulary left out of the label ("Pre-existing conditions:", "Standing
     # height:") still start it: its value sits under them.
     left = box[0]
-    if span.start > 0 and not any(t.text.endswith((":", ",", ";")) for t in p.toks[: span.start]):
-        left = p.box[0]
+    before = p.toks[: span.start]
+    words = [t for t in before if t.text not in ("/", "&", "-", "+")]
+    if (0 < len(words) <= 2 and not any(t.text.endswith((":", ",", ";")) for t in before)
+            and not any(s.phrase is p and s.start < span.start for s in model.labels)):
+        left = p.box[0]  # (not when those words are a label of their own: "Dose & form")
     cands = [
         q
         for q in model.phrases
