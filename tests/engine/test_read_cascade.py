@@ -146,3 +146,20 @@ def test_a_page_tesseract_cannot_read_goes_to_rapidocr_whole():
 def test_a_readable_page_never_goes_to_rapidocr_whole():
     page = read_page(RawPage(number=1, image=page_of(LINES, PRINT, 32)), EngineSettings())
     assert page.ocr_stats["whole_page"] is False
+
+
+def test_a_re_read_that_only_echoes_a_word_it_touches_is_trimmed():
+    from medxtract.document import Word
+    from medxtract.read.cascade import trim_echoes
+
+    def word(text, x0, x1, y0=0.40, y1=0.44):
+        return Word(text=text, confidence=0.9, bbox=(x0, y0, x1, y1), engine="rapidocr")
+
+    felix = word("Felix", 0.123, 0.175)
+    reread = [word("ix", 0.186, 0.204), word("Crawford", 0.214, 0.286)]
+    assert [w.text for w in trim_echoes(reread, [felix])] == ["Crawford"]
+    # A word far along the row, or on another row, is no echo.
+    far = [word("ix", 0.600, 0.620), word("Crawford", 0.630, 0.700)]
+    assert [w.text for w in trim_echoes(far, [felix])] == ["ix", "Crawford"]
+    below = [word("ix", 0.186, 0.204, 0.50, 0.54), word("Lane", 0.214, 0.286, 0.50, 0.54)]
+    assert [w.text for w in trim_echoes(below, [felix])] == ["ix", "Lane"]

@@ -147,6 +147,9 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
     ):
         old = lines[i].words[start:stop]
         new = split_words(text, score, union_bbox([w.bbox for w in old]))
+        # The crop's margin may catch the end of a word beside the span ("ix Crawford").
+        new = trim_echoes(new, [w for j, line in enumerate(lines) for w in line.words
+                                if j != i or w not in old])
         kept = better(new, old)
         decision("cascade.line", line=i, words=len(old), kept="rapidocr" if kept else "tesseract",
                  tesseract_score=reading_score(old), rapidocr_score=reading_score(new),
@@ -231,11 +234,39 @@ def recover_missed(
     except OcrTimeoutError:
         return [], len(crops)
     found = []
+    near = [w for line in lines for w in line.words]
     for (box, _), (text, score) in zip(crops, readings, strict=False):
-        words = split_words(text, score, box)
-        if words and score >= MISSED_MIN_CONF and reading_score(words) >= MISSED_MIN_SCORE:
+        words = trim_echoes(split_words(text, score, box), near)
+        sure = score >= MISSED_MIN_CONF and reading_score(words) >= MISSED_MIN_SCORE
+        if words and sure and not echoes(words, near):
             found.append(Line(words=words))
     return found, len(crops)
+
+
+def trim_echoes(words: list[Word], near: list[Word]) -> list[Word]:
+    """Without a first or last word that only echoes a word it touches."""
+    while len(words) > 1 and echoes(words[:1], near):
+        words = words[1:]
+    while len(words) > 1 and echoes(words[-1:], near):
+        words = words[:-1]
+    return words
+
+
+def echoes(words: list[Word], near: list[Word]) -> bool:
+    """A reading of ink a word's box did not quite cover: its text is part of a word it
+    touches on the same row ("ix" beside "Felix", "Yes" beside "Yes")."""
+    text = "".join(w.text for w in words).lower().strip(".,:;")
+    if len(text) < 2:
+        return False
+    x0, y0, x1, y1 = union_bbox([w.bbox for w in words])
+    h = y1 - y0
+    for w in near:
+        a0, b0, a1, b1 = w.bbox
+        same_row = min(y1, b1) - max(y0, b0) > 0.5 * min(h, b1 - b0)
+        touching = max(a0 - x1, x0 - a1) < 0.8 * h
+        if same_row and touching and text in w.text.lower():
+            return True
+    return False
 
 
 def better(new: list[Word], old: list[Word]) -> bool:
