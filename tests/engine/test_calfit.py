@@ -66,11 +66,11 @@ def test_probability_never_falls_as_the_label_score_rises():
 def test_margin_keeps_left_out_families_within_the_target():
     t = calfit.Table.from_rows(_rows(600, seed=11), FEATURES)
     cfg = replace(calfit.NEW, target=0.01)
-    no_margin = calfit.Rates.of(t, calfit.lofo(t, replace(cfg, target=None)))
+    no_margin = calfit.rates(t, calfit.lofo(t, replace(cfg, target=None)))
     margin = calfit.choose_margins(t, cfg)["*"]
     assert margin > 0 and no_margin.silent_rate > 0.01  # a case the margin has to fix
     # The honest figure, the margin chosen without the scored family, is near the target.
-    honest = calfit.Rates.of(t, calfit.lofo(t, cfg))
+    honest = calfit.rates(t, calfit.lofo(t, cfg))
     assert honest.silent_rate < no_margin.silent_rate
     assert honest.silent_rate <= 0.03
 
@@ -89,8 +89,8 @@ def test_type_margins_keep_the_budget_where_errors_are():
     p_types = calfit.predict(fitted.folded(), t)
     one = calfit.fit(t, replace(cfg, type_margins=False))
     p_one = calfit.predict(one.folded(), t)
-    assert calfit.Rates.of(t, p_types).silent_rate <= 0.01 + 1e-9
-    assert calfit.Rates.of(t, p_types).flagged_right <= calfit.Rates.of(t, p_one).flagged_right
+    assert calfit.rates(t, p_types).silent_rate <= 0.01 + 1e-9
+    assert calfit.rates(t, p_types).flagged_right <= calfit.rates(t, p_one).flagged_right
 
 
 def test_fields_without_evidence_or_with_a_review_flag_are_always_flagged():

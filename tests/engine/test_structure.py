@@ -496,7 +496,8 @@ def test_a_tick_table_of_drawn_boxes_is_read_from_the_page_image():
     assert found["measles"].value == "NOT IMMUNE"
 
 
-def _refills_with_image(rows, draw):
+def _found_with_image(rows, draw, doc_type="prescription"):
+    """The fields of laid-out words whose page image `draw` paints (marks, boxes, ink)."""
     import numpy as np
 
     from medxtract.understand.fields import find
@@ -505,14 +506,14 @@ def _refills_with_image(rows, draw):
     image = np.full((1400, 1000), 255, np.uint8)
     draw(image)
     marks = MarkReader(lambda n: image, {1: (1000, 1400)})
-    return find(Document(pages=[make_page(rows)]), load_specs()["prescription"], "MDY", marks)
+    return find(Document(pages=[make_page(rows)]), load_specs()[doc_type], "MDY", marks)
 
 
 def test_a_circled_refill_number_read_as_brackets_takes_its_place_in_the_row():
     # The ring garbled the "1" into "(4)"; the row counts 0, _, 2, 3, so it was a 1.
     rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)],
             [("Refills:", 40), ("0", 300), ("(4)", 400), ("2", 500), ("3", 600), ("PRN", 700)]]
-    assert _refills_with_image(rows, lambda image: None)["refills"].value == 1
+    assert _found_with_image(rows, lambda image: None)["refills"].value == 1
 
 
 def test_drawn_boxes_along_a_row_pair_with_its_options_in_order():
@@ -533,7 +534,7 @@ def test_drawn_boxes_along_a_row_pair_with_its_options_in_order():
                 cv2.line(image, (bx + 2, y + 5), (bx + 22, y + 25), 0, 3)
                 cv2.line(image, (bx + 22, y + 5), (bx + 2, y + 25), 0, 3)
 
-    assert _refills_with_image(rows, draw)["refills"].value == 2
+    assert _found_with_image(rows, draw)["refills"].value == 2
 
 
 @pytest.mark.parametrize("phone_line", ["Appointments: (718) 517-3304", "Contact +44 20 7221 5758"])
@@ -743,10 +744,6 @@ def test_an_amount_alone_is_no_directions_when_two_heads_tie():
 
 def test_a_tick_table_row_where_only_the_empty_box_was_read():
     import cv2
-    import numpy as np
-
-    from medxtract.understand.fields import find
-    from medxtract.understand.marks import MarkReader
 
     rows = [
         [("Patient name:", 40), ("Ann Lee", 300)],
@@ -754,37 +751,32 @@ def test_a_tick_table_row_where_only_the_empty_box_was_read():
         [("Chicken pox", 40), ("□", 860)],
         [("Measles", 40), ("□", 860)],
     ]
-    page = make_page(rows)
-    image = np.full((1400, 1000), 255, np.uint8)
-    for y in (170, 230):  # both rows ticked under "Immune"; OCR kept only the empty boxes
-        for x in (636, 860):
-            cv2.rectangle(image, (x - 12, y + 3), (x + 12, y + 27), 0, 2)
-        cv2.line(image, (626, y + 15), (634, y + 25), 0, 3)
-        cv2.line(image, (634, y + 25), (648, y + 5), 0, 3)
-    marks = MarkReader(lambda n: image, {1: (1000, 1400)})
-    found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
+
+    def draw(image):
+        for y in (170, 230):  # both rows ticked under "Immune"; OCR kept only the empty boxes
+            for x in (636, 860):
+                cv2.rectangle(image, (x - 12, y + 3), (x + 12, y + 27), 0, 2)
+            cv2.line(image, (626, y + 15), (634, y + 25), 0, 3)
+            cv2.line(image, (634, y + 25), (648, y + 5), 0, 3)
+
+    found = _found_with_image(rows, draw, "patient_details")
     assert found["chicken_pox"].value == "IMMUNE"
     assert found["measles"].value == "IMMUNE"
 
 
 def test_a_tick_table_answered_with_a_written_x():
-    import numpy as np
-
-    from medxtract.understand.fields import find
-    from medxtract.understand.marks import MarkReader
-
     rows = [
         [("Patient name:", 40), ("Ann Lee", 300)],
         [("Have you had:", 40), ("Immune", 600), ("Not immune", 800)],
         [("Chicken pox", 40), ("X", 630)],
         [("Measles", 40), ("X", 855)],
     ]
-    page = make_page(rows)
-    image = np.full((1400, 1000), 255, np.uint8)
-    image[175:195, 630:645] = 0  # the written crosses' ink, where the words say
-    image[235:255, 855:870] = 0
-    marks = MarkReader(lambda n: image, {1: (1000, 1400)})
-    found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
+
+    def draw(image):
+        image[175:195, 630:645] = 0  # the written crosses' ink, where the words say
+        image[235:255, 855:870] = 0
+
+    found = _found_with_image(rows, draw, "patient_details")
     assert found["chicken_pox"].value == "IMMUNE"
     assert found["measles"].value == "NOT IMMUNE"
 

@@ -140,6 +140,7 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
         return lines, stats  # Tesseract's reading stands
     stats.reread = len({i for i, _, _ in jobs})
     words = [list(line.words) for line in lines]
+    page_words = [(j, w) for j, line in enumerate(lines) for w in line.words]
     changed = set()
     # Right to left within a line, so replacing a span keeps the earlier spans' indices.
     for (i, (start, stop), _), (text, score) in sorted(
@@ -148,8 +149,8 @@ def refine_lines(image: np.ndarray, lines: list[Line], engine, timeout_s: float 
         old = lines[i].words[start:stop]
         new = split_words(text, score, union_bbox([w.bbox for w in old]))
         # The crop's margin may catch the end of a word beside the span ("ix Crawford").
-        new = trim_echoes(new, [w for j, line in enumerate(lines) for w in line.words
-                                if j != i or w not in old])
+        span = {id(w) for w in old}
+        new = trim_echoes(new, [w for j, w in page_words if j != i or id(w) not in span])
         kept = better(new, old)
         decision("cascade.line", line=i, words=len(old), kept="rapidocr" if kept else "tesseract",
                  tesseract_score=reading_score(old), rapidocr_score=reading_score(new),

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from medxtract.evaluate import Calibration
 from medxtract.understand.calibrate import NOT_FOUND_CAP
 
 THRESHOLD = 0.80  # the review threshold (config.review_threshold)
@@ -186,27 +187,12 @@ def flagged(t: Table, p: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray
     return np.asarray(~t.has | t.hard | (p < threshold))
 
 
-@dataclass
-class Rates:
-    fields: int = 0
-    right: int = 0
-    silent: int = 0
-    flagged_right: int = 0
-
-    @property
-    def silent_rate(self) -> float:
-        return self.silent / self.fields if self.fields else 0.0
-
-    @property
-    def flagged_right_rate(self) -> float:
-        return self.flagged_right / self.right if self.right else 0.0
-
-    @classmethod
-    def of(cls, t: Table, p: np.ndarray, mask: np.ndarray | None = None) -> Rates:
-        m = np.ones(len(t.y), dtype=bool) if mask is None else mask
-        f = flagged(t, p)
-        return cls(int(m.sum()), int((t.y & m).sum()), int((~t.y & ~f & m).sum()),
-                   int((t.y & f & m).sum()))
+def rates(t: Table, p: np.ndarray, mask: np.ndarray | None = None) -> Calibration:
+    """`medxtract eval`'s silent-error and flagged-right counts, over the rows in `mask`."""
+    m = np.ones(len(t.y), dtype=bool) if mask is None else mask
+    f = flagged(t, p)
+    return Calibration(right=int((t.y & m).sum()), total=int(m.sum()),
+                       silent=int((~t.y & ~f & m).sum()), flagged_right=int((t.y & f & m).sum()))
 
 
 def _lofo_plain(t: Table, cfg: Config) -> np.ndarray:
@@ -240,7 +226,7 @@ def choose_margins(t: Table, cfg: Config) -> dict[str, float]:
     budget = cfg.target * len(t.y)
     if not cfg.type_margins:
         for g in grid:
-            if Rates.of(t, _sigmoid(z - g)).silent <= budget:
+            if rates(t, _sigmoid(z - g)).silent <= budget:
                 return {"*": float(g)}
         return {"*": cfg.max_margin}
     # Per type: (silent, right-but-flagged) at each margin; then the cheapest mix within
@@ -250,7 +236,7 @@ def choose_margins(t: Table, cfg: Config) -> dict[str, float]:
         m = t.type == ftype
         sub = t.subset(m)
         curves[ftype] = [(r.silent, r.flagged_right)
-                         for r in (Rates.of(sub, _sigmoid(z[m] - g)) for g in grid)]
+                         for r in (rates(sub, _sigmoid(z[m] - g)) for g in grid)]
     for price in np.geomspace(0.05, 5000, 120):
         pick = {ft: _cheapest(c, float(price)) for ft, c in curves.items()}
         if sum(curves[ft][i][0] for ft, i in pick.items()) <= budget:
@@ -305,7 +291,7 @@ def table_text(t: Table, results: dict[str, np.ndarray]) -> str:
     for name, m in groups:
         line = f"{name:12s} {int(m.sum()):6d} {t.y[m].mean():6.1%}"
         for p in results.values():
-            r = Rates.of(t, p, m)
+            r = rates(t, p, m)
             line += f" | {'':16s} {r.silent_rate:6.1%} {r.flagged_right_rate:6.1%}"
         lines.append(line)
     return "\n".join(lines)
@@ -319,7 +305,7 @@ def tradeoff(t: Table, p: np.ndarray, silent: Sequence[float] = (0.01, 0.02, 0.0
     out = []
     for level in silent:
         for shift in np.arange(-3.0, 8.0, 0.05):
-            r = Rates.of(t, 1.0 / (1.0 + np.exp(-(z - shift))))
+            r = rates(t, 1.0 / (1.0 + np.exp(-(z - shift))))
             if r.silent_rate <= level:
                 out.append((r.silent_rate, r.flagged_right_rate))
                 break

@@ -99,6 +99,7 @@ class Finder:
         self.date_order = date_order
         self.marks = marks
         self.items: list[meds.Item] = []  # the medicines found, for directions per medicine
+        self.reading: dict[str, float] = {}  # calibrate.reading of the document, per build
         self.vocab: Vocab = vocab_for(spec)
         self.fields = {n: f for n, f in spec.fields.items() if f.type != "medicines"}
         self.concepts = _concepts(spec)
@@ -118,9 +119,7 @@ class Finder:
     def label_score(self, words: tuple[str, ...], whole: bool) -> float:
         """How surely these words are a label (of a field, of no field, a name/address
         part, or, for a whole phrase, a heading)."""
-        best = max(
-            (c.score(words, self.explained[n]) for n, c in self.concepts.items()), default=0.0
-        )
+        best = self._meaning(words)[1]
         best = max(best, self.vocab.other.score(words) * 0.95)
         for _join, parts in self.vocab.composites.values():
             best = max(best, max(v.score(words) for _p, v in parts))
@@ -191,6 +190,8 @@ class Finder:
             }
             models.append(model)
         self._models = models
+        # How the document as a whole was read: evidence for every field's confidence.
+        self.reading = reading(models)
         return models
 
     def _split_headings(self, p: Phrase) -> list[Phrase]:
@@ -201,9 +202,7 @@ class Finder:
             return [p]
         words = label_tokens(" ".join(t.text for t in toks))
         whole, whole_score = self._heading(words)
-        labelled = any(t.text.endswith(":") for t in toks) or max(
-            (c.score(words, self.explained[n]) for n, c in self.concepts.items()), default=0.0
-        ) >= LABEL_MIN
+        labelled = any(t.text.endswith(":") for t in toks) or self._meaning(words)[1] >= LABEL_MIN
         for k in range(2, len(toks) - 1) if not labelled else ():  # two words a side
             left = self._heading(label_tokens(" ".join(t.text for t in toks[:k])))
             right = self._heading(label_tokens(" ".join(t.text for t in toks[k:])))
@@ -284,9 +283,13 @@ class Finder:
         return None
 
     def _best_field(self, span: LabelSpan) -> tuple[str | None, float]:
+        return self._meaning(span.words)
+
+    def _meaning(self, words: tuple[str, ...]) -> tuple[str | None, float]:
+        """The field these label words say best, and how surely."""
         best, score = None, 0.0
         for n, c in self.concepts.items():
-            s = c.score(span.words, self.explained[n])
+            s = c.score(words, self.explained[n])
             if s > score:
                 best, score = n, s
         return best, score
@@ -894,7 +897,7 @@ class Finder:
             conf = min(0.75, 0.8 * c.label_score)
             feats = features(blank=1, label=min(1.0, c.label_score), rival=c.rival,
                              flagged=flagged, plausibility=c.value.plausibility,
-                             **reading(models))
+                             **self.reading)
             return Found(None, round(conf, 3), page, None, label_bbox, None, c.value.flags, None,
                          why=c.why, features=feats)
         toks = c.region.toks
@@ -909,7 +912,7 @@ class Finder:
             label=min(1.0, c.label_score), plausibility=c.value.plausibility, rival=c.rival,
             flagged=flagged, composite="put together" in c.why,
             text_layer=words[0].source != "ocr", lines=min(4, len(c.region.lines)) / 4,
-            **{where: 1.0}, **reading(models),
+            **{where: 1.0}, **self.reading,
         )
         return Found(
             c.value.value,
@@ -992,10 +995,11 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
     )  # fmt: skip
 
 
-# ... and the parts a label says its value includes ("Address with PIN code").
 _LONE_MARK = re.compile(r"^[xXvV✓✔×/]$")  # a tick or cross written in a table cell
 _SEPARATORS = frozenset({"|", "-", "—", "–", "/", "&"})
 _NUMBERING_WORDS = frozenset({"section", "part", "step", "page", "sect"})
+# The word naming a field's type, and the parts a label says its value includes
+# ("Address with PIN code"), explain themselves in the field's labels.
 _TYPE_WORDS = {"name": frozenset({"name"}),
                "address": frozenset({"address", "postcode", "zip", "pin", "code", "postal"}),
                "phone": frozenset({"phone", "telephone", "tel"}), "date": frozenset({"date"})}

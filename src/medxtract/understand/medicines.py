@@ -201,19 +201,19 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
                     # A wrapped row: each cell's words continue the same column's above.
                     for col, col_toks in groups.items():
                         record.setdefault(col, []).extend(col_toks)
-                    _fill_row(items, len(items) - 1, record, kinds, p, skip, finder.vocab)
+                    items[-1] = _record_item(record, kinds, p, skip, finder.vocab) or items[-1]
                 continue
             record = dict(groups)
-            items.append(None)  # type: ignore[arg-type]  # set (or dropped) just below
-            if not _fill_row(items, len(items) - 1, record, kinds, p, skip, finder.vocab):
-                items.pop()
+            item = _record_item(record, kinds, p, skip, finder.vocab)
+            if item is not None:
+                items.append(item)
         if items:
             return items
     return []
 
 
-def _fill_row(items: list[Item], k: int, record: dict[int, list[Tok]], kinds: list[str],
-              head: Phrase, skip: set[int], vocab: Vocab) -> bool:
+def _record_item(record: dict[int, list[Tok]], kinds: list[str], head: Phrase, skip: set[int],
+                 vocab: Vocab) -> Item | None:
     """The medicine of a table record (its cells by column, wrapped lines included): its
     name and strength, and its directions from the direction columns in order."""
     def cell(kind: str) -> list[Tok]:
@@ -230,11 +230,10 @@ def _fill_row(items: list[Item], k: int, record: dict[int, list[Tok]], kinds: li
         row = name + [t for col in sorted(record) if kinds[col] != "medicine" for t in record[col]]
         item = _medicine_in(Phrase(row, head.index, head.page), skip, vocab)
     if item is None:
-        return False
+        return None
     item.known = True  # a medicine column says what it is
     item.sig = [directions] if directions else []
-    items[k] = item
-    return True
+    return item
 
 
 def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list[Item]:
@@ -409,7 +408,7 @@ def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate
 
 
 def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Found:
-    from medxtract.understand.calibrate import features, reading
+    from medxtract.understand.calibrate import features
     from medxtract.understand.finder import Found, engine_of, rel_box
 
     items = _collect(models, finder, taken)
@@ -439,7 +438,7 @@ def find_medicines(models: list[PageModel], finder: Finder, taken: dict) -> Foun
         why=f"{len(items)} medicine(s), {known:.0%} in the lexicon",
         features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
                           items=min(6, len(items)) / 6, known_share=known,
-                          text_layer=words[0].source != "ocr", **reading(models)),
+                          text_layer=words[0].source != "ocr", **finder.reading),
     )
 
 
@@ -466,7 +465,7 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
     parts = [clean_text(p) for p in parts if clean_text(p)]
     if not parts:
         return None
-    from medxtract.understand.calibrate import features, reading
+    from medxtract.understand.calibrate import features
 
     toks = [t for it in items for line in it.sig for t in line]
     words = [w for t in toks for w in t.words]
@@ -484,5 +483,5 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
         why="sig lines under each medicine",
         features=features(has_value=1, ocr_mean=ocr, ocr_min=min(w.confidence for w in words),
                           below=1, items=min(6, len(items)) / 6, lines=min(4, len(parts)) / 4,
-                          text_layer=words[0].source != "ocr", **reading(models)),
+                          text_layer=words[0].source != "ocr", **finder.reading),
     )

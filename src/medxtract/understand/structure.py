@@ -187,7 +187,8 @@ _OCR_BOX_PREFIX = re.compile(r"^[\[{][\]}1lI|xX]?[\]}]?(?=[A-Za-z]{2,})")
 
 def _drop_ocr_boxes(toks: list[Tok], read_boxes: bool) -> list[Tok]:
     """OCR reads a drawn check box as bracket-like junk and never tells its state: drop it
-    (the page image shows the box and its mark, see marks.py)."""
+    (the page image shows the box and its mark, see marks.py), or, where the reader read
+    other boxes on the line (`read_boxes`), keep it as an empty box."""
     out: list[Tok] = []
     skip_one = False
     for t in toks:
@@ -538,6 +539,7 @@ def continued(
     box = _union([t.box for t in lines[-1]])
     x0 = _union([t.box for t in lines[0]])[0]
     h = max(1.0, box[3] - box[1])
+    others: list[LabelSpan | Phrase] = [*model.labels, *model.phrases]
     while len(lines) < max(max_lines, 3):
         below = [
             q for q in model.phrases
@@ -548,7 +550,6 @@ def continued(
         if not below:
             break
         q = min(below, key=lambda q: q.box[1])
-        others: list[LabelSpan | Phrase] = [*model.labels, *model.phrases]
         if any(same_row(s.box, q.box, ROW_SLOPE) and s.box[2] <= q.box[0] + h
                for s in others if s is not q):
             break  # another label's value on its row (a label we may not know: "UHID")
