@@ -23,7 +23,7 @@ from medxtract.document import Document, union_bbox
 from medxtract.logs import decision
 from medxtract.understand import medicines as meds
 from medxtract.understand.calibrate import features, reading
-from medxtract.understand.labels import Vocabulary, label_tokens, tokens
+from medxtract.understand.labels import Vocabulary, label_tokens, stem, tokens
 from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
@@ -111,6 +111,8 @@ class Finder:
                 for kind in f.sections
                 for w in self.vocab.section_words.get(kind, frozenset())
             ) | _TYPE_WORDS.get(f.type, frozenset())
+            # A prescriber's labels may name the place: "Hospital address", "Surgery tel".
+            | (self.vocab.prescriber_marks.words if "prescriber" in f.sections else frozenset())
             for n, f in self.fields.items()
         }
 
@@ -286,7 +288,16 @@ class Finder:
         return self._meaning(span.words)
 
     def _meaning(self, words: tuple[str, ...]) -> tuple[str | None, float]:
-        """The field these label words say best, and how surely."""
+        """The field these label words say best, and how surely. Words that join two
+        fields' labels ("Medication & allergy history") head a part; they label neither."""
+        if "and" in words[1:-1]:
+            i = words.index("and")
+            left, right = self._one_meaning(words[:i]), self._one_meaning(words[i + 1 :])
+            if left[0] and right[0] and left[0] != right[0] and min(left[1], right[1]) >= LABEL_MIN:
+                return None, 0.0
+        return self._one_meaning(words)
+
+    def _one_meaning(self, words: tuple[str, ...]) -> tuple[str | None, float]:
         best, score = None, 0.0
         for n, c in self.concepts.items():
             s = c.score(words, self.explained[n])
@@ -936,9 +947,14 @@ def _concepts(spec: DocumentSpec) -> dict[str, Vocabulary]:
     """Each field's label vocabulary, built once per loaded spec (they memoise scores)."""
     key = (spec.name, id(spec))
     if key not in _CONCEPTS:
-        _CONCEPTS[key] = {
+        concepts = {
             n: Vocabulary(f.labels) for n, f in spec.fields.items() if f.type != "medicines"
         }
+        vocab = vocab_for(spec)
+        known = frozenset().union(vocab.other.words, *(v.words for v in concepts.values()))
+        for v in concepts.values():
+            v.know(known)
+        _CONCEPTS[key] = concepts
     return _CONCEPTS[key]
 
 
@@ -997,12 +1013,16 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
 
 _LONE_MARK = re.compile(r"^[xXvV✓✔×/]$")  # a tick or cross written in a table cell
 _SEPARATORS = frozenset({"|", "-", "—", "–", "/", "&"})
-_NUMBERING_WORDS = frozenset({"section", "part", "step", "page", "sect"})
+_NUMBERING_WORDS = frozenset(stem(w) for w in ("section", "part", "step", "page", "sect"))
 # The word naming a field's type, and the parts a label says its value includes
 # ("Address with PIN code"), explain themselves in the field's labels.
-_TYPE_WORDS = {"name": frozenset({"name"}),
-               "address": frozenset({"address", "postcode", "zip", "pin", "code", "postal"}),
-               "phone": frozenset({"phone", "telephone", "tel"}), "date": frozenset({"date"})}
+_TYPE_WORDS = {kind: frozenset(stem(w) for w in words) for kind, words in {
+    "name": ("name",),
+    "address": ("address", "postcode", "zip", "pin", "code", "postal", "street", "city", "town",
+                "state", "county", "country", "province", "suburb"),
+    "phone": ("phone", "telephone", "tel"),
+    # the event a date belongs to: "Date signed", "Date written", "Completed on"
+    "date": ("date", "signed", "written", "completed", "filled", "issued", "recorded")}.items()}
 # Ten or more digits in one phone-shaped run: no street, town or postcode has that many.
 _PHONE_RUN = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){9,}(?![\w-])")
 _LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")

@@ -34,8 +34,22 @@ SOFT = frozenset(
         "against", "form", "section", "part", "sheet", "status", "immune", "immunity",
         "body", "chronic", "existing", "past", "previous", "significant", "usual", "present",
         "dose", "dosage",
+        # Qualifiers a label puts before its head word ("Mailing address", "Standing
+        # height", "Approx. weight"): they narrow the meaning without changing it.
+        "home", "street", "mailing", "postal", "permanent", "primary", "main", "preferred",
+        "alternate", "alternative", "secondary", "other", "residential", "legal", "full",
+        "approx", "approximate", "estimated", "measured", "standing", "recent", "latest",
+        "personal", "general", "additional", "daily", "regular", "ongoing", "active",
+        "relevant", "complete", "completed", "series", "history", "record", "registered",
+        "official", "actual", "exact", "total", "updated", "today",
+        "individual", "type", "kind", "all", "each", "medical", "health", "contact", "rx",
+        "permitted", "allowed", "authorised", "authorized", "remaining", "times",
     ]
 )
+# Filler words that still say whose or when: "Prescribed by" (a prescriber), "Prescribed for"
+# (a patient) and "Prescribed on" (a date) are three labels. An entry's relation word is
+# required in a label, and counts a little when a label has it and the entry does not.
+RELATION = frozenset(["by", "for", "to", "on"])
 _WORD = re.compile(r"[a-z0-9#]+")
 _PARENS = re.compile(r"\([^)]*\)?")
 
@@ -47,6 +61,20 @@ def stem(word: str) -> str:
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         return w[:-1]
     return w
+
+
+# Endings that make another form of one word: "vaccine", "vaccinated", "vaccination";
+# "allergy" and "allergie(s)".
+_FORMS = ("", "e", "ed", "d", "ing", "ion", "ation", "ated", "ate", "age", "ment", "y", "ie")
+
+
+def same_root(a: str, b: str) -> bool:
+    """Two forms of one word: a shared root of five letters or more, and each rest an
+    ending that forms words. "medical" and "medication" are not ("al" is no such ending)."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return any(a[k:] in _FORMS and b[k:] in _FORMS for k in range(n, 4, -1))
 
 
 def label_tokens(text: str) -> tuple[str, ...]:
@@ -72,6 +100,7 @@ ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number",
 def tokens(text: str) -> tuple[str, ...]:
     """Stemmed lowercase words; "D.O.B" and "Pt." keep their letters; "No." is "number"."""
     text = text.lower().replace("'s", "").replace("’s", "").replace("e-mail", "email")
+    text = text.replace("&", " and ")
     # Dotted abbreviations ("d.o.b", "m.d") become one word.
     text = re.sub(r"\b(?:[a-z]\.){2,}(?:[a-z]\b)?", lambda m: m.group().replace(".", ""), text)
     return tuple(ABBREVIATIONS.get(w, stem(w)) for w in _WORD.findall(text))
@@ -83,8 +112,8 @@ SOFT = frozenset(stem(w) for w in SOFT)
 
 @lru_cache(maxsize=262144)  # the same pairs recur across labels, types and documents
 def word_match(label_word: str, vocab_word: str) -> float:
-    """1.0 equal; 0.9 one OCR slip (0.87 two, in a long word); 0.85 an abbreviation ("addr"
-    for address); else 0."""
+    """1.0 equal; 0.9 one OCR slip or another form of the word (0.87 two slips, in a long
+    word); 0.85 an abbreviation ("addr" for address); else 0."""
     if label_word == vocab_word:
         return 1.0
     n = max(len(label_word), len(vocab_word))
@@ -92,6 +121,8 @@ def word_match(label_word: str, vocab_word: str) -> float:
         d = OSA.distance(label_word, vocab_word)  # a swap of two letters is one slip
         if d <= (1 if n < 9 else 2) and (n >= 5 or len(label_word) == len(vocab_word)):
             return 0.9 if d <= 1 else 0.87  # one slip reads closer than two
+    if same_root(label_word, vocab_word):
+        return 0.9  # another form of the word: "vaccinated" for "vaccine"
     if len(label_word) >= 3 and len(vocab_word) >= 6 and vocab_word.startswith(label_word):
         return 0.85
     return 0.0
@@ -120,15 +151,17 @@ def match_entry(label: tuple[str, ...], entry: tuple[str, ...]) -> Match:
             if s > best:
                 best, best_i = s, i
         if best == 0.0:
-            if ew in STOP:
+            if ew in STOP and ew not in RELATION:
                 continue
             return Match(0.0, label)
         if best < 1.0 and len(entry) == 1 and len(label) == 1 and len(label[0]) <= 4:
             return Match(0.0, label)  # "James" is not "Name": a short lone word must be exact
         used.add(best_i)
         total += best
-    cover = total / max(1, sum(1 for ew in entry if ew not in STOP))
-    leftover = tuple(w for i, w in enumerate(label) if i not in used and w not in STOP)
+    cover = total / max(1, sum(1 for ew in entry if ew not in STOP or ew in RELATION))
+    leftover = tuple(
+        w for i, w in enumerate(label) if i not in used and (w not in STOP or w in RELATION)
+    )
     return Match(min(1.0, cover), leftover)
 
 
@@ -138,15 +171,27 @@ def leftover_penalty(leftover: tuple[str, ...], explained: frozenset[str]) -> fl
     for w in leftover:
         if w in explained:
             continue
-        weight += 0.25 if (w in SOFT or w.isdigit() or len(w) == 1) else 1.0
+        weight += 0.25 if (w in SOFT or w in RELATION or w.isdigit() or len(w) == 1) else 1.0
     return 1.0 / (1.0 + 0.45 * weight)
 
 
 def _close(label_word: str, vocab_word: str) -> bool:
-    """Cheap test first: a slip keeps the length within two and an abbreviation is a prefix."""
-    if abs(len(label_word) - len(vocab_word)) > 2 and not vocab_word.startswith(label_word):
+    """Cheap test first: a slip keeps the length within two, an abbreviation is a prefix and
+    another form shares its first five letters."""
+    if (
+        abs(len(label_word) - len(vocab_word)) > 2
+        and not vocab_word.startswith(label_word)
+        and label_word[:5] != vocab_word[:5]
+    ):
         return False
     return word_match(label_word, vocab_word) > 0.0
+
+
+def _joins(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The words with one neighbouring pair run together ("birth date" -> "birthdate")."""
+    return [
+        words[:i] + (stem(words[i] + words[i + 1]),) + words[i + 2 :] for i in range(len(words) - 1)
+    ]
 
 
 class Vocabulary:
@@ -154,20 +199,43 @@ class Vocabulary:
 
     def __init__(self, entries: list[str]) -> None:
         self.entries = tuple(t for t in (tokens(e) for e in entries) if t)
+        # A compound is its words run together: "chicken pox" is also "chickenpox", but only
+        # when a label prints the compound itself (no slips, no short forms of it).
+        self._compounds: dict[str, list[tuple[str, ...]]] = {}
+        for e in self.entries:
+            for i, j in enumerate(_joins(e)):
+                self._compounds.setdefault(j[i], []).append(j)
         # Each entry's meaning words: an entry is only tried on a label that has them all.
-        self._keys = tuple(frozenset(w for w in e if w not in STOP) for e in self.entries)
-        self._words = frozenset().union(*self._keys)
+        self._keys = tuple(
+            frozenset(w for w in e if w not in STOP or w in RELATION) for e in self.entries
+        )
+        self.words = frozenset().union(*self._keys)
         self._memo: dict[tuple[tuple[str, ...], frozenset[str]], float] = {}
         self._by_word: dict[str, frozenset[str]] = {}
+        # Words some vocabulary has as they are: such a word is never a slip for another
+        # ("Weight" is no misread "Height", "Insurer" no misread "Insured").
+        self.known: frozenset[str] = frozenset()
+
+    def know(self, words: frozenset[str]) -> None:
+        self.known = words
+        self._by_word.clear()
+        self._memo.clear()
 
     def _said_by(self, word: str) -> frozenset[str]:
         """The vocabulary words this label word can stand for (itself, a slip, a short form)."""
         if word not in self._by_word:
             if len(self._by_word) > 50_000:
                 self._by_word.clear()
-            self._by_word[word] = frozenset(v for v in self._words if _close(word, v))
+            self._by_word[word] = frozenset(
+                v
+                for v in self.words
+                if v == word
+                or (
+                    _close(word, v)
+                    and (word not in self.known or same_root(word, v) or word_match(word, v) < 0.87)
+                )
+            )
         return self._by_word[word]
-
 
     def score(self, label: tuple[str, ...], explained: frozenset[str] = frozenset()) -> float:
         key = (label, explained)
@@ -179,6 +247,16 @@ class Vocabulary:
 
     def _score(self, label: tuple[str, ...], explained: frozenset[str]) -> float:
         best = 0.0
+        for joined in _joins(label):
+            if set(joined) - set(label) <= self.words:
+                best = max(best, self._score_one(joined, explained))
+        return max(best, self._score_one(label, explained))
+
+    def _score_one(self, label: tuple[str, ...], explained: frozenset[str]) -> float:
+        best = 0.0
+        for entry in (j for w in label for j in self._compounds.get(w, ())):
+            m = match_entry(label, entry)
+            best = max(best, m.score * leftover_penalty(m.leftover, explained))
         said = frozenset().union(*(self._said_by(w) for w in label))
         for entry, keys in zip(self.entries, self._keys, strict=True):
             if not keys <= said:

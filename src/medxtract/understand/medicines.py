@@ -351,7 +351,7 @@ def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip
                 box = p.box
             elif cut or _opens_sig(p.toks[cut:], finder.vocab.sig_starts):
                 toks = p.toks[cut:]
-                if toks and tokens(toks[0].text) in (("sig",), ("directions",)):
+                if toks and tokens(toks[0].text) in (("sig",), tokens("directions")):
                     toks = toks[1:]  # "Sig one tablet...": the label without its colon
                 if toks:
                     it.sig.append(toks)

@@ -84,8 +84,7 @@ def name_plausibility(text: str) -> float:
         return 0.15  # "B.", "(surname,": an initial or a caption's fragment
     score = {1: 0.55, 2: 1.0, 3: 1.0, 4: 0.95, 5: 0.7}.get(len(words), 0.3)
     # Label words are nobody's name ("Have you", "Surname", "Details").
-    if lowered & _NAME_LABEL_WORDS:
-        score *= 0.3
+    score *= 0.3 ** min(2, len(lowered & _NAME_LABEL_WORDS))  # "Reg. No." twice no name
     # "Dr. Ada Lane" is a person whatever her name means; "Oak Lane" is not.
     if lowered & _PLACE_WORDS and not titled:
         score *= 0.4
@@ -112,7 +111,8 @@ _NAME_LABEL_WORDS = {
     "name", "surname", "forename", "first", "last", "given", "family", "middle", "full",
     "initials", "title", "have", "has", "you", "your", "the", "of", "and", "or", "is", "are",
     "do", "does", "did", "any", "please", "if", "yes", "details", "information", "list", "in",
-    "to", "for", "with", "no", "number", "nr", "id", "code", "ref",
+    "to", "for", "with", "no", "number", "nr", "id", "code", "ref", "reg", "registration",
+    "license", "licence", "lic",
 }  # fmt: skip
 # A house number opening the text, a postal code, or a place word make an address.
 _ADDRESS_NUMBER = re.compile(
