@@ -17,7 +17,7 @@ from medxtract.errors import InputNotFoundError, MedxtractError, UnknownDocument
 from medxtract.logs import context, decision
 from medxtract.read.ingest import SourceDocument
 from medxtract.read.limits import check_file_size
-from medxtract.read.read_page import read_page
+from medxtract.read.read_page import read_page, reread_whole
 from medxtract.result import ExtractionResult, FieldResult, PageInfo
 from medxtract.understand.classify import classify
 from medxtract.understand.fields import find, needs_review, to_results
@@ -83,8 +83,15 @@ def extract(
             for stage, ms in page.timings.items():
                 timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
         t2 = time.perf_counter()
-        doc_type, type_conf, fields = _fields(document, src, doc_type, specs, settings)
+        given = doc_type
+        doc_type, type_conf, fields = _fields(document, src, given, specs, settings)
         timings["fields"] = _ms(t2)
+        if settings.ocr_engine == "auto" and _poor(doc_type, fields, specs):
+            t3 = time.perf_counter()
+            document, doc_type, type_conf, fields = _second_reading(
+                document, src, given, specs, settings, (doc_type, type_conf, fields)
+            )
+            timings["second_reading"] = _ms(t3)
         to_original_frame(fields, document)
         for page in document.pages:
             page.image = None  # kept for re-reading regions during the extraction only
@@ -143,6 +150,50 @@ def _fields(
     if fields:  # structured parts (E.164, name parts, ...) beside the printed values
         add_parts(fields, specs[doc_type], settings)
     return doc_type, type_conf, fields
+
+
+# With this share of its core fields missing a typed document's reading is poor.
+POOR_CORE_MISSING = 0.5
+
+
+def _poor(doc_type: str, fields: dict[str, FieldResult], specs: dict[str, DocumentSpec]) -> bool:
+    """Fields too poor to stand: no type, a required field missing, or half the core fields
+    missing. Then the OCR'd pages are read again whole by RapidOCR."""
+    spec = specs.get(doc_type)
+    if spec is None:
+        return True
+    if any(fields[n].value is None for n in spec.required if n in fields):
+        return True
+    core = [fields[n].value is None for n in spec.core if n in fields]
+    return bool(core) and sum(core) / len(core) >= POOR_CORE_MISSING
+
+
+def _second_reading(
+    document: Document,
+    src: SourceDocument,
+    given: str,
+    specs: dict[str, DocumentSpec],
+    settings: EngineSettings,
+    first: tuple[str, float, dict[str, FieldResult]],
+) -> tuple[Document, str, float, dict[str, FieldResult]]:
+    """Tesseract's reading left the fields poor (handwriting, a fax): RapidOCR reads the
+    OCR'd pages whole, the fields are found again, and the reading whose fields are
+    surer is kept (a typed document over `unknown`, then the larger sum of confidences)."""
+    pages = [reread_whole(p, settings) for p in document.pages]
+    if not any(pages):
+        return document, *first
+    both = zip(pages, document.pages, strict=True)
+    second_doc = Document(pages=[new or old for new, old in both])
+    second = _fields(second_doc, src, given, specs, settings)
+    kept = _sureness(second, specs) > _sureness(first, specs)
+    decision("document.second_reading", pages=sum(p is not None for p in pages),
+             kept="rapidocr" if kept else "tesseract", first_type=first[0], second_type=second[0])
+    return (second_doc, *second) if kept else (document, *first)
+
+
+def _sureness(found: tuple[str, float, dict[str, FieldResult]], specs) -> tuple[bool, float]:
+    doc_type, _conf, fields = found
+    return doc_type in specs, sum(f.confidence for f in fields.values() if f.value is not None)
 
 
 def _log_result(

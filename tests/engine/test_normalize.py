@@ -178,3 +178,19 @@ def test_an_amount_alone_is_a_poor_free_text_value():
         make_page([[("25 mcg", 40)], [("Dissolve two sachets at night", 40)]])))
     plausible = [type_value(spec, r, "MDY").plausibility for r in (amount, words)]
     assert plausible[0] < plausible[1]
+
+
+def test_a_ringed_number_in_a_printed_row_is_the_answer():
+    from medxtract.understand.values import to_int
+
+    assert to_int(["0 1 2 ③ PRN"], None, "MDY") == (3, [])
+    assert to_int(["❷"], None, "MDY") == (2, [])
+    assert to_int(["0 1 2 3 PRN"], None, "MDY")[0] is None  # no ring read: no answer
+
+
+def test_an_address_gets_back_the_space_a_reader_dropped_after_a_comma():
+    from medxtract.understand.values import to_address
+
+    assert to_address(["2 Lakeview Blvd, Columbus, Ohio,43268"], None, "MDY")[0] == (
+        "2 Lakeview Blvd, Columbus, Ohio, 43268"
+    )

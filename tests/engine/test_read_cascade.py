@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 import medxtract
+import medxtract.pipeline
 from medxtract.config import EngineSettings
 from medxtract.read import cascade
 from medxtract.read.engines import reread
@@ -163,3 +164,35 @@ def test_a_re_read_that_only_echoes_a_word_it_touches_is_trimmed():
     assert [w.text for w in trim_echoes(far, [felix])] == ["ix", "Crawford"]
     below = [word("ix", 0.186, 0.204, 0.50, 0.54), word("Lane", 0.214, 0.286, 0.50, 0.54)]
     assert [w.text for w in trim_echoes(below, [felix])] == ["ix", "Lane"]
+
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "samples" / "seed"
+
+
+def _losing_medicines(src, settings):
+    """Fault injection: a first reading that lost every line naming a drug, as Tesseract
+    does on a hand-filled pad it cannot read (the other lines are real)."""
+    from medxtract.understand.lexicon import drug_names
+
+    drugs = {d.lower() for d in drug_names()}
+    for page in medxtract.pipeline.read_pages_serially(src, settings):
+        kept = [line for line in page.lines
+                if not any(w.text.lower().strip(",.-") in drugs for w in line.words)]
+        yield page.model_copy(update={"lines": kept})
+
+
+@pytest.mark.skipif(not (SEED / "pre_1.pdf").exists(), reason="needs ../shared/samples")
+def test_fields_too_poor_send_the_page_to_rapidocr_whole_and_the_surer_reading_wins():
+    settings = EngineSettings()
+    poor = medxtract.pipeline.extract(SEED / "pre_1.pdf", "prescription", settings=settings,
+                                      page_reader=_losing_medicines)
+    assert "second_reading" in poor.timings  # the required medicines were missing
+    assert poor.fields["medicines"].value  # found again on RapidOCR's reading of the page
+    assert poor.fields["medicines"].engine == "rapidocr"
+
+
+@pytest.mark.skipif(not (SEED / "pre_1.pdf").exists(), reason="needs ../shared/samples")
+def test_a_reading_whose_fields_stand_is_not_read_twice():
+    good = medxtract.extract(SEED / "pre_1.pdf", "prescription")
+    assert good.fields["medicines"].value
+    assert "second_reading" not in good.timings

@@ -349,6 +349,23 @@ def _read_page(raw: RawPage, settings: EngineSettings) -> Page:
     )
 
 
+def reread_whole(page: Page, settings: EngineSettings) -> Page | None:
+    """The page as RapidOCR reads all of it, in the same image frame (the orchestrator asks
+    for this when Tesseract's reading, cascade and all, left the document's fields poor);
+    None when there is no image to read, or the page is blank or runs out of time."""
+    if page.image is None or page.source != "ocr" or page.status != "ok" or not page.words:
+        return None
+    start = time.perf_counter()
+    try:
+        lines = _lines(_engine("rapidocr", settings), page.image, settings.ocr_timeout_s)
+    except OcrTimeoutError:
+        return None
+    stats = {**page.ocr_stats, "whole_page": True, "replaced": len(lines)}
+    timings = {**page.timings, "second_reading": (time.perf_counter() - start) * 1000}
+    return page.model_copy(update={"lines": group_lines(_flat(lines)), "ocr_stats": stats,
+                                   "timings": timings})
+
+
 def _flat_page(raw: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray, str]:
     """The page at OCR scale with even light; a photographed sheet is cut off its background
     and its keystone undone (a mixed page keeps its geometry, to match its text layer).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -82,7 +83,12 @@ def to_address(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, lis
     parts = [_address_digits(_PLACE.sub("Pl", clean_text(line))).strip(",. ") for line in lines]
     # A lone character on a line of its own is a speck OCR read, not part of an address.
     parts = [p for p in parts if len(p) > 1 and not is_empty(p)]
+    # A reader that drops the space after a comma ("Ohio,43268") is given it back.
+    parts = [_COMMA_RUN_ON.sub(", ", p) for p in parts]
     return (", ".join(parts), []) if parts else (None, [])
+
+
+_COMMA_RUN_ON = re.compile(r"(?<=[A-Za-z]),(?=[A-Za-z0-9])")
 
 
 def to_date(lines: list[str], _spec: FieldSpec, order: str) -> tuple[Any, list[str]]:
@@ -140,6 +146,9 @@ def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[s
     text = clean_text(" ".join(lines))
     if is_empty(text):
         return None, []
+    ringed = {_ringed(c) for c in text} - {None}
+    if len(ringed) == 1:
+        return ringed.pop(), []  # "0 1 2 ③ PRN": the reader saw the ring round the answer
     tokens = re.split(r"[\s_]+", text)
     numbers = re.findall(r"\d+", " ".join(_digits_fixed(t) for t in tokens))
     if len(numbers) > 2 or (len(numbers) == 2 and numbers[1] == str(int(numbers[0]) + 1)):
@@ -154,6 +163,14 @@ def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[s
     if any(t in {"l", "I", "i", "|"} for t in tokens):
         return 1, []
     return None, ["invalid"]
+
+
+def _ringed(char: str) -> int | None:
+    """The number of a circled digit glyph ("③", "❸", "➂"), else None."""
+    if char.isascii() or "CIRCLED" not in unicodedata.name(char, ""):
+        return None
+    value = unicodedata.numeric(char, None)
+    return int(value) if value is not None else None
 
 
 def to_number(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:

@@ -32,6 +32,11 @@ _PARAMS = {
     # One line per run: batches pad every line to the widest and measured several times
     # slower per line on one thread.
     "Rec.rec_batch_num": 1,
+    # Detection at most 1280 px on the long side: a 200 dpi page (2200 px) at full size
+    # took ~550 MB more at peak, past a worker's memory cap. Lines are still read from
+    # the full-size page.
+    "Det.limit_type": "max",
+    "Det.limit_side_len": 1280,
     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
