@@ -41,7 +41,7 @@ from typing import Any  # noqa: E402
 from medxtract.bench.apart import run_apart  # noqa: E402
 from medxtract.bench.corpus import build_corpus  # noqa: E402
 
-STAGES = ("open", "read_pages", "clean_image", "ocr", "cascade", "fields")
+STAGES = ("open", "read_pages", "clean_image", "ocr", "cascade", "fields", "second_reading")
 MEMORY_LIMIT_MIB = 1024  # peak per worker process
 SPEEDUP_TARGET = 5.0  # issue 9: cascade on, against the students' pipeline as they ran it
 BORN_DIGITAL_TARGET = 50.0  # pages/s per core
@@ -155,7 +155,9 @@ def run_ours(docs: list[tuple[Path, dict]], engine: str = "auto") -> dict[str, A
             "pages_touched_share": _share(touched, ocr_pages),
             "whole_pages_share": _share(cascade["whole_page"], ocr_pages),
             "lines_reread_share": _share(cascade["reread"], cascade["lines"]),
-            "ms_per_ocr_page": stages["cascade"] / ocr_pages if ocr_pages else 0.0,
+            # the second engine's whole cost: weak lines, unread ink, and second readings
+            "ms_per_ocr_page": (stages["cascade"] + stages["second_reading"]) / ocr_pages
+            if ocr_pages else 0.0,
         },
         **_accuracy(docs, predictions, core_only=False),
         "tiers": _by_tier(docs, predictions),
@@ -363,10 +365,11 @@ def print_report(figures: dict[str, Any]) -> None:
         )
     console.print(cascade)
     console.print(
-        "pages read: pages RapidOCR read any of; whole pages: read by RapidOCR whole "
-        "(Tesseract's reading unusable); kept: re-read lines where RapidOCR's reading won; "
-        "regions searched: ink outside Tesseract's words RapidOCR read; found: those it "
-        "read as text; ms/OCR page: the cascade's cost"
+        "pages read: pages RapidOCR read any of; whole pages: RapidOCR's whole reading "
+        "kept (Tesseract's unusable, or the fields it gave too poor: second_reading); "
+        "kept: re-read lines where RapidOCR's reading won; regions searched: ink outside "
+        "Tesseract's words RapidOCR read; found: those it read as text; ms/OCR page: the "
+        "second engine's cost (cascade and second readings)"
     )
     tiers = Table(title="All-field accuracy by variant, cascade on / off")
     for col in ("corpus", "variant", "cascade on", "cascade off"):

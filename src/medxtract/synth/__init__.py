@@ -141,6 +141,10 @@ def generate_one(
         else "dev",
         "kind": kind,
     }
+    if truth["meta"]["split"] == "dev":
+        # The label wordings drawn, so a dev document can be read with them left out of
+        # the vocabularies (scripts/unseen_wordings.py); held-out documents never say theirs.
+        truth["meta"]["wordings"] = dict(words.chosen)
     return data, truth
 
 
