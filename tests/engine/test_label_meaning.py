@@ -98,13 +98,16 @@ def _share_a_section(a, b) -> bool:
 def test_wordings_left_out_of_the_vocabulary_still_reach_their_field():
     """Leave one wording out: each dev wording of the generator, its own entry taken out of
     its field's vocabulary, must still say that field (among fields that can share its
-    section) for most wordings. Before word forms, compounds and qualifiers: 49%."""
+    section) for most wordings. Before word forms, compounds and qualifiers: 49%; with them
+    62%; with glosses, initials, skeletons, synonyms and left-out qualifiers: 72%."""
     reached = total = 0
     for finder, key, wording in _dev_wordings():
         words = label_tokens(wording)
         fspec = finder.fields[key]
-        kept = Vocabulary([e for e in fspec.labels if sorted(tokens(e)) != sorted(words)])
-        kept.know(finder.concepts[key].known)
+        kept = Vocabulary(
+            [e for e in fspec.labels if sorted(tokens(e)) != sorted(words)], loose=True
+        )
+        kept.know(finder.concepts[key].known, finder.concepts[key].shared)
         score = kept.score(words, finder.explained[key])
 
         beaten = any(
@@ -115,7 +118,7 @@ def test_wordings_left_out_of_the_vocabulary_still_reach_their_field():
         reached += score >= LABEL_MIN and not beaten
         total += 1
     assert total > 250
-    assert reached / total >= 0.6, f"{reached}/{total}"
+    assert reached / total >= 0.7, f"{reached}/{total}"
 
 
 def test_words_joining_two_fields_labels_label_neither():
@@ -123,3 +126,45 @@ def test_words_joining_two_fields_labels_label_neither():
     assert finder._meaning(label_tokens("Medication & allergy history"))[0] is None
     assert finder._meaning(label_tokens("Allergies and intolerances"))[0] == "allergies"
     assert finder._meaning(label_tokens("First and last name"))[0] == "patient_name"
+
+
+def test_a_gloss_in_brackets_may_say_the_field():
+    vocab = Vocabulary(["chickenpox"], loose=True)
+    assert vocab.score(label_tokens("Varicella (chickenpox)")) >= 0.85
+    # a gloss that says nothing costs nothing
+    assert Vocabulary(["measles"]).score(label_tokens("Measles (rubeola)")) == 1.0
+
+
+def test_initials_and_consonant_skeletons_stand_for_their_words():
+    assert Vocabulary(["date of birth"]).score(tokens("DOB")) >= 0.85
+    assert Vocabulary(["past medical history"]).score(tokens("PMH")) >= 0.85
+    assert Vocabulary(["in case of emergency"]).score(tokens("ICE")) >= 0.85
+    assert Vocabulary(["weight"]).score(tokens("Wgt")) >= 0.85
+    assert Vocabulary(["height"]).score(tokens("Ht")) >= 0.85
+    assert Vocabulary(["date"]).score(tokens("Dt")) == 0.0  # two letters end as the word
+    assert Vocabulary(["allergies"]).score(tokens("Age")) == 0.0  # a skeleton has no vowels
+
+
+def test_synonyms_and_left_out_qualifiers():
+    assert Vocabulary(["work phone"]).score(tokens("Business telephone")) >= 0.8
+    assert Vocabulary(["insurance carrier"]).score(tokens("Insurer")) == 0.0  # a word short
+    body = Vocabulary(["body weight"], loose=True)
+    assert body.score(tokens("Weight")) >= 0.9
+    assert Vocabulary(["body weight"]).score(tokens("Weight")) == 0.0  # parts keep theirs
+    # qualifiers alone say nothing
+    assert Vocabulary(["contact number"], loose=True).score(tokens("No.")) == 0.0
+
+
+def test_a_numbered_part_is_headed_by_all_its_words_and_qualifiers_end_no_label():
+    rows = [
+        [("PART E: DRUG HISTORY", 40)],
+        [("MEDICINES CURRENTLY TAKEN", 40)],
+        [("Vitamin D", 40)],
+    ]
+    finder = Finder(load_specs()["patient_details"])
+    model = finder.build(Document(pages=[make_page(rows)]))[0]
+    spans = {" ".join(t.text for t in s.phrase.toks[s.start : s.end]) for s in model.labels}
+    assert "PART E: DRUG HISTORY" in spans and "PART E: DRUG" not in spans
+    assert "MEDICINES CURRENTLY TAKEN" in spans
+    f = fields_of(rows, "patient_details")
+    assert f["regular_medications"].value == "Vitamin D"

@@ -948,12 +948,14 @@ def _concepts(spec: DocumentSpec) -> dict[str, Vocabulary]:
     key = (spec.name, id(spec))
     if key not in _CONCEPTS:
         concepts = {
-            n: Vocabulary(f.labels) for n, f in spec.fields.items() if f.type != "medicines"
+            n: Vocabulary(f.labels, loose=True)
+            for n, f in spec.fields.items()
+            if f.type != "medicines"
         }
         vocab = vocab_for(spec)
         known = frozenset().union(vocab.other.words, *(v.words for v in concepts.values()))
-        for v in concepts.values():
-            v.know(known)
+        for n, v in concepts.items():
+            v.know(known, frozenset().union(*(o.words for m, o in concepts.items() if m != n)))
         _CONCEPTS[key] = concepts
     return _CONCEPTS[key]
 

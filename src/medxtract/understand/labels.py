@@ -30,12 +30,18 @@ STOP = frozenset(
 SOFT = frozenset(
     [
         "do", "does", "did", "have", "has", "had", "ever", "been", "received", "taken",
-        "currently", "current", "known", "no", "number", "details", "information", "info",
+        "no", "number", "details", "information", "info",
         "against", "form", "section", "part", "sheet", "status", "immune", "immunity",
-        "body", "chronic", "existing", "past", "previous", "significant", "usual", "present",
         "dose", "dosage",
-        # Qualifiers a label puts before its head word ("Mailing address", "Standing
-        # height", "Approx. weight"): they narrow the meaning without changing it.
+    ]
+)
+# Qualifiers a label puts before its head word ("Mailing address", "Standing height",
+# "Approx. weight"): they narrow the meaning without changing it, so a label may also
+# leave out an entry's qualifier ("Weight" says "body weight").
+QUALIFIERS = frozenset(
+    [
+        "body", "chronic", "existing", "past", "previous", "significant", "usual", "present",
+        "current", "currently", "known", "kg", "cm", "lb", "lbs", "ft", "mm",
         "home", "street", "mailing", "postal", "permanent", "primary", "main", "preferred",
         "alternate", "alternative", "secondary", "other", "residential", "legal", "full",
         "approx", "approximate", "estimated", "measured", "standing", "recent", "latest",
@@ -50,7 +56,7 @@ SOFT = frozenset(
 # (a patient) and "Prescribed on" (a date) are three labels. An entry's relation word is
 # required in a label, and counts a little when a label has it and the entry does not.
 RELATION = frozenset(["by", "for", "to", "on"])
-_WORD = re.compile(r"[a-z0-9#]+")
+_WORD = re.compile(r"~?[a-z0-9#]+")
 _PARENS = re.compile(r"\([^)]*\)?")
 
 
@@ -78,7 +84,9 @@ def same_root(a: str, b: str) -> bool:
 
 
 def label_tokens(text: str) -> tuple[str, ...]:
-    """A label's words without its parenthesised examples or units ("Weight (kg)")."""
+    """A label's words without its parenthesised examples or units ("Weight (kg)"); a
+    parenthesised word of four letters or more is kept as a gloss ("~rubeola" in "Measles
+    (rubeola)"): it may say the field, and costs nothing when it does not."""
     return tokens(_PARENS.sub(_qualifier, text)) or tokens(text)
 
 
@@ -89,12 +97,25 @@ _QUALIFIERS = frozenset({"h", "w", "home", "work", "mobile", "cell", "office", "
 
 def _qualifier(m: re.Match[str]) -> str:
     inner = m.group().strip("() ").lower()
-    return f" {inner} " if inner in _QUALIFIERS else " "
+    if inner in _QUALIFIERS:
+        return f" {inner} "
+    return " " + " ".join(f"~{w}" for w in re.findall(r"[a-z]{4,}", inner)) + " "
 
 
 # Abbreviations a label may use for a vocabulary word.
 ABBREVIATIONS = {"no": "number", "nr": "number", "num": "number", "#": "number",
-                 "w": "work", "h": "home", "ph": "phone", "co": "company"}  # fmt: skip
+                 "w": "work", "h": "home", "ph": "phone", "co": "company",
+                 "hx": "history", "dx": "diagnosis", "tx": "treatment"}  # fmt: skip
+# Words that say the same thing in a label (general English and clinic usage).
+SYNONYMS = [
+    {"phone", "telephone", "tel"}, {"mobile", "cell", "cellphone"},
+    {"doctor", "physician"}, {"medication", "medicine", "med"},
+    {"illness", "disease", "condition", "problem"}, {"insurer", "carrier", "payer"},
+    {"residence", "domicile"}, {"birth", "born"}, {"surname", "lastname"},
+    {"forename", "firstname"}, {"expiry", "expiration"}, {"refill", "repeat"},
+    {"directions", "instructions"}, {"quantity", "qty"}, {"kin", "relative"},
+    {"business", "work", "office"}, {"vaccine", "vaccination", "immunization", "immunisation"},
+]  # fmt: skip
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -107,15 +128,36 @@ def tokens(text: str) -> tuple[str, ...]:
 
 
 STOP = frozenset(stem(w) for w in STOP)
-SOFT = frozenset(stem(w) for w in SOFT)
+QUALIFIERS = frozenset(stem(w) for w in QUALIFIERS)
+SOFT = frozenset(stem(w) for w in SOFT) | QUALIFIERS
+_SAME = {stem(w): frozenset(stem(v) for v in group) for group in SYNONYMS for w in group}
+_VOWELS = frozenset("aeiou")
+_LINKS = frozenset(["of", "the", "and", "a", "an", "for", "to"])  # left out of initials
+
+
+def _abbreviates(short: str, word: str) -> bool:
+    """A consonant skeleton of the word: "wgt" and "wt" for weight, "pt" for patient,
+    "qty" for quantity. Two letters must end the word as it ends ("dr", not "dt" for date)."""
+    if not 2 <= len(short) <= 4 or len(word) <= len(short) or short[0] != word[0]:
+        return False
+    if any(c in _VOWELS or not c.isalpha() for c in short[1:]):
+        return False
+    if len(short) == 2 and short[-1] != word[-1]:
+        return False
+    rest = iter(word[1:])
+    return all(c in rest for c in short[1:])
 
 
 @lru_cache(maxsize=262144)  # the same pairs recur across labels, types and documents
 def word_match(label_word: str, vocab_word: str) -> float:
     """1.0 equal; 0.9 one OCR slip or another form of the word (0.87 two slips, in a long
-    word); 0.85 an abbreviation ("addr" for address); else 0."""
+    word); 0.9 a synonym ("telephone" for phone); 0.85 an abbreviation ("addr" or "wgt");
+    else 0. A label's gloss ("~rubeola") is matched as its word."""
+    label_word = label_word.lstrip("~")
     if label_word == vocab_word:
         return 1.0
+    if vocab_word in _SAME.get(label_word, ()):
+        return 0.9
     n = max(len(label_word), len(vocab_word))
     if min(len(label_word), len(vocab_word)) >= 4:
         d = OSA.distance(label_word, vocab_word)  # a swap of two letters is one slip
@@ -125,6 +167,8 @@ def word_match(label_word: str, vocab_word: str) -> float:
         return 0.9  # another form of the word: "vaccinated" for "vaccine"
     if len(label_word) >= 3 and len(vocab_word) >= 6 and vocab_word.startswith(label_word):
         return 0.85
+    if _abbreviates(label_word, vocab_word):
+        return 0.85
     return 0.0
 
 
@@ -133,15 +177,21 @@ class Match:
     score: float
     # Label words no entry word explained (maybe section words).
     leftover: tuple[str, ...]
+    # The entry words a label said when it left out the entry's qualifiers ("drug" for
+    # "current drugs"); empty when it said them all.
+    loose: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=65536)
-def match_entry(label: tuple[str, ...], entry: tuple[str, ...]) -> Match:
-    """How well a label (stemmed words) says a vocabulary entry (stemmed words)."""
+def match_entry(label: tuple[str, ...], entry: tuple[str, ...], loose: bool = False) -> Match:
+    """How well a label (stemmed words) says a vocabulary entry (stemmed words). `loose`: the
+    label may leave out the entry's qualifiers."""
     if not label or not entry:
         return Match(0.0, label)
     used: set[int] = set()
     total = 0.0
+    missing = 0  # qualifiers of the entry the label leaves out ("Weight" for "body weight")
+    hit: list[str] = []
     for ew in entry:
         best, best_i = 0.0, -1
         for i, lw in enumerate(label):
@@ -153,23 +203,36 @@ def match_entry(label: tuple[str, ...], entry: tuple[str, ...]) -> Match:
         if best == 0.0:
             if ew in STOP and ew not in RELATION:
                 continue
+            if loose and ew in QUALIFIERS:
+                missing += 1
+                continue
             return Match(0.0, label)
         if best < 1.0 and len(entry) == 1 and len(label) == 1 and len(label[0]) <= 4:
-            return Match(0.0, label)  # "James" is not "Name": a short lone word must be exact
+            lw = label[0].lstrip("~")
+            if not (_abbreviates(lw, ew) or ew in _SAME.get(lw, ()) or ew.startswith(lw)):
+                return Match(0.0, label)  # "James" is not "Name": a short lone word is exact
         used.add(best_i)
+        hit.append(ew)
         total += best
-    cover = total / max(1, sum(1 for ew in entry if ew not in STOP or ew in RELATION))
+    if missing and not any(ew not in SOFT for ew in hit):
+        return Match(0.0, label)  # a label of qualifiers alone says nothing
+    said = sum(1 for ew in entry if ew not in STOP or ew in RELATION) - missing
+    cover = total / max(1, said) * 0.95**missing
+    loose_words = tuple(ew for ew in hit if ew not in SOFT) if missing else ()
     leftover = tuple(
         w for i, w in enumerate(label) if i not in used and (w not in STOP or w in RELATION)
     )
-    return Match(min(1.0, cover), leftover)
+    if any(label[i].startswith("~") for i in used):
+        # The bracketed gloss said the field, so the words it glosses say it too.
+        leftover = tuple(w if w.startswith("~") else f"~{w}" for w in leftover)
+    return Match(min(1.0, cover), leftover, loose_words)
 
 
 def leftover_penalty(leftover: tuple[str, ...], explained: frozenset[str]) -> float:
     """Share of the label's meaning left unexplained, as a factor on the score."""
     weight = 0.0
     for w in leftover:
-        if w in explained:
+        if w in explained or w.startswith("~"):
             continue
         weight += 0.25 if (w in SOFT or w in RELATION or w.isdigit() or len(w) == 1) else 1.0
     return 1.0 / (1.0 + 0.45 * weight)
@@ -178,10 +241,13 @@ def leftover_penalty(leftover: tuple[str, ...], explained: frozenset[str]) -> fl
 def _close(label_word: str, vocab_word: str) -> bool:
     """Cheap test first: a slip keeps the length within two, an abbreviation is a prefix and
     another form shares its first five letters."""
+    label_word = label_word.lstrip("~")
     if (
         abs(len(label_word) - len(vocab_word)) > 2
         and not vocab_word.startswith(label_word)
         and label_word[:5] != vocab_word[:5]
+        and not (len(label_word) <= 4 and label_word[:1] == vocab_word[:1])
+        and vocab_word not in _SAME.get(label_word, ())
     ):
         return False
     return word_match(label_word, vocab_word) > 0.0
@@ -197,7 +263,10 @@ def _joins(words: tuple[str, ...]) -> list[tuple[str, ...]]:
 class Vocabulary:
     """Entries of one concept, pre-tokenised."""
 
-    def __init__(self, entries: list[str]) -> None:
+    def __init__(self, entries: list[str], loose: bool = False) -> None:
+        """`loose`: a label may leave out an entry's qualifiers (a field's own labels; not
+        a part's, where "street" in "street address" is the whole point)."""
+        self.loose = loose
         self.entries = tuple(t for t in (tokens(e) for e in entries) if t)
         # A compound is its words run together: "chicken pox" is also "chickenpox", but only
         # when a label prints the compound itself (no slips, no short forms of it).
@@ -205,19 +274,31 @@ class Vocabulary:
         for e in self.entries:
             for i, j in enumerate(_joins(e)):
                 self._compounds.setdefault(j[i], []).append(j)
+        # An entry's initials, printed as one word: "DOB", "PMH", "NOK", "ICE".
+        self._initials = {
+            i
+            for e in self.entries
+            if len(e) >= 2
+            for i in ("".join(w[0] for w in e), "".join(w[0] for w in e if w not in _LINKS))
+            if 3 <= len(i) <= 5
+        }
         # Each entry's meaning words: an entry is only tried on a label that has them all.
-        self._keys = tuple(
-            frozenset(w for w in e if w not in STOP or w in RELATION) for e in self.entries
-        )
-        self.words = frozenset().union(*self._keys)
+        meant = [frozenset(w for w in e if w not in STOP or w in RELATION) for e in self.entries]
+        self.words = frozenset().union(*meant)
+        # Qualifiers ("body" in "body weight") a label may leave out are not needed.
+        self._keys = tuple((m - QUALIFIERS) or m if loose else m for m in meant)
         self._memo: dict[tuple[tuple[str, ...], frozenset[str]], float] = {}
         self._by_word: dict[str, frozenset[str]] = {}
         # Words some vocabulary has as they are: such a word is never a slip for another
         # ("Weight" is no misread "Height", "Insurer" no misread "Insured").
         self.known: frozenset[str] = frozenset()
+        self.shared: frozenset[str] = frozenset()
 
-    def know(self, words: frozenset[str]) -> None:
+    def know(self, words: frozenset[str], shared: frozenset[str] = frozenset()) -> None:
+        """`words`: every vocabulary's words; `shared`: the words other fields' labels
+        use, which say too little on their own to stand for an entry of ours."""
         self.known = words
+        self.shared = shared
         self._by_word.clear()
         self._memo.clear()
 
@@ -229,10 +310,14 @@ class Vocabulary:
             self._by_word[word] = frozenset(
                 v
                 for v in self.words
-                if v == word
+                if v == word.lstrip("~")
                 or (
                     _close(word, v)
-                    and (word not in self.known or same_root(word, v) or word_match(word, v) < 0.87)
+                    and (
+                        word.lstrip("~") not in self.known
+                        or same_root(word.lstrip("~"), v)
+                        or word_match(word, v) < 0.87
+                    )
                 )
             )
         return self._by_word[word]
@@ -254,14 +339,18 @@ class Vocabulary:
 
     def _score_one(self, label: tuple[str, ...], explained: frozenset[str]) -> float:
         best = 0.0
-        for entry in (j for w in label for j in self._compounds.get(w, ())):
+        for entry in (j for w in label for j in self._compounds.get(w.lstrip("~"), ())):
             m = match_entry(label, entry)
             best = max(best, m.score * leftover_penalty(m.leftover, explained))
+        for w in label:
+            if w.lstrip("~") in self._initials:
+                m = match_entry(label, (w,))  # the initials stand for the whole entry
+                best = max(best, 0.9 * leftover_penalty(m.leftover, explained))
         said = frozenset().union(*(self._said_by(w) for w in label))
         for entry, keys in zip(self.entries, self._keys, strict=True):
             if not keys <= said:
                 continue
-            m = match_entry(label, entry)
+            m = match_entry(label, entry, self.loose)
             if m.score <= 0.0:
                 continue
             # Longer entries say more: "work phone" beats "phone" on "Work phone".

@@ -14,7 +14,7 @@ from functools import cached_property
 from statistics import median
 
 from medxtract.document import Page, Word, union_bbox
-from medxtract.understand.labels import STOP, label_tokens, tokens
+from medxtract.understand.labels import SOFT, STOP, label_tokens, tokens
 
 Box = tuple[float, float, float, float]
 
@@ -422,6 +422,11 @@ def find_spans(
                 if words:
                     found = (k, j + 1, words, True)
                 break
+        if found is None and lead and i == lead:
+            # After a part's numbering ("Part E: Drug history") the rest is its heading.
+            words = label_tokens(phrase.text(i, len(toks)))
+            if words and label_score(words, True) >= threshold:
+                found = (i, len(toks), words, False)
         if found is None and starts_ok:
             # Without a colon: the prefix the vocabulary likes best, set off from its value
             # by a gap, a number ("Phone (000) 111") or, for a sure label, a capital ("Name
@@ -444,8 +449,11 @@ def find_spans(
                 need = threshold if gap_after else max(threshold, 0.8)
                 if len(words) == 1 and score < 0.95:
                     continue  # one word that only looks like a label ("Wright," ~ weight)
-                if score >= need and (best is None or score >= best[0]):
-                    best = (score, j)
+                # A longer label wins when it scores as well, or when all it adds are
+                # qualifiers ("Medicines currently taken": no value "currently taken").
+                if score >= need and (best is None or score >= best[0]
+                                      or set(label_tokens(phrase.text(best[1], j))) <= SOFT):
+                    best = (max(score, best[0]) if best else score, j)
             if best is not None:
                 found = (i, best[1], label_tokens(phrase.text(i, best[1])), False)
         if found is None:
