@@ -178,17 +178,29 @@ def _second_reading(
 ) -> tuple[Document, str, float, dict[str, FieldResult]]:
     """Tesseract's reading left the fields poor (handwriting, a fax): RapidOCR reads the
     OCR'd pages whole, the fields are found again, and the reading whose fields are
-    surer is kept (a typed document over `unknown`, then the larger sum of confidences)."""
+    surer is kept (a typed document over `unknown`, then the larger sum of confidences;
+    never a reading that gives a typed document another type)."""
     pages = [reread_whole(p, settings) for p in document.pages]
     if not any(pages):
         return document, *first
     both = zip(pages, document.pages, strict=True)
     second_doc = Document(pages=[new or old for new, old in both])
     second = _fields(second_doc, src, given, specs, settings)
-    kept = _sureness(second, specs) > _sureness(first, specs)
+    kept = keep_second(first, second, specs)
     decision("document.second_reading", pages=sum(p is not None for p in pages),
              kept="rapidocr" if kept else "tesseract", first_type=first[0], second_type=second[0])
     return (second_doc, *second) if kept else (document, *first)
+
+
+Found = tuple[str, float, dict[str, FieldResult]]
+
+
+def keep_second(first: Found, second: Found, specs: dict[str, DocumentSpec]) -> bool:
+    """The second reading's fields are surer than the first's. It may type an unknown
+    document; it never gives a typed document another type."""
+    if first[0] in specs and second[0] != first[0]:
+        return False
+    return _sureness(second, specs) > _sureness(first, specs)
 
 
 def _sureness(found: tuple[str, float, dict[str, FieldResult]], specs) -> tuple[bool, float]:

@@ -196,3 +196,17 @@ def test_a_reading_whose_fields_stand_is_not_read_twice():
     good = medxtract.extract(SEED / "pre_1.pdf", "prescription")
     assert good.fields["medicines"].value
     assert "second_reading" not in good.timings
+
+
+def test_a_second_reading_types_an_unknown_document_but_never_retypes_one():
+    from medxtract.pipeline import keep_second
+    from medxtract.result import FieldResult
+    from medxtract.understand.specs import load_specs
+
+    specs = load_specs()
+    sure = {"patient_name": FieldResult(value="Ann Lee", confidence=0.9)}
+    unsure = {"patient_name": FieldResult(value="Ann", confidence=0.3)}
+    assert keep_second(("unknown", 0.2, {}), ("prescription", 0.8, sure), specs)
+    assert keep_second(("prescription", 0.8, unsure), ("prescription", 0.9, sure), specs)
+    assert not keep_second(("prescription", 0.8, sure), ("prescription", 0.9, unsure), specs)
+    assert not keep_second(("prescription", 0.6, unsure), ("patient_details", 0.9, sure), specs)
