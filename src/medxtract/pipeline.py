@@ -86,7 +86,9 @@ def extract(
         given = doc_type
         doc_type, type_conf, fields = _fields(document, src, given, specs, settings)
         timings["fields"] = _ms(t2)
-        if settings.ocr_engine == "auto" and _poor(doc_type, fields, specs):
+        if settings.ocr_engine == "auto" and (
+            _poor(doc_type, fields, specs) or _struggled(document)
+        ):
             t3 = time.perf_counter()
             document, doc_type, type_conf, fields = _second_reading(
                 document, src, given, specs, settings, (doc_type, type_conf, fields)
@@ -166,6 +168,22 @@ def _poor(doc_type: str, fields: dict[str, FieldResult], specs: dict[str, Docume
         return True
     core = [fields[n].value is None for n in spec.core if n in fields]
     return bool(core) and sum(core) / len(core) >= POOR_CORE_MISSING
+
+
+# With this share of a page's lines re-read and replaced, Tesseract struggled there.
+STRUGGLED_SHARE = 0.25
+
+
+def _struggled(document: Document) -> bool:
+    """Tesseract misread much of an OCR'd page (the cascade replaced many of its lines):
+    its other lines are suspect too (a hand-filled form, a fax)."""
+    for page in document.pages:
+        stats = page.ocr_stats
+        if page.source == "ocr" and stats.get("lines") and (
+            stats.get("replaced", 0) / stats["lines"] >= STRUGGLED_SHARE
+        ):
+            return True
+    return False
 
 
 def _second_reading(

@@ -210,3 +210,16 @@ def test_a_second_reading_types_an_unknown_document_but_never_retypes_one():
     assert keep_second(("prescription", 0.8, unsure), ("prescription", 0.9, sure), specs)
     assert not keep_second(("prescription", 0.8, sure), ("prescription", 0.9, unsure), specs)
     assert not keep_second(("prescription", 0.6, unsure), ("patient_details", 0.9, sure), specs)
+
+
+def test_a_page_whose_lines_rapidocr_mostly_rewrote_is_read_again_whole():
+    from medxtract.document import Document, Page
+    from medxtract.pipeline import _struggled
+
+    def page(replaced: int, source: str = "ocr") -> Page:
+        return Page(number=1, width=100, height=100, source=source,
+                    ocr_stats={"lines": 20, "replaced": replaced})
+
+    assert _struggled(Document(pages=[page(2), page(6)]))
+    assert not _struggled(Document(pages=[page(2), page(4)]))
+    assert not _struggled(Document(pages=[page(20, "text_layer")]))
