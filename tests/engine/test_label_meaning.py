@@ -78,6 +78,7 @@ def test_a_place_named_in_a_prescribers_label_explains_itself():
 
 def test_registration_numbers_are_no_name():
     assert name_plausibility("MCI Reg. No.") < 0.1
+    assert name_plausibility("+") == 0.0
     assert name_plausibility("Kathy Crawford") > 0.8
 
 

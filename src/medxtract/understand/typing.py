@@ -72,6 +72,8 @@ def name_plausibility(text: str) -> float:
         return 0.1
     if text.strip().startswith("(") and text.strip().endswith(")"):
         return 0.1  # "(KG)", "(HOME)": a caption's note
+    if not any(c.isalpha() for c in text):
+        return 0.0  # "+", "(1)": no letter, no name
     if _only_options(text):
         return 0.1  # "Not immune", "] No": printed answers
     words = [w.strip(",.()[]{}|") for w in text.split()]
