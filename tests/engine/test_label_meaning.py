@@ -169,3 +169,21 @@ def test_a_numbered_part_is_headed_by_all_its_words_and_qualifiers_end_no_label(
     assert "MEDICINES CURRENTLY TAKEN" in spans
     f = fields_of(rows, "patient_details")
     assert f["regular_medications"].value == "Vitamin D"
+
+
+def test_medicines_and_column_words_are_no_name():
+    assert name_plausibility("Guaifenesin") < 0.15
+    assert name_plausibility("Dose") < 0.2
+    assert name_plausibility("Elena Okafor") > 0.8
+
+
+def test_a_label_no_field_knows_stays_out_of_a_stray_value():
+    from medxtract.understand.finder import _after_label
+    from medxtract.understand.structure import Tok
+
+    def toks(*texts):
+        return [Tok(t, [], (0, 0, 1, 1), 0.9) for t in texts]
+
+    run = toks("Provider:", "Dr", "Ann", "Lee")
+    assert [t.text for t in _after_label(run)] == ["Dr", "Ann", "Lee"]
+    assert [t.text for t in _after_label(toks("10:30", "am"))] == ["10:30", "am"]

@@ -700,6 +700,7 @@ class Finder:
                     if t is not None and id(t) not in used and t.check is None:
                         run.append(t)
                         continue
+                    run = _after_label(run)
                     if run:
                         box = union_bbox([x.box for x in run])
                         section = self._local_section(models, mi, box)
@@ -958,6 +959,15 @@ def _concepts(spec: DocumentSpec) -> dict[str, Vocabulary]:
             v.know(known, frozenset().union(*(o.words for m, o in concepts.items() if m != n)))
         _CONCEPTS[key] = concepts
     return _CONCEPTS[key]
+
+
+def _after_label(run: list[Tok]) -> list[Tok]:
+    """A run without a "Word:" label it starts with that no field knows ("Provider: Dr Ann
+    Lee"): a colon ends a label, never a stray value."""
+    for i, t in enumerate(run[:3]):
+        if t.text.endswith(":") and any(c.isalpha() for c in t.text):
+            return run[i + 1 :]
+    return run
 
 
 def _drop_label_note(region: Region) -> Region:

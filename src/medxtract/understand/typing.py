@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from medxtract.understand.lexicon import drug_names
 from medxtract.understand.specs.schema import FieldSpec
 from medxtract.understand.structure import Region, Tok
 from medxtract.understand.values import normalise
@@ -92,6 +94,8 @@ def name_plausibility(text: str) -> float:
         score *= 0.4
     if lowered & _ORG_WORDS:
         score *= 0.5
+    if all(w in _drugs() for w in lowered):
+        score *= 0.2  # "Guaifenesin": a medicine is nobody's name
     if lowered & _TITLE_WORDS:
         score *= 0.3
     capitals = sum(w[:1].isupper() for w in words) / len(words)
@@ -104,6 +108,11 @@ def name_plausibility(text: str) -> float:
     return score
 
 
+@lru_cache(maxsize=1)
+def _drugs() -> frozenset[str]:
+    return frozenset(n.lower() for n in drug_names() if " " not in n)
+
+
 _ONLY_AMOUNT = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*(?:mg|mcg|g|ml|units?|%|iu|meq)\s*$", re.I)
 _NAME_PARTICLES = {"van", "von", "der", "den", "del", "della", "de", "da", "di", "du", "la",
                    "le", "bin", "binti", "ibn", "al", "el", "dos", "das", "ter"}  # fmt: skip
@@ -114,7 +123,8 @@ _NAME_LABEL_WORDS = {
     "initials", "title", "have", "has", "you", "your", "the", "of", "and", "or", "is", "are",
     "do", "does", "did", "any", "please", "if", "yes", "details", "information", "list", "in",
     "to", "for", "with", "no", "number", "nr", "id", "code", "ref", "reg", "registration",
-    "license", "licence", "lic",
+    "license", "licence", "lic", "dose", "dosage", "strength", "route", "frequency",
+    "quantity", "qty", "medicine", "medication", "drug", "sig", "refills", "directions",
 }  # fmt: skip
 # A house number opening the text, a postal code, or a place word make an address.
 _ADDRESS_NUMBER = re.compile(
