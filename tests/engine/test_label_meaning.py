@@ -187,3 +187,25 @@ def test_a_label_no_field_knows_stays_out_of_a_stray_value():
     run = toks("Provider:", "Dr", "Ann", "Lee")
     assert [t.text for t in _after_label(run)] == ["Dr", "Ann", "Lee"]
     assert [t.text for t in _after_label(toks("10:30", "am"))] == ["10:30", "am"]
+
+
+def test_a_colon_gives_a_tie_between_heading_and_label_to_the_label():
+    rows = [[("Medical history:", 40), ("Asthma", 400)]]
+    assert fields_of(rows, "patient_details")["medical_problems"].value == "Asthma"
+
+
+def test_the_event_a_date_belongs_to_explains_itself():
+    finder = Finder(load_specs()["patient_details"])
+    for label in ("Date of consultation", "Exam date", "Date seen", "Entry date"):
+        assert finder._meaning(label_tokens(label)) == ("record_date", 1.0), label
+
+
+def test_a_part_heading_with_a_colon_still_heads_its_part():
+    rows = [
+        [("Name:", 40), ("Ann Lee", 300)],
+        [("Emergency contact:", 40)],
+        [("Name:", 40), ("Bob Lee", 300)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["emergency_contact_name"].value == "Bob Lee"

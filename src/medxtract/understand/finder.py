@@ -168,8 +168,13 @@ class Finder:
                     # A heading unless a field's label says it better ("Policy Number:").
                     # "A7. Employer" is a question, "Employer" or "3. Employer" may head a part.
                     question = bool(LETTERED_QUESTION.match(p.toks[0].text))
+                    # A part that scopes nobody's fields ties to a field when a colon
+                    # says it is a label: "Medical history: asthma" ("Emergency contact:"
+                    # heads the contact's part).
+                    field_score = self._best_field(span)[1]
+                    to_field = colon and kind in NEUTRAL and field_score >= hs
                     if (whole and kind and not question and hs >= HEADING_MIN
-                            and hs >= self._best_field(span)[1]):
+                            and hs >= field_score and not to_field):
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
@@ -1034,7 +1039,8 @@ _TYPE_WORDS = {kind: frozenset(stem(w) for w in words) for kind, words in {
                 "state", "county", "country", "province", "suburb"),
     "phone": ("phone", "telephone", "tel"),
     # the event a date belongs to: "Date signed", "Date written", "Completed on"
-    "date": ("date", "signed", "written", "completed", "filled", "issued", "recorded")}.items()}
+    "date": ("date", "signed", "written", "completed", "filled", "issued", "recorded", "entry",
+             "consultation", "examination", "exam", "seen", "appointment", "visit")}.items()}
 # Ten or more digits in one phone-shaped run: no street, town or postcode has that many.
 _PHONE_RUN = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){9,}(?![\w-])")
 _LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")

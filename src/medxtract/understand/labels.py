@@ -49,7 +49,8 @@ QUALIFIERS = frozenset(
         "relevant", "complete", "completed", "series", "history", "record", "registered",
         "official", "actual", "exact", "total", "updated", "today",
         "individual", "type", "kind", "all", "each", "medical", "health", "contact", "rx",
-        "permitted", "allowed", "authorised", "authorized", "remaining", "times",
+        "permitted", "allowed", "authorised", "authorized", "remaining", "times", "best",
+        "house", "diagnosed", "taking", "may",
     ]
 )
 # Filler words that still say whose or when: "Prescribed by" (a prescriber), "Prescribed for"
