@@ -50,7 +50,7 @@ QUALIFIERS = frozenset(
         "official", "actual", "exact", "total", "updated", "today",
         "individual", "type", "kind", "all", "each", "medical", "health", "contact", "rx",
         "permitted", "allowed", "authorised", "authorized", "remaining", "times", "best",
-        "house", "diagnosed", "taking", "may",
+        "house", "diagnosed", "taking", "may", "immunity", "immune", "status",
     ]
 )
 # Filler words that still say whose or when: "Prescribed by" (a prescriber), "Prescribed for"

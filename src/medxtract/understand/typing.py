@@ -88,6 +88,8 @@ def name_plausibility(text: str) -> float:
         return 0.15  # "B.", "(surname,": an initial or a caption's fragment
     score = {1: 0.55, 2: 1.0, 3: 1.0, 4: 0.95, 5: 0.7}.get(len(words), 0.3)
     # Label words are nobody's name ("Have you", "Surname", "Details").
+    if lowered <= _NAME_LABEL_WORDS:
+        return 0.05  # "Dose", "Surname": a label's words only
     score *= 0.3 ** min(2, len(lowered & _NAME_LABEL_WORDS))  # "Reg. No." twice no name
     # "Dr. Ada Lane" is a person whatever her name means; "Oak Lane" is not.
     if lowered & _PLACE_WORDS and not titled:
