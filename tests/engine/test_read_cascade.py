@@ -166,7 +166,7 @@ def test_a_re_read_that_only_echoes_a_word_it_touches_is_trimmed():
     assert [w.text for w in trim_echoes(below, [felix])] == ["ix", "Lane"]
 
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "samples" / "seed"
+from .conftest import SEED  # noqa: E402 - the samples shipped in the repository
 
 
 def _losing_medicines(src, settings):
@@ -181,7 +181,6 @@ def _losing_medicines(src, settings):
         yield page.model_copy(update={"lines": kept})
 
 
-@pytest.mark.skipif(not (SEED / "pre_1.pdf").exists(), reason="needs ../shared/samples")
 def test_fields_too_poor_send_the_page_to_rapidocr_whole_and_the_surer_reading_wins():
     settings = EngineSettings()
     poor = medxtract.pipeline.extract(SEED / "pre_1.pdf", "prescription", settings=settings,
@@ -191,7 +190,6 @@ def test_fields_too_poor_send_the_page_to_rapidocr_whole_and_the_surer_reading_w
     assert poor.fields["medicines"].engine == "rapidocr"
 
 
-@pytest.mark.skipif(not (SEED / "pre_1.pdf").exists(), reason="needs ../shared/samples")
 def test_a_reading_whose_fields_stand_is_not_read_twice():
     good = medxtract.extract(SEED / "pre_1.pdf", "prescription")
     assert good.fields["medicines"].value
