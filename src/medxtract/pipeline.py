@@ -196,8 +196,8 @@ def _second_reading(
 ) -> tuple[Document, str, float, dict[str, FieldResult]]:
     """Tesseract's reading left the fields poor (handwriting, a fax): RapidOCR reads the
     OCR'd pages whole, the fields are found again, and the reading whose fields are
-    surer is kept (a typed document over `unknown`, then the larger sum of confidences;
-    never a reading that gives a typed document another type)."""
+    surer is kept (a typed document over `unknown`, then more required fields, then the
+    larger sum of confidences; never a reading that gives a typed document another type)."""
     pages = [reread_whole(p, settings) for p in document.pages]
     if not any(pages):
         return document, *first
@@ -221,9 +221,14 @@ def keep_second(first: Found, second: Found, specs: dict[str, DocumentSpec]) -> 
     return _sureness(second, specs) > _sureness(first, specs)
 
 
-def _sureness(found: tuple[str, float, dict[str, FieldResult]], specs) -> tuple[bool, float]:
+def _sureness(found: Found, specs: dict[str, DocumentSpec]) -> tuple[bool, int, float]:
+    """A typed document first, then one with more of its required fields (what makes it
+    usable at all), then the larger sum of field confidences."""
     doc_type, _conf, fields = found
-    return doc_type in specs, sum(f.confidence for f in fields.values() if f.value is not None)
+    spec = specs.get(doc_type)
+    required = sum(fields[n].value is not None for n in spec.required if n in fields) if spec else 0
+    sure = sum(f.confidence for f in fields.values() if f.value is not None)
+    return spec is not None, required, sure
 
 
 def _log_result(

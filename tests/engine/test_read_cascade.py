@@ -221,3 +221,17 @@ def test_a_page_whose_lines_rapidocr_mostly_rewrote_is_read_again_whole():
     assert _struggled(Document(pages=[page(2), page(6)]))
     assert not _struggled(Document(pages=[page(2), page(4)]))
     assert not _struggled(Document(pages=[page(20, "text_layer")]))
+
+
+def test_a_second_reading_that_finds_the_required_fields_wins():
+    from medxtract.pipeline import keep_second
+    from medxtract.result import FieldResult
+    from medxtract.understand.specs import load_specs
+
+    specs = load_specs()
+    without = {"medicines": FieldResult(value=None, confidence=0.1),
+               "patient_name": FieldResult(value="Ann Lee", confidence=0.9)}
+    with_ = {"medicines": FieldResult(value=[{"name": "Prednisone", "strength": "20 mg"}],
+                                      confidence=0.4),
+             "patient_name": FieldResult(value=None, confidence=0.1)}
+    assert keep_second(("prescription", 0.8, without), ("prescription", 0.8, with_), specs)
