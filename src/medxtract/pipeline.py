@@ -29,6 +29,8 @@ from medxtract.understand.structured import add_parts
 Source = str | Path | bytes
 # Reads the pages of one document; the CLI swaps in a process pool.
 PageReader = Callable[[SourceDocument, EngineSettings], Iterable[Page]]
+# A document's type, its confidence and its fields.
+Found = tuple[str, float, dict[str, FieldResult]]
 
 
 def read_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str]:
@@ -135,7 +137,7 @@ def _fields(
     doc_type: str,
     specs: dict[str, DocumentSpec],
     settings: EngineSettings,
-) -> tuple[str, float, dict[str, FieldResult]]:
+) -> Found:
     """The document type (`doc_type`, or the best-scoring one for "auto"), its confidence
     and the fields of its spec."""
     marks = MarkReader(_page_images(document, src), {p.number: (p.width, p.height)
@@ -192,8 +194,8 @@ def _second_reading(
     given: str,
     specs: dict[str, DocumentSpec],
     settings: EngineSettings,
-    first: tuple[str, float, dict[str, FieldResult]],
-) -> tuple[Document, str, float, dict[str, FieldResult]]:
+    first: Found,
+) -> tuple[Document, *Found]:
     """Tesseract's reading left the fields poor (handwriting, a fax): RapidOCR reads the
     OCR'd pages whole, the fields are found again, and the reading whose fields are
     surer is kept (a typed document over `unknown`, then more required fields, then the
@@ -208,9 +210,6 @@ def _second_reading(
     decision("document.second_reading", pages=sum(p is not None for p in pages),
              kept="rapidocr" if kept else "tesseract", first_type=first[0], second_type=second[0])
     return (second_doc, *second) if kept else (document, *first)
-
-
-Found = tuple[str, float, dict[str, FieldResult]]
 
 
 def keep_second(first: Found, second: Found, specs: dict[str, DocumentSpec]) -> bool:

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from medxtract.document import Line, Page, Word
+from medxtract.document import Document, Line, Page, Word
+from medxtract.understand.fields import extract_fields
+from medxtract.understand.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "samples" / "seed"
@@ -28,6 +30,11 @@ def make_page(rows: list[list[tuple[str, float]]], number: int = 1) -> Page:
                 pos = x1 + 12
             lines.append(Line(words=words))
     return Page(number=number, width=w, height=h, lines=lines)
+
+
+def fields_of(rows: list[list[tuple[str, float]]], doc_type: str) -> dict:
+    """The fields of one page laid out from rows (see make_page), dates read MDY."""
+    return extract_fields(Document(pages=[make_page(rows)]), load_specs()[doc_type], "MDY")
 
 
 @pytest.fixture(scope="session")

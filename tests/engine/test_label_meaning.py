@@ -7,17 +7,12 @@ import re
 
 from medxtract.document import Document
 from medxtract.synth.manifest import WORDINGS
-from medxtract.understand.fields import extract_fields
 from medxtract.understand.finder import LABEL_MIN, Finder
 from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 from medxtract.understand.specs import load_specs
 from medxtract.understand.typing import name_plausibility
 
-from .conftest import make_page
-
-
-def fields_of(rows, doc_type):
-    return extract_fields(Document(pages=[make_page(rows)]), load_specs()[doc_type], "MDY")
+from .conftest import fields_of, make_page
 
 
 def test_forms_of_one_word_meet_but_medical_is_no_medication():
@@ -108,7 +103,7 @@ def test_wordings_left_out_of_the_vocabulary_still_reach_their_field():
         kept = Vocabulary(
             [e for e in fspec.labels if sorted(tokens(e)) != sorted(words)], loose=True
         )
-        kept.know(finder.concepts[key].known, finder.concepts[key].shared)
+        kept.know(finder.concepts[key].known)
         score = kept.score(words, finder.explained[key])
 
         beaten = any(

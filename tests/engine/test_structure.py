@@ -12,11 +12,7 @@ from medxtract.understand.finder import Finder
 from medxtract.understand.labels import Vocabulary, label_tokens, tokens
 from medxtract.understand.specs import load_specs
 
-from .conftest import make_page
-
-
-def fields_of(rows, doc_type):
-    return extract_fields(Document(pages=[make_page(rows)]), load_specs()[doc_type], "MDY")
+from .conftest import fields_of, make_page
 
 
 @pytest.mark.parametrize(

@@ -960,8 +960,8 @@ def _concepts(spec: DocumentSpec) -> dict[str, Vocabulary]:
         }
         vocab = vocab_for(spec)
         known = frozenset().union(vocab.other.words, *(v.words for v in concepts.values()))
-        for n, v in concepts.items():
-            v.know(known, frozenset().union(*(o.words for m, o in concepts.items() if m != n)))
+        for v in concepts.values():
+            v.know(known)
         _CONCEPTS[key] = concepts
     return _CONCEPTS[key]
 

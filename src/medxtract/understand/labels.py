@@ -31,8 +31,7 @@ SOFT = frozenset(
     [
         "do", "does", "did", "have", "has", "had", "ever", "been", "received", "taken",
         "no", "number", "details", "information", "info",
-        "against", "form", "section", "part", "sheet", "status", "immune", "immunity",
-        "dose", "dosage",
+        "against", "form", "section", "part", "sheet", "dose", "dosage",
     ]
 )
 # Qualifiers a label puts before its head word ("Mailing address", "Standing height",
@@ -178,9 +177,6 @@ class Match:
     score: float
     # Label words no entry word explained (maybe section words).
     leftover: tuple[str, ...]
-    # The entry words a label said when it left out the entry's qualifiers ("drug" for
-    # "current drugs"); empty when it said them all.
-    loose: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=65536)
@@ -219,14 +215,13 @@ def match_entry(label: tuple[str, ...], entry: tuple[str, ...], loose: bool = Fa
         return Match(0.0, label)  # a label of qualifiers alone says nothing
     said = sum(1 for ew in entry if ew not in STOP or ew in RELATION) - missing
     cover = total / max(1, said) * 0.95**missing
-    loose_words = tuple(ew for ew in hit if ew not in SOFT) if missing else ()
     leftover = tuple(
         w for i, w in enumerate(label) if i not in used and (w not in STOP or w in RELATION)
     )
     if any(label[i].startswith("~") for i in used):
         # The bracketed gloss said the field, so the words it glosses say it too.
         leftover = tuple(w if w.startswith("~") else f"~{w}" for w in leftover)
-    return Match(min(1.0, cover), leftover, loose_words)
+    return Match(min(1.0, cover), leftover)
 
 
 def leftover_penalty(leftover: tuple[str, ...], explained: frozenset[str]) -> float:
@@ -293,13 +288,10 @@ class Vocabulary:
         # Words some vocabulary has as they are: such a word is never a slip for another
         # ("Weight" is no misread "Height", "Insurer" no misread "Insured").
         self.known: frozenset[str] = frozenset()
-        self.shared: frozenset[str] = frozenset()
 
-    def know(self, words: frozenset[str], shared: frozenset[str] = frozenset()) -> None:
-        """`words`: every vocabulary's words; `shared`: the words other fields' labels
-        use, which say too little on their own to stand for an entry of ours."""
+    def know(self, words: frozenset[str]) -> None:
+        """`words`: every vocabulary's words (see `known`)."""
         self.known = words
-        self.shared = shared
         self._by_word.clear()
         self._memo.clear()
 
@@ -308,17 +300,14 @@ class Vocabulary:
         if word not in self._by_word:
             if len(self._by_word) > 50_000:
                 self._by_word.clear()
+            w = word.lstrip("~")  # a gloss stands for its word
             self._by_word[word] = frozenset(
                 v
                 for v in self.words
-                if v == word.lstrip("~")
+                if v == w
                 or (
-                    _close(word, v)
-                    and (
-                        word.lstrip("~") not in self.known
-                        or same_root(word.lstrip("~"), v)
-                        or word_match(word, v) < 0.87
-                    )
+                    _close(w, v)
+                    and (w not in self.known or same_root(w, v) or word_match(w, v) < 0.87)
                 )
             )
         return self._by_word[word]

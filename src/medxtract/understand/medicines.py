@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from medxtract.document import union_bbox
 from medxtract.understand.labels import label_tokens, tokens
-from medxtract.understand.lexicon import drug_names
+from medxtract.understand.lexicon import by_lower
 from medxtract.understand.structure import PageModel, Phrase, Tok, same_row
 from medxtract.understand.values import (
     _FIVE_BEFORE_UNIT,
@@ -46,14 +45,9 @@ class Item:
     n_name: int = 0  # how many of `toks` are the name (the rest: the strength)
 
 
-@lru_cache
-def _lexicon() -> dict[str, str]:
-    return {n.lower(): n for n in drug_names()}
-
-
 def lookup(name: str) -> str | None:
     """The lexicon's spelling of a name, allowing an OCR slip; None when unknown."""
-    lex = _lexicon()
+    lex = by_lower()
     low = name.lower()
     if low in lex:
         return name

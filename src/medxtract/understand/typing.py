@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from medxtract.understand.lexicon import drug_names
+from medxtract.understand.lexicon import by_lower
 from medxtract.understand.specs.schema import FieldSpec
 from medxtract.understand.structure import Region, Tok
 from medxtract.understand.values import normalise
@@ -96,7 +95,7 @@ def name_plausibility(text: str) -> float:
         score *= 0.4
     if lowered & _ORG_WORDS:
         score *= 0.5
-    if all(w in _drugs() for w in lowered):
+    if all(w in by_lower() for w in lowered):
         score *= 0.2  # "Guaifenesin": a medicine is nobody's name
     if lowered & _TITLE_WORDS:
         score *= 0.3
@@ -108,11 +107,6 @@ def name_plausibility(text: str) -> float:
     ):
         score *= 0.5  # "Registro personal": a heading's words, not a name's
     return score
-
-
-@lru_cache(maxsize=1)
-def _drugs() -> frozenset[str]:
-    return frozenset(n.lower() for n in drug_names() if " " not in n)
 
 
 _ONLY_AMOUNT = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*(?:mg|mcg|g|ml|units?|%|iu|meq)\s*$", re.I)

@@ -11,3 +11,9 @@ def drug_names() -> tuple[str, ...]:
     path = resources.files("medxtract.understand.lexicon") / "drugs.txt"
     text = path.read_text(encoding="utf-8")
     return tuple(s.strip() for s in text.splitlines() if s.strip() and not s.startswith("#"))
+
+
+@lru_cache
+def by_lower() -> dict[str, str]:
+    """Each drug name in lower case, to its spelling in the list."""
+    return {n.lower(): n for n in drug_names()}
