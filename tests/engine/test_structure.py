@@ -855,3 +855,56 @@ def test_a_known_drug_whose_strength_is_the_next_cell_under_a_garbled_header():
     f = fields_of(rows, "prescription")
     assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Mellaril", "0.5 mg")]
     assert f["directions"].value == "two capsules at bedtime"
+
+
+def test_a_lower_case_line_under_a_label_ends_the_label_and_heads_nothing():
+    # "Relationship to / patient." wraps one label over two lines; "patient." opens no
+    # patient section, so the member ID below stays in the insurance part.
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Section 3 - Insurance details", 40)],
+        [("Relationship to", 40)],
+        [("patient.", 40)],
+        [("Member ID:", 40), ("MBR-554528709", 300)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["policy_number"].value == "MBR-554528709"
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [("Street, city, ZIP:", "address"), ("Surname, first name:", "patient_name")],
+)
+def test_a_label_listing_the_parts_of_a_value_names_the_whole_value(label, field):
+    finder = Finder(load_specs()["patient_details"])
+    assert finder._meaning(label_tokens(label))[0] == field
+    # Parts without the first ("City, State, ZIP") stay parts, put together elsewhere.
+    assert finder._meaning(label_tokens("City, State, ZIP"))[0] is None
+
+
+def test_a_tick_table_on_a_speckled_fax_is_read_from_the_boxes_fill():
+    import cv2
+    import numpy as np
+
+    from medxtract.understand.fields import find
+    from medxtract.understand.marks import MarkReader
+
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Are you immune to:", 40), ("Immune", 600), ("Not i immune", 800)],  # a fax speck
+        [("Chicken pox", 40)],
+        [("Measles", 40)],
+    ]
+    page = make_page(rows)
+    rng = np.random.default_rng(7)
+    image = np.full((1400, 1000), 255, np.uint8)
+    image[rng.random(image.shape) < 0.01] = 0  # specks
+    for y, ticked_x in ((170, 636), (230, 860)):
+        for x in (636, 860):
+            cv2.rectangle(image, (x - 12, y + 3), (x + 12, y + 27), 0, 3)
+        cv2.line(image, (ticked_x - 8, y + 7), (ticked_x + 8, y + 23), 0, 1)
+        cv2.line(image, (ticked_x + 8, y + 7), (ticked_x - 8, y + 23), 0, 1)
+    marks = MarkReader(lambda n: image, {1: (1000, 1400)})
+    found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
+    assert found["chicken_pox"].value == "IMMUNE"
+    assert found["measles"].value == "NOT IMMUNE"

@@ -173,10 +173,10 @@ UNLISTED = (
     "Ivabradine",
     "Mirabegron",
     "Roflumilast",
-    "Tizanidine",
-    "Zonisamide",
-    "Ziprasidone",
-    "Vardenafil",
+    "Baricitinib",
+    "Upadacitinib",
+    "Brexpiprazole",
+    "Sacubitril",
 )
 # (strength, printed form) by unit; forms go on the page, not into the truth.
 _STRENGTHS = [

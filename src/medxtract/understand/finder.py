@@ -103,6 +103,7 @@ class Finder:
         self.vocab: Vocab = vocab_for(spec)
         self.fields = {n: f for n, f in spec.fields.items() if f.type != "medicines"}
         self.concepts = _concepts(spec)
+        self._meanings: dict[tuple[str, ...], tuple[str | None, float]] = {}
         # Words of a field's own sections, and the word naming its type, explain
         # themselves in its labels ("Name of next of kin" is the next of kin's name).
         self.explained = {
@@ -168,12 +169,15 @@ class Finder:
                     # A heading unless a field's label says it better ("Policy Number:").
                     # "A7. Employer" is a question, "Employer" or "3. Employer" may head a part.
                     question = bool(LETTERED_QUESTION.match(p.toks[0].text))
+                    # Headings are printed capitalised; "patient." under "Relationship to"
+                    # is the end of a two-line label, "and spouse" a row of check boxes.
+                    lower = _starts_lower(p)
                     # A part that scopes nobody's fields ties to a field when a colon
                     # says it is a label: "Medical history: asthma" ("Emergency contact:"
                     # heads the contact's part).
                     field_score = self._best_field(span)[1]
                     to_field = colon and kind in NEUTRAL and field_score >= hs
-                    if (whole and kind and not question and hs >= HEADING_MIN
+                    if (whole and kind and not question and not lower and hs >= HEADING_MIN
                             and hs >= field_score and not to_field):
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
@@ -303,12 +307,45 @@ class Finder:
         return self._one_meaning(words)
 
     def _one_meaning(self, words: tuple[str, ...]) -> tuple[str | None, float]:
+        if words not in self._meanings:
+            self._meanings[words] = self._say(words)
+        return self._meanings[words]
+
+    def _say(self, words: tuple[str, ...]) -> tuple[str | None, float]:
         best, score = None, 0.0
         for n, c in self.concepts.items():
             s = c.score(words, self.explained[n])
             if s > score:
                 best, score = n, s
+        whole = self._whole_composite(words) if score < 1.0 else None
+        if whole is not None:  # "Street, city, ZIP" says "address"
+            name, s = self._one_meaning(whole)
+            if s * 0.95 > score:
+                best, score = name, s * 0.95
         return best, score
+
+    def _whole_composite(self, words: tuple[str, ...]) -> tuple[str, ...] | None:
+        """A label that lists the parts of one value, its first part among them ("Street,
+        city, ZIP", "Surname, first name"), as the words naming the value ("address",
+        "name"), with its other words kept. Parts alone ("City, state, ZIP") stay parts."""
+        for kind, (_join, parts) in self.vocab.composites.items():
+            seen: list[str] = []
+            rest: list[str] = []
+            i = 0
+            while i < len(words):
+                # The surest window of one to three words; the longer on a tie.
+                sc, n, part = max((v.score(words[i : i + n]), n, p)
+                                  for n in (1, 2, 3) if i + n <= len(words) for p, v in parts)
+                if sc >= 0.85:
+                    seen.append(part)
+                    i += n
+                    continue
+                if words[i] not in ("and", "or"):
+                    rest.append(words[i])
+                i += 1
+            if len(set(seen)) >= 2 and parts[0][0] in seen:
+                return (*rest, kind)
+        return None
 
     # --- candidates --------------------------------------------------------------------
 
@@ -349,7 +386,7 @@ class Finder:
                        key=lambda p: -p.box[3])
         for head in above:
             row = [p for p in above if same_row(p.box, head.box)]
-            heads = [p for p in row if p.text().lower().strip(" :") in choices]
+            heads = [p for p in row if _head_text(p) in choices]
             if len(heads) >= 2:
                 break
         else:
@@ -360,12 +397,17 @@ class Finder:
             return None  # text along the row: printed options, not a tick table's boxes
         boxes = [((p.box[0] + p.box[2]) / 2 - 1.5 * h, span.box[1] - 0.3 * h,
                   (p.box[0] + p.box[2]) / 2 + 1.5 * h, span.box[3] + 0.3 * h) for p in heads]
-        inks = self.marks.ink_in(model.page.number, boxes)
-        if inks is None:
-            return None
-        ranked = sorted(inks, reverse=True)
-        if ranked[0] < 0.03 or ranked[0] < 1.5 * ranked[1]:
-            return None  # no cell clearly marked
+        fills = self.marks.box_fills(model.page.number, boxes, h)
+        if fills is not None:  # a drawn box in every cell: its fill decides
+            inks = fills
+            ranked = sorted(inks, reverse=True)
+            if ranked[0] < 0.5 or ranked[0] - ranked[1] < 0.3:
+                return None  # no box clearly marked
+        else:
+            inks = self.marks.ink_in(model.page.number, boxes) or []
+            ranked = sorted(inks, reverse=True)
+            if not inks or ranked[0] < 0.03 or ranked[0] < 1.5 * ranked[1]:
+                return None  # no cell clearly marked
         chosen = heads[inks.index(ranked[0])]
         value, flags = normalise([chosen.text()], fspec, self._order(span))
         if value is None:
@@ -1030,6 +1072,23 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
 
 _LONE_MARK = re.compile(r"^[xXvV✓✔×/]$")  # a tick or cross written in a table cell
 _SEPARATORS = frozenset({"|", "-", "—", "–", "/", "&"})
+
+
+def _head_text(p: Phrase) -> str:
+    """A column head's words, lower-case, without the specks a fax adds ("Not i immune")."""
+    words = [t.text.lower().strip(" :.") for t in p.toks]
+    return " ".join(w for w in words if len(w) > 1 or w.isdigit())
+
+
+def _starts_lower(p: Phrase) -> bool:
+    """The phrase's first word with letters starts with a lower-case letter."""
+    for t in p.toks:
+        letters = [c for c in t.text if c.isalpha()]
+        if letters:
+            return letters[0].islower()
+    return False
+
+
 _NUMBERING_WORDS = frozenset(stem(w) for w in ("section", "part", "step", "page", "sect"))
 # The word naming a field's type, and the parts a label says its value includes
 # ("Address with PIN code"), explain themselves in the field's labels.

@@ -60,6 +60,23 @@ class MarkReader:
         crops = [_crop(ink, *_scale(b, sx, sy)) for b in boxes]
         return [float(c.mean()) if c.size else 0.0 for c in crops]
 
+    def box_fills(self, page: int, cells: list[Box], h: float) -> list[float] | None:
+        """The fill of the drawn box in each cell (in the words' frame), scaled so a clear
+        tick or cross scores about 1; None without an image or where a cell holds no box.
+        A box's own outline and a fax's specks weigh nothing here, unlike raw ink."""
+        ink = self.ink(page)
+        if ink is None:
+            return None
+        w, hh = self.sizes[page]
+        sx, sy = ink.shape[1] / max(w, 1), ink.shape[0] / max(hh, 1)
+        fills = []
+        for cell in cells:
+            found = _boxes(_crop(ink, *_scale(cell, sx, sy)), h * sy, corners=True)
+            if not found:
+                return None
+            fills.append(min(1.0, max(f for _x, f in found) / 0.12))
+        return fills
+
     def choose(self, page: int, options: list[list[Tok]]) -> list[Option] | None:
         """Which options are marked, by a drawn box or a circle; None when the image says
         nothing (no boxes, no rings, or every option looks the same)."""
@@ -151,8 +168,24 @@ def _boxes(region: np.ndarray, h: float, corners: bool) -> list[tuple[int, float
         edge = (frame.sum() - inner.sum()) / max(1, frame.size - inner.size)
         if edge < 0.3 or (corners and not _square_corners(frame, border)):
             continue  # not an outline: a letter or a blot
-        found.append((x, float(inner.mean())))
+        found.append((x, float(_inside(frame, border).mean())))
     return found
+
+
+def _inside(frame: np.ndarray, border: int) -> np.ndarray:
+    """What lies inside a box's outline: found from its ruled rows and columns, so a speck
+    that touches the outline (and widens its bounding box) does not move it."""
+
+    def span(fill: np.ndarray) -> tuple[int, int]:
+        half = len(fill) // 2
+        near = [i for i in range(half) if fill[i] > 0.6]
+        far = [i for i in range(half, len(fill)) if fill[i] > 0.6]
+        return (max(near) + 2 if near else border), (min(far) - 1 if far else len(fill) - border)
+
+    top, bottom = span(frame.mean(axis=1))
+    left, right = span(frame.mean(axis=0))
+    inner = frame[top:bottom, left:right]
+    return inner if inner.size else frame[border:-border, border:-border]
 
 
 def _square_corners(frame: np.ndarray, border: int) -> bool:

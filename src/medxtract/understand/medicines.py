@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from medxtract.understand.vocab import Vocab
 
 _RATE = re.compile(r"^\s*/\s*(?:d?l|dl|min|h|hr|hour|day|kg|m2|mmol|µl|ul)\b", re.I)
-_NUMBERING = re.compile(r"^(?:\(?\d{1,2}[.)\]]|[-•*·]|#\d+)$")
+_NUMBERING = re.compile(r"^(?:\(?\d{1,2}[.)\]]|\d{1,2}[-–:]|[-•*·]|#\d+)$")
 
 
 @dataclass
@@ -255,13 +255,20 @@ def _line_items(models: list[PageModel], finder: Finder, skip: set[int]) -> list
             if item is None or any(id(t) in used for t in item.toks):
                 continue
             used.update(id(t) for t in item.toks)
-            numbered = bool(_NUMBERING.match(first.text)) or id(first) in med_labels
+            numbered = _numbered(p.toks) or id(first) in med_labels
             words = tokens(p.text())
             if words and words[0] in finder.vocab.sig_starts and not item.known and not numbered:
                 continue  # "2 tablets 500 mg daily" is a direction, "2) Drug 500 mg" is not
             if item.known or p.box[1] >= rx_top or numbered:
                 items.append(item)
     return items
+
+
+def _numbered(toks: list[Tok]) -> bool:
+    """A line that starts with its number: "1)", "2-", "#3", or "1 -" read as two words."""
+    if _NUMBERING.match(toks[0].text):
+        return True
+    return toks[0].text.isdigit() and len(toks) > 1 and toks[1].text in ("-", "–", ":")
 
 
 def _with_next_cell(model: PageModel, p: Phrase, skip: set[int], vocab: Vocab) -> Item | None:
