@@ -12,12 +12,12 @@ import cv2
 import numpy as np
 
 from medxtract.config import EngineSettings, Settings, get_settings
-from medxtract.document import Document, Page
+from medxtract.document import BBox, Document, Page
 from medxtract.errors import InputNotFoundError, MedxtractError, UnknownDocumentTypeError
 from medxtract.logs import context, decision
 from medxtract.read.ingest import SourceDocument
 from medxtract.read.limits import check_file_size
-from medxtract.read.read_page import read_page, reread_whole
+from medxtract.read.read_page import read_page, reread_regions, reread_whole
 from medxtract.result import ExtractionResult, FieldResult, PageInfo
 from medxtract.understand.classify import classify
 from medxtract.understand.fields import find, needs_review, to_results
@@ -96,6 +96,12 @@ def extract(
                 document, src, given, specs, settings, (doc_type, type_conf, fields)
             )
             timings["second_reading"] = _ms(t3)
+        if settings.ocr_engine == "auto" and (blanks := _blank_regions(document, fields)):
+            t4 = time.perf_counter()
+            document, doc_type, type_conf, fields = _read_blanks(
+                document, src, given, specs, settings, (doc_type, type_conf, fields), blanks
+            )
+            timings["blank_reading"] = _ms(t4)
         to_original_frame(fields, document)
         for page in document.pages:
             page.image = None  # kept for re-reading regions during the extraction only
@@ -210,6 +216,60 @@ def _second_reading(
     decision("document.second_reading", pages=sum(p is not None for p in pages),
              kept="rapidocr" if kept else "tesseract", first_type=first[0], second_type=second[0])
     return (second_doc, *second) if kept else (document, *first)
+
+
+# At most this many fields a document has its blank values looked for again.
+MAX_BLANKS = 8
+
+
+def _blank_regions(
+    document: Document, fields: dict[str, FieldResult]
+) -> dict[int, list[tuple[BBox, float]]]:
+    """Per OCR'd page, where the values of fields whose label was found but whose value
+    was not (or failed its type) should be: right of the label along its row, and under it
+    for a few lines; each with the label's line height. Boxes are relative to the page's
+    image."""
+    pages = {p.number: p for p in document.pages if p.source == "ocr" and p.image is not None}
+    out: dict[int, list[tuple[BBox, float]]] = {}
+    blank = [f for f in fields.values() if f.value is None and f.label_bbox is not None
+             and f.page in pages]
+    for f in blank[:MAX_BLANKS]:
+        if f.label_bbox is None or f.page is None:
+            continue
+        x0, y0, x1, y1 = f.label_bbox
+        page = pages[f.page]
+        lh = y1 - y0
+        lw = lh * page.height / max(page.width, 1)  # a line height, across
+        out.setdefault(f.page, []).extend([
+            ((x1, max(y0 - 0.4 * lh, 0.0), min(x1 + 0.45, 1.0), min(y1 + 0.4 * lh, 1.0)), lh),
+            ((max(x0 - 0.5 * lw, 0.0), y1, min(x0 + 0.45, 1.0), min(y1 + 4.5 * lh, 1.0)), lh),
+        ])
+    return out
+
+
+def _read_blanks(
+    document: Document,
+    src: SourceDocument,
+    given: str,
+    specs: dict[str, DocumentSpec],
+    settings: EngineSettings,
+    first: Found,
+    regions: dict[int, list[tuple[BBox, float]]],
+) -> tuple[Document, *Found]:
+    """RapidOCR looks again where labelled values came out blank; the fields are found
+    again and kept when surer (as for the second reading)."""
+    pages = [reread_regions(p, regions[p.number], settings) if p.number in regions else None
+             for p in document.pages]
+    if not any(pages):
+        return document, *first
+    both = zip(pages, document.pages, strict=True)
+    new_doc = Document(pages=[new or old for new, old in both])
+    second = _fields(new_doc, src, given, specs, settings)
+    kept = keep_second(first, second, specs)
+    decision("document.blank_reading", regions=sum(map(len, regions.values())),
+             words=sum(p.ocr_stats.get("blank_words", 0) for p in pages if p is not None),
+             kept=kept)
+    return (new_doc, *second) if kept else (document, *first)
 
 
 def keep_second(first: Found, second: Found, specs: dict[str, DocumentSpec]) -> bool:

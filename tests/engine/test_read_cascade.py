@@ -235,3 +235,42 @@ def test_a_second_reading_that_finds_the_required_fields_wins():
                                       confidence=0.4),
              "patient_name": FieldResult(value=None, confidence=0.1)}
     assert keep_second(("prescription", 0.8, without), ("prescription", 0.8, with_), specs)
+
+
+def _losing_the_date(src, settings):
+    """Fault injection: a first reading that saw the "Date:" label but not the date written
+    beside it (the rest of the page is real)."""
+    for page in medxtract.pipeline.read_pages_serially(src, settings):
+        lines = [line.model_copy(update={"words": [w for w in line.words
+                                                   if not any(c.isdigit() for c in w.text)]})
+                 if line.words[0].text.startswith("Date") else line for line in page.lines]
+        yield page.model_copy(update={"lines": lines})
+
+
+def test_a_labelled_value_no_reading_saw_is_read_where_its_label_points():
+    result = medxtract.pipeline.extract(SEED / "pre_1.pdf", "prescription",
+                                        page_reader=_losing_the_date)
+    assert "second_reading" not in result.timings  # the fields stood: no whole page again
+    assert "blank_reading" in result.timings
+    assert result.fields["date"].value == "2022-05-11"
+    assert result.fields["date"].engine == "rapidocr"
+
+
+def test_an_empty_answer_box_holds_no_unread_ink_and_a_filled_one_does():
+    from medxtract.document import Word
+
+    img = Image.new("L", (1000, 400), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((40, 40), "ID number", font=ImageFont.truetype(str(PRINT), 24), fill=0)
+    for y in (90, 250):
+        draw.rectangle((40, y, 600, y + 60), outline=0, width=2)  # two answer boxes
+    draw.text((60, 100), "XK26088871", font=ImageFont.truetype(str(PRINT), 34), fill=0)
+    image = np.asarray(img)
+    label = Word(text="ID number", confidence=0.9, bbox=(0.04, 0.1, 0.16, 0.17))
+    line_h = 0.07
+    filled = cascade.unread_ink(image, (0.02, 0.2, 0.65, 0.42), [label], line_h)
+    assert filled is not None and filled[0] < 0.08 and filled[2] > 0.25
+    assert cascade.unread_ink(image, (0.02, 0.6, 0.65, 0.82), [label], line_h) is None
+    # Ink a word already covers is read: nothing left to read again.
+    value = Word(text="XK26088871", confidence=0.9, bbox=(0.06, 0.25, 0.36, 0.35))
+    assert cascade.unread_ink(image, (0.02, 0.2, 0.65, 0.42), [label, value], line_h) is None

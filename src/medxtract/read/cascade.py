@@ -292,3 +292,39 @@ def better(new: list[Word], old: list[Word]) -> bool:
 def _plausible_share(words: list[Word]) -> float:
     chars = sum(len(w.text) for w in words)
     return sum(len(w.text) for w in words if plausible(w.text)) / max(chars, 1)
+
+
+def unread_ink(image: np.ndarray, bbox: BBox, words: list[Word], line_h: float) -> BBox | None:
+    """The relative box round the ink inside the relative `bbox` of `image` that no word
+    covers, rules, box outlines and specks left out (pieces under 0.4 of a line height);
+    None when there is none: an empty answer box is not worth reading."""
+    h, w = image.shape[:2]
+    x0, y0 = max(int(bbox[0] * w), 0), max(int(bbox[1] * h), 0)
+    x1, y1 = min(int(bbox[2] * w), w), min(int(bbox[3] * h), h)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    grey = image[y0:y1, x0:x1]
+    if grey.ndim == 3:
+        grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
+    ink = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                25, 20)
+    rules = cv2.bitwise_or(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 35))),
+                           cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((35, 1))))
+    ink = cv2.subtract(ink, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+    for word in words:
+        a0, b0, a1, b1 = word.bbox
+        m = 0.2 * (b1 - b0)
+        ink[max(int((b0 - m) * h) - y0, 0) : max(int((b1 + m) * h) - y0, 0),
+            max(int((a0 - m) * w) - x0, 0) : max(int((a1 + m) * w) - x0, 0)] = 0  # fmt: skip
+    _, stats = preprocess.components(ink)
+    min_h = 0.4 * line_h * h
+    kept = [s for s in stats[1:] if s[3] >= min_h and s[4] >= 0.5 * min_h]
+    if not kept:
+        return None
+    ux0 = min(s[0] for s in kept)
+    uy0 = min(s[1] for s in kept)
+    ux1 = max(s[0] + s[2] for s in kept)
+    uy1 = max(s[1] + s[3] for s in kept)
+    pad = 0.5 * line_h * h
+    return (float(max(x0 + ux0 - pad, 0) / w), float(max(y0 + uy0 - pad, 0) / h),
+            float(min(x0 + ux1 + pad, w) / w), float(min(y0 + uy1 + pad, h) / h))

@@ -17,7 +17,7 @@ import numpy as np
 
 from medxtract import geometry
 from medxtract.config import EngineSettings
-from medxtract.document import Line, Page, Word
+from medxtract.document import BBox, Line, Page, Word
 from medxtract.errors import OcrTimeoutError
 from medxtract.logs import context, decision
 from medxtract.read import cascade, preprocess
@@ -431,7 +431,68 @@ def _mean_conf(words: list[Word]) -> float:
     return sum(w.confidence for w in words) / len(words) if words else 0.0
 
 
+def _covered(box: BBox, words: list[Word]) -> float:
+    """The share of `box` that the boxes of `words` cover (they do not overlap each other)."""
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
+    inter = 0.0
+    for w in words:
+        ix = min(box[2], w.bbox[2]) - max(box[0], w.bbox[0])
+        iy = min(box[3], w.bbox[3]) - max(box[1], w.bbox[1])
+        if ix > 0 and iy > 0:
+            inter += ix * iy
+    return inter / area
+
+
 def _overlaps(a, b) -> bool:
     ix = min(a[2], b[2]) - max(a[0], b[0])
     iy = min(a[3], b[3]) - max(a[1], b[1])
     return ix > 0 and iy > 0 and ix * iy > 0.3 * (a[2] - a[0]) * (a[3] - a[1])
+
+
+def reread_regions(
+    page: Page, regions: list[tuple[BBox, float]], settings: EngineSettings
+) -> Page | None:
+    """The page with what RapidOCR's detector and recognizer find in `regions` (relative
+    boxes of its image, each with the relative height of a line there) where ink is that
+    no word of the page covers: values a field's label points at that neither reading saw
+    (a small hand-written number in a box). None when nothing new was found, the page has
+    no image or was not OCR'd."""
+    if page.image is None or page.source != "ocr" or page.status != "ok":
+        return None
+    h, w = page.image.shape[:2]
+    near = list(page.words)
+    found: list[Word] = []
+    start = time.perf_counter()
+    inked = [b for region, line_h in regions
+             if (b := cascade.unread_ink(page.image, region, near, line_h)) is not None]
+    if not inked:
+        return None
+    engine = _engine("rapidocr", settings)
+    for box in inked:
+        x0, y0 = max(int(box[0] * w), 0), max(int(box[1] * h), 0)
+        x1, y1 = min(int(box[2] * w), w), min(int(box[3] * h), h)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        try:
+            lines = engine.recognize(page.image[y0:y1, x0:x1], settings.ocr_timeout_s)
+        except OcrTimeoutError:
+            continue
+        sx, sy = (x1 - x0) / w, (y1 - y0) / h
+        for line in lines:
+            words = [
+                wd.model_copy(update={"bbox": (x0 / w + wd.bbox[0] * sx, y0 / h + wd.bbox[1] * sy,
+                                               x0 / w + wd.bbox[2] * sx, y0 / h + wd.bbox[3] * sy)})
+                for wd in line.words
+            ]
+            # Ink a word already covers is that word again, read from a closer crop.
+            words = [wd for wd in words if _is_text(wd, h) and _covered(wd.bbox, near) < 0.3]
+            words = cascade.trim_echoes(words, near)
+            if words and not cascade.echoes(words, near):
+                found += words
+                near += words
+    if not found:
+        return None
+    stats = {**page.ocr_stats, "blank_regions": len(inked), "blank_words": len(found)}
+    timings = {**page.timings, "blank_reading": (time.perf_counter() - start) * 1000}
+    return page.model_copy(update={"lines": group_lines(list(page.words) + found),
+                                   "ocr_stats": stats, "timings": timings})

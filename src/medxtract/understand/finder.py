@@ -498,7 +498,7 @@ class Finder:
                     regions = [continued(model, right, starts, fspec.max_lines, span.box[2])]
                     if span.kind != "heading" or not right.lines:
                         # "Directions:" alone on its line may stand well above its text.
-                        gap = 3.5 if span.colon and not right.lines else 2.4
+                        gap = 3.5 if span.colon and not right.lines else 3.0
                         below = region_below(model, span, starts, fspec.max_lines, gap)
                         regions.append(below)
                         if not right.lines and not span.colon:
