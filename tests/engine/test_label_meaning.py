@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from medxtract.document import Document
 from medxtract.synth.manifest import WORDINGS
 from medxtract.understand.finder import LABEL_MIN, Finder
@@ -204,3 +206,28 @@ def test_a_part_heading_with_a_colon_still_heads_its_part():
     f = fields_of(rows, "patient_details")
     assert f["patient_name"].value == "Ann Lee"
     assert f["emergency_contact_name"].value == "Bob Lee"
+
+
+def test_a_label_may_leave_out_the_word_naming_its_fields_type():
+    vocab = Vocabulary(["birth date", "home phone"], loose=True,
+                       implied=frozenset({"date", "phone"}))
+    assert vocab.score(tokens("Born")) > 0.8  # "born" is "birth"; "date" goes unsaid
+    assert vocab.score(tokens("Home")) > 0.8
+    assert vocab.score(tokens("Date")) == 0.0  # the type word alone says no field
+    assert vocab.score(tokens("Phone")) == 0.0
+    assert Vocabulary(["birth date"], loose=True).score(tokens("Born")) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "field"),
+    [("Expiration:", "03/04/2027", "insurance_expiry"), ("Policy #", "XK-449210", "policy_number")],
+)
+def test_type_words_left_out_under_an_insurance_heading(label, value, field):
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Insurance details", 40)],
+        [("Insurer:", 40), ("Northstar Health", 300)],
+        [(label, 40), (value, 300)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f[field].raw == value

@@ -996,7 +996,7 @@ def _concepts(spec: DocumentSpec) -> dict[str, Vocabulary]:
     key = (spec.name, id(spec))
     if key not in _CONCEPTS:
         concepts = {
-            n: Vocabulary(f.labels, loose=True)
+            n: Vocabulary(f.labels, loose=True, implied=_IMPLIED.get(f.type, frozenset()))
             for n, f in spec.fields.items()
             if f.type != "medicines"
         }
@@ -1100,6 +1100,13 @@ _TYPE_WORDS = {kind: frozenset(stem(w) for w in words) for kind, words in {
     # the event a date belongs to: "Date signed", "Date written", "Completed on"
     "date": ("date", "signed", "written", "completed", "filled", "issued", "recorded", "entry",
              "consultation", "examination", "exam", "seen", "appointment", "visit")}.items()}
+# The word naming a field's type, which its label may leave out: "Born", "Expires", "Home",
+# "Policy #" say "birth date", "expiry date", "home phone", "policy number".
+_IMPLIED = {
+    "date": frozenset({"date"}),
+    "phone": frozenset({"phone", "number"}),
+    "identifier": frozenset({"number"}),
+}
 # Ten or more digits in one phone-shaped run: no street, town or postcode has that many.
 _PHONE_RUN = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){9,}(?![\w-])")
 _LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")

@@ -180,14 +180,17 @@ class Match:
 
 
 @lru_cache(maxsize=65536)
-def match_entry(label: tuple[str, ...], entry: tuple[str, ...], loose: bool = False) -> Match:
+def match_entry(label: tuple[str, ...], entry: tuple[str, ...], loose: bool = False,
+                implied: frozenset[str] = frozenset()) -> Match:
     """How well a label (stemmed words) says a vocabulary entry (stemmed words). `loose`: the
-    label may leave out the entry's qualifiers."""
+    label may leave out the entry's qualifiers. `implied`: words naming the field's type the
+    label may leave out too ("Born" for "birth date", "Home" for "home phone")."""
     if not label or not entry:
         return Match(0.0, label)
     used: set[int] = set()
     total = 0.0
     missing = 0  # qualifiers of the entry the label leaves out ("Weight" for "body weight")
+    dropped = 0  # implied words it leaves out
     hit: list[str] = []
     for ew in entry:
         best, best_i = 0.0, -1
@@ -203,6 +206,9 @@ def match_entry(label: tuple[str, ...], entry: tuple[str, ...], loose: bool = Fa
             if loose and ew in QUALIFIERS:
                 missing += 1
                 continue
+            if ew in implied:
+                dropped += 1
+                continue
             return Match(0.0, label)
         if best < 1.0 and len(entry) == 1 and len(label) == 1 and len(label[0]) <= 4:
             lw = label[0].lstrip("~")
@@ -213,8 +219,10 @@ def match_entry(label: tuple[str, ...], entry: tuple[str, ...], loose: bool = Fa
         total += best
     if missing and not any(ew not in SOFT for ew in hit):
         return Match(0.0, label)  # a label of qualifiers alone says nothing
-    said = sum(1 for ew in entry if ew not in STOP or ew in RELATION) - missing
-    cover = total / max(1, said) * 0.95**missing
+    if dropped and (missing or all(ew in implied for ew in hit)):
+        return Match(0.0, label)  # nor one that leaves out its type word and more
+    said = sum(1 for ew in entry if ew not in STOP or ew in RELATION) - missing - dropped
+    cover = total / max(1, said) * 0.95**missing * 0.97**dropped
     leftover = tuple(
         w for i, w in enumerate(label) if i not in used and (w not in STOP or w in RELATION)
     )
@@ -259,10 +267,14 @@ def _joins(words: tuple[str, ...]) -> list[tuple[str, ...]]:
 class Vocabulary:
     """Entries of one concept, pre-tokenised."""
 
-    def __init__(self, entries: list[str], loose: bool = False) -> None:
+    def __init__(
+        self, entries: list[str], loose: bool = False, implied: frozenset[str] = frozenset()
+    ) -> None:
         """`loose`: a label may leave out an entry's qualifiers (a field's own labels; not
-        a part's, where "street" in "street address" is the whole point)."""
+        a part's, where "street" in "street address" is the whole point). `implied`: words
+        naming the field's type, which a label may leave out ("Expires" for "expiry date")."""
         self.loose = loose
+        self.implied = frozenset(stem(w) for w in implied)
         self.entries = tuple(t for t in (tokens(e) for e in entries) if t)
         # A compound is its words run together: "chicken pox" is also "chickenpox", but only
         # when a label prints the compound itself (no slips, no short forms of it).
@@ -282,7 +294,11 @@ class Vocabulary:
         meant = [frozenset(w for w in e if w not in STOP or w in RELATION) for e in self.entries]
         self.words = frozenset().union(*meant)
         # Qualifiers ("body" in "body weight") a label may leave out are not needed.
-        self._keys = tuple((m - QUALIFIERS) or m if loose else m for m in meant)
+        self._keys = tuple(
+            (m - QUALIFIERS - self.implied) or (m - self.implied) or m if loose
+            else (m - self.implied) or m
+            for m in meant
+        )
         self._memo: dict[tuple[tuple[str, ...], frozenset[str]], float] = {}
         self._by_word: dict[str, frozenset[str]] = {}
         # Words some vocabulary has as they are: such a word is never a slip for another
@@ -340,7 +356,7 @@ class Vocabulary:
         for entry, keys in zip(self.entries, self._keys, strict=True):
             if not keys <= said:
                 continue
-            m = match_entry(label, entry, self.loose)
+            m = match_entry(label, entry, self.loose, self.implied)
             if m.score <= 0.0:
                 continue
             # Longer entries say more: "work phone" beats "phone" on "Work phone".
