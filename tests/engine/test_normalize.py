@@ -194,3 +194,23 @@ def test_an_address_gets_back_the_space_a_reader_dropped_after_a_comma():
     assert to_address(["2 Lakeview Blvd, Columbus, Ohio,43268"], None, "MDY")[0] == (
         "2 Lakeview Blvd, Columbus, Ohio, 43268"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("918 Forest Hills Dr, Atlanta, Georqia, 30375",
+         "918 Forest Hills Dr, Atlanta, Georgia, 30375"),
+        ("6 Lincoln Ave, Austin, Téxas, 78787", "6 Lincoln Ave, Austin, Texas, 78787"),
+        ("2270 Park Ave, Newark, Nec Jersey, 07102", "2270 Park Ave, Newark, New Jersey, 07102"),
+        ("Flat 11B, 22 Gandhi Bazaar, Hyderabad, Télangana 500018",
+         "Flat 11B, 22 Gandhi Bazaar, Hyderabad, Telangana 500018"),
+        # Towns, streets and a region read right stay as they are.
+        ("12 Maine Rd, Dallas, Kansas City", "12 Maine Rd, Dallas, Kansas City"),
+        ("Calfornia Way, Salem, Oregon 97301", "Calfornia Way, Salem, Oregon 97301"),
+    ],
+)
+def test_an_addresss_state_or_province_read_with_a_slip_is_spelled_as_listed(text, value):
+    from medxtract.understand.values import to_address
+
+    assert to_address([text], None, "MDY")[0] == value

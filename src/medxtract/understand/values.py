@@ -10,8 +10,9 @@ from typing import Any
 
 from dateutil import parser as dateparser
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
-from medxtract.understand.lexicon import drug_names
+from medxtract.understand.lexicon import drug_names, region_names
 from medxtract.understand.specs.schema import FieldSpec
 
 # With OCR's readings of "N/A" (the slash as W, I, l or 1).
@@ -84,8 +85,42 @@ def to_address(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, lis
     # A lone character on a line of its own is a speck OCR read, not part of an address.
     parts = [p for p in parts if len(p) > 1 and not is_empty(p)]
     # A reader that drops the space after a comma ("Ohio,43268") is given it back.
-    parts = [_COMMA_RUN_ON.sub(", ", p) for p in parts]
-    return (", ".join(parts), []) if parts else (None, [])
+    text = ", ".join(_COMMA_RUN_ON.sub(", ", p) for p in parts)
+    if not text:
+        return None, []
+    pieces = text.split(", ")
+    # The street comes first: only the later pieces may name a state or province.
+    return ", ".join(pieces[:1] + [_region_fixed(p) for p in pieces[1:]]), []
+
+
+_REGION = re.compile(r"^([^\W\d_]+(?: [^\W\d_]+){0,3})(\s+[\w-]*\d[\w -]*)?$")
+
+
+def _region_fixed(piece: str) -> str:
+    """A state, province or nation read with a slip ("Georqia", "Téxas 75001", "Nec
+    Jersey") spelled as the list spells it; anything else as it was."""
+    m = _REGION.match(piece)
+    if not m:
+        return piece
+    name, rest = m[1], m[2] or ""
+    regions = region_names()
+    if name.lower() in regions:
+        return piece
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name)
+                     if not unicodedata.combining(c)).lower()
+    if folded in regions:
+        return regions[folded] + rest
+    if len(folded) < 5:
+        return piece
+    words = len(folded.split())
+    near = sorted((Levenshtein.distance(folded, r), r) for r in regions
+                  if len(r.split()) == words)
+    # One slip (two in a long name), and no other name as close.
+    if not near or near[0][0] > (1 if len(folded) < 9 else 2) or (
+        len(near) > 1 and near[1][0] <= near[0][0]
+    ):
+        return piece
+    return regions[near[0][1]] + rest
 
 
 _COMMA_RUN_ON = re.compile(r"(?<=[A-Za-z]),(?=[A-Za-z0-9])")
