@@ -231,3 +231,10 @@ def test_type_words_left_out_under_an_insurance_heading(label, value, field):
     ]
     f = fields_of(rows, "patient_details")
     assert f[field].raw == value
+
+
+def test_a_word_some_vocabulary_knows_is_no_slip_but_may_be_a_synonym():
+    vocab = Vocabulary(["instructions", "height"])
+    vocab.know(frozenset(tokens("directions weight instructions height")))
+    assert vocab.score(tokens("Directions")) >= 0.85  # a synonym, though known elsewhere
+    assert vocab.score(tokens("Weight")) == 0.0  # a known word, not a misread "Height"

@@ -323,7 +323,8 @@ class Vocabulary:
                 if v == w
                 or (
                     _close(w, v)
-                    and (w not in self.known or same_root(w, v) or word_match(w, v) < 0.87)
+                    and (w not in self.known or same_root(w, v) or v in _SAME.get(w, ())
+                         or word_match(w, v) < 0.87)
                 )
             )
         return self._by_word[word]
