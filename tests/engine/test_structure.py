@@ -908,3 +908,22 @@ def test_a_tick_table_on_a_speckled_fax_is_read_from_the_boxes_fill():
     found = find(Document(pages=[page]), load_specs()["patient_details"], "MDY", marks)
     assert found["chicken_pox"].value == "IMMUNE"
     assert found["measles"].value == "NOT IMMUNE"
+
+
+def test_a_heading_with_text_far_along_its_row_may_label_the_value_under_it():
+    from medxtract.document import Line, Word
+
+    # "Policy:" opens the insurance part and labels the number under it; "Denver, 80274",
+    # far along and a little above its row, is the next column's.
+    page = make_page([
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Insurer:", 40), ("Northstar Health", 300)],
+        [("Policy:", 40)],
+        [("XK-449210", 44)],
+    ])
+    y0, y1 = (50 + 60 * 2 - 15) / 1400, (50 + 60 * 2 + 15) / 1400
+    far = [Word(text="Denver,", confidence=0.95, bbox=(0.70, y0, 0.784, y1)),
+           Word(text="80274", confidence=0.95, bbox=(0.796, y0, 0.856, y1))]
+    page = page.model_copy(update={"lines": [*page.lines, Line(words=far)]})
+    f = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
+    assert f["policy_number"].value == "XK-449210"

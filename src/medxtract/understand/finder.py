@@ -496,7 +496,10 @@ class Finder:
                         continue
                     best_field = max(best_field, s)
                     regions = [continued(model, right, starts, fspec.max_lines, span.box[2])]
-                    if span.kind != "heading" or not right.lines:
+                    # A heading's value is beside it; text far along its row is the next
+                    # column's, and the heading may then be a label over its value.
+                    far = bool(right.lines) and right.box[0] - span.box[2] >= 6 * span.phrase.h
+                    if span.kind != "heading" or not right.lines or far:
                         # "Directions:" alone on its line may stand well above its text.
                         gap = 3.5 if span.colon and not right.lines else 3.0
                         below = region_below(model, span, starts, fspec.max_lines, gap)
