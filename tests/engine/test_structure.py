@@ -927,3 +927,32 @@ def test_a_heading_with_text_far_along_its_row_may_label_the_value_under_it():
     page = page.model_copy(update={"lines": [*page.lines, Line(words=far)]})
     f = extract_fields(Document(pages=[page]), load_specs()["patient_details"], "MDY")
     assert f["policy_number"].value == "XK-449210"
+
+
+def test_a_member_number_under_an_insurance_heading_is_the_policy():
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Insurance details", 40)],
+        [("Insurer:", 40), ("Northstar Health", 300)],
+        [("Member ID no:", 40), ("7339206241", 300)],
+    ]
+    assert fields_of(rows, "patient_details")["policy_number"].value == "7339206241"
+
+
+def test_labels_left_short_of_their_type_word_stay_other_labels_and_letterheads():
+    # "Consultant" is a label of no field, not a short "consultant name"; "SURGERY" heads a
+    # letterhead, it is no short "surgery tel".
+    rows = [
+        [("MAPLE GROVE SURGERY", 40)],
+        [("68 Station Road, Brighton, BN1 3XE", 40)],
+        [("Tel. no:", 40), ("0291 604 4830", 200)],
+        [("Patient Name:", 40), ("Leila Nair", 300)],
+        [("Date written:", 40), ("24/12/2021", 300)],
+        [("Rx", 40)],
+        [("Lurasidone 150 mg", 40)],
+        [("Take two tab BID", 60)],
+        [("Consultant:", 40), ("Dr Hugo Lindqvist", 300)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["prescriber_address"].value == "68 Station Road, Brighton, BN1 3XE"
+    assert f["prescriber_name"].value != "Dr Hugo Lindqvist"

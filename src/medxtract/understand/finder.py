@@ -488,9 +488,15 @@ class Finder:
                     s = concept.score(span.words, self.explained[name])
                     if alt != span.words:
                         s = max(s, concept.score(alt, self.explained[name]))
+                    if other > s:
+                        continue  # "Consultant" is a label of no field, not "consultant name"
                     # A label the field lists word for word ("Member ID") names its own
                     # section, whatever a word of it would say elsewhere ("member").
                     mine = own if own is None or s < 1.0 or own in fspec.sections else None
+                    # The patient is every form's subject: "Member ID" under an insurance
+                    # heading is the insured member's, the heading's field.
+                    if mine == "patient" and heading_section in fspec.sections:
+                        mine = None
                     s *= self._compat(fspec, mine or heading_section)
                     if s < PAIR_MIN:
                         continue

@@ -115,6 +115,7 @@ SYNONYMS = [
     {"forename", "firstname"}, {"expiry", "expiration"}, {"refill", "repeat"},
     {"directions", "instructions"}, {"quantity", "qty"}, {"kin", "relative"},
     {"business", "work", "office"}, {"vaccine", "vaccination", "immunization", "immunisation"},
+    {"dose", "dosage", "dosing"}, {"until", "till", "thru", "through"},
 ]  # fmt: skip
 
 
@@ -177,6 +178,7 @@ class Match:
     score: float
     # Label words no entry word explained (maybe section words).
     leftover: tuple[str, ...]
+    said: tuple[str, ...] = ()  # the entry words the label said, when it left out a type word
 
 
 @lru_cache(maxsize=65536)
@@ -229,7 +231,7 @@ def match_entry(label: tuple[str, ...], entry: tuple[str, ...], loose: bool = Fa
     if any(label[i].startswith("~") for i in used):
         # The bracketed gloss said the field, so the words it glosses say it too.
         leftover = tuple(w if w.startswith("~") else f"~{w}" for w in leftover)
-    return Match(min(1.0, cover), leftover)
+    return Match(min(1.0, cover), leftover, tuple(hit) if dropped else ())
 
 
 def leftover_penalty(leftover: tuple[str, ...], explained: frozenset[str]) -> float:
@@ -358,8 +360,8 @@ class Vocabulary:
             if not keys <= said:
                 continue
             m = match_entry(label, entry, self.loose, self.implied)
-            if m.score <= 0.0:
-                continue
+            if m.score <= 0.0 or m.said and set(m.said) <= explained:
+                continue  # "Surgery" leaves "surgery tel" with only what its section says
             # Longer entries say more: "work phone" beats "phone" on "Work phone".
             s = m.score * leftover_penalty(m.leftover, explained)
             best = max(best, s)
