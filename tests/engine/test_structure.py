@@ -956,3 +956,28 @@ def test_labels_left_short_of_their_type_word_stay_other_labels_and_letterheads(
     f = fields_of(rows, "prescription")
     assert f["prescriber_address"].value == "68 Station Road, Brighton, BN1 3XE"
     assert f["prescriber_name"].value != "Dr Hugo Lindqvist"
+
+
+@pytest.mark.parametrize(
+    ("row", "refills"),
+    [([("No refills", 40)], 0), ([("No repeats", 40)], 0),
+     ([("Refills:", 40), ("☐ 0 ☒ 1 ☐ 2 ☐ 3", 200)], 1),
+     ([("Refills:", 40), ("[ ] 0 [ ] 1 [x] 2 [ ] 3", 200)], 2)],
+)
+def test_a_refill_count_from_a_label_that_answers_it_or_a_ticked_box(row, refills):
+    rows = [[("Patient: Ann Lee", 40)], [("Rx", 40)], [("Amoxicillin 500 mg", 40)],
+            [("Take one capsule three times daily", 60)], row]
+    assert fields_of(rows, "prescription")["refills"].value == refills
+
+
+def test_a_name_line_run_on_under_a_letterhead_is_the_patients():
+    rows = [
+        [("Dr Ada Lane, MD", 40)],
+        [("12 High St, Leeds LS1 1AA", 40)],
+        [("Name: Ann Lee", 40), ("Age: 45", 500)],
+        [("Rx", 40)],
+        [("Tab Atorvastatin 20 mg", 40), ("1-0-0", 500), ("x 30 days", 700)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["patient_name"].value == "Ann Lee"
+    assert f["prescriber_name"].value == "Dr Ada Lane, MD"

@@ -271,7 +271,22 @@ class Finder:
         return self.vocab.prescriber_marks.score(tokens(" ".join(t.text for t in free))) > 0.5
 
     def block_section(self, model: PageModel, p: Phrase) -> str | None:
-        return "prescriber" if model.blocks.get(p.index) in model.prescriber_blocks else None
+        block = model.blocks.get(p.index)
+        if block not in model.prescriber_blocks:
+            return None
+        # A letterhead names its doctor once, unlabelled: a "Name:" line run on under it
+        # (no gap before the patient's line) names someone else.
+        first = next((s for s in model.labels if s.phrase is p and s.start == 0), None)
+        if first is not None and first.colon and not embedded_section(first.words, self.vocab):
+            field = self._best_field(first)[0]
+            titled = (q for q in model.phrases if q.index < p.index
+                      and model.blocks.get(q.index) == block)
+            if field is not None and self.fields[field].type == "name" and any(
+                {t.text.strip(".,;:") for t in q.toks} & self.vocab.prescriber_titles
+                for q in titled
+            ):
+                return None
+        return "prescriber"
 
     def section_of(self, models: list[PageModel], mi: int, box: tuple) -> str | None:
         """The heading over a box: the nearest above it in its column; else the last heading
@@ -544,6 +559,12 @@ class Finder:
                         # No answer read by the label (or only the empty box of a pair):
                         # the page's ink under the option heads may show the tick.
                         best = self._ticked_column(model, span, name, s) or best
+                    if best is None and fspec.type == "int" and _says_none(span):
+                        # "No refills", "No repeats": the label is the answer.
+                        cell = Region([list(span.phrase.toks[span.start : span.end])], "right")
+                        best = Candidate(name, s * POSITION["right"] * 0.9, s,
+                                         TypedValue(0, [], 0.9), cell, span,
+                                         f"label '{span.text}' says none")
                     if best is None:
                         # The label is there with nothing by it: a blank on the form.
                         best = Candidate(name, 0.35 * s, s, TypedValue(None, [], 0.0), None, span,
@@ -1081,6 +1102,12 @@ def _grid_bottom(phrases: list[Phrase], columns: list[tuple[float, float, str]])
 
 _LONE_MARK = re.compile(r"^[xXvV✓✔×/]$")  # a tick or cross written in a table cell
 _SEPARATORS = frozenset({"|", "-", "—", "–", "/", "&"})
+
+
+def _says_none(span: LabelSpan) -> bool:
+    """A count's label that answers it: "No refills", "No repeats" (not "No. of refills")."""
+    first = span.phrase.toks[span.start].text
+    return first.lower() in ("no", "none", "zero") and not span.colon and span.end > span.start + 1
 
 
 def _head_text(p: Phrase) -> str:

@@ -184,6 +184,9 @@ def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[s
     ringed = {_ringed(c) for c in text} - {None}
     if len(ringed) == 1:
         return ringed.pop(), []  # "0 1 2 ③ PRN": the reader saw the ring round the answer
+    ticked = _TICKED_NUMBER.findall(text)
+    if len(ticked) == 1:
+        return int(ticked[0]), []  # "☐ 0 ☒ 1 ☐ 2": the box ticked before its number
     tokens = re.split(r"[\s_]+", text)
     numbers = re.findall(r"\d+", " ".join(_digits_fixed(t) for t in tokens))
     if len(numbers) > 2 or (len(numbers) == 2 and numbers[1] == str(int(numbers[0]) + 1)):
@@ -198,6 +201,9 @@ def to_int(lines: list[str], _spec: FieldSpec, _order: str) -> tuple[Any, list[s
     if any(t in {"l", "I", "i", "|"} for t in tokens):
         return 1, []
     return None, ["invalid"]
+
+
+_TICKED_NUMBER = re.compile(r"(?:[☒☑✓✔✗✘]|\[\s*[xX✓✔]\s*\])\s*(\d{1,2})\b")
 
 
 def _ringed(char: str) -> int | None:
