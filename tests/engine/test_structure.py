@@ -981,3 +981,17 @@ def test_a_name_line_run_on_under_a_letterhead_is_the_patients():
     f = fields_of(rows, "prescription")
     assert f["patient_name"].value == "Ann Lee"
     assert f["prescriber_name"].value == "Dr Ada Lane, MD"
+
+
+def test_a_medicine_table_whose_dosage_and_instructions_heads_are_also_labels():
+    rows = [
+        [("City Clinic", 300)],
+        [("Patient: Ann Lee", 40), ("Date: 01/02/2024", 600)],
+        [("Medicine", 40), ("Dosage", 350), ("Instructions", 550)],
+        [("Metformin", 40), ("500 mg", 350), ("twice daily with meals", 550)],
+        [("Amlodipine", 40), ("5 mg", 350), ("once daily", 550)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [{"name": "Metformin", "strength": "500 mg"},
+                                    {"name": "Amlodipine", "strength": "5 mg"}]
+    assert f["directions"].value == "twice daily with meals; once daily"

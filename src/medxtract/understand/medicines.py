@@ -153,9 +153,12 @@ def _header_cells(q: Phrase, cols: dict) -> list[tuple[str, Phrase]]:
     return [(k, Phrase(q.toks[i:j], q.index, q.page, q.word_gap)) for k, i, j in cut]
 
 
-def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]:
+def _table_items(
+    model: PageModel, finder: Finder, skip: set[int], headed: dict[int, set[int]]
+) -> list[Item]:
     """Rows of a medicine table: a header row naming a medicine column, then one record per
-    row (a row with an empty medicine cell continues the one above)."""
+    row (a row with an empty medicine cell continues the one above). What a field's label
+    in the header row ("Dosage", "Instructions") took under it is the table's own."""
     cols = finder.vocab.columns
     phrases = sorted(model.phrases, key=lambda p: (p.box[1], p.box[0]))
     for p in phrases:
@@ -167,6 +170,7 @@ def _table_items(model: PageModel, finder: Finder, skip: set[int]) -> list[Item]
         kinds = [k for _x, k in heads]
         if kinds.count("medicine") != 1 or len(heads) < 2:
             continue
+        skip = skip - set().union(*(headed.get(q.index, set()) for q in row))
         edges = [(i, x) for i, (x, _k) in enumerate(heads)]
         items: list[Item] = []
         h = p.h
@@ -394,12 +398,15 @@ def _directions_label_end(model: PageModel, p: Phrase, finder: Finder) -> int:
 def _collect(models: list[PageModel], finder: Finder, taken: dict[str, Candidate]) -> list[Item]:
     skip: set[int] = set()  # other fields' values: never a medicine, never a sig line
     own: set[int] = set()  # a labelled directions block: never a medicine, maybe sig lines
+    headed: dict[int, set[int]] = {}  # a labelled block by its label's line
     for name, c in taken.items():
         if c.region is not None:
             (own if name == "directions" else skip).update(c.region.key())
+            if c.span is not None:
+                headed.setdefault(c.span.phrase.index, set()).update(c.region.key())
     items: list[Item] = []
     for model in models:
-        items += _table_items(model, finder, skip | own)
+        items += _table_items(model, finder, skip | own, headed)
     if not items:
         items = _line_items(models, finder, skip | own)
         _attach_sig(models, items, finder, skip)
