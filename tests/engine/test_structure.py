@@ -995,3 +995,24 @@ def test_a_medicine_table_whose_dosage_and_instructions_heads_are_also_labels():
     assert f["medicines"].value == [{"name": "Metformin", "strength": "500 mg"},
                                     {"name": "Amlodipine", "strength": "5 mg"}]
     assert f["directions"].value == "twice daily with meals; once daily"
+
+
+def test_a_drug_and_its_strength_on_labelled_lines_with_their_values_in_cells():
+    rows = [
+        [("e-Prescription", 40)],
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Drug:", 40), ("Lisinopril", 300)],
+        [("Strength:", 40), ("10 mg", 300)],
+        [("Directions:", 40), ("Take one tablet daily", 300)],
+        [("Refills:", 40), ("3", 300)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [{"name": "Lisinopril", "strength": "10 mg"}]
+    assert f["refills"].value == 3
+
+
+def test_a_part_of_the_form_named_alone_is_no_short_field_label():
+    finder = Finder(load_specs()["prescription"])
+    assert finder._meaning(label_tokens("Rx"))[0] is None  # not a short "Rx date"
+    assert finder._meaning(label_tokens("Prescription"))[0] is None
+    assert finder._meaning(label_tokens("Issued"))[0] == "date"

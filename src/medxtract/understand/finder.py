@@ -1032,8 +1032,10 @@ def _concepts(spec: DocumentSpec) -> dict[str, Vocabulary]:
         }
         vocab = vocab_for(spec)
         known = frozenset().union(vocab.other.words, *(v.words for v in concepts.values()))
+        bare = frozenset().union(*vocab.section_words.values()) | {
+            e[0] for v in vocab.sections.values() for e in v.entries if len(e) == 1}
         for v in concepts.values():
-            v.know(known)
+            v.know(known, bare)
         _CONCEPTS[key] = concepts
     return _CONCEPTS[key]
 

@@ -306,10 +306,14 @@ class Vocabulary:
         # Words some vocabulary has as they are: such a word is never a slip for another
         # ("Weight" is no misread "Height", "Insurer" no misread "Insured").
         self.known: frozenset[str] = frozenset()
+        self.bare: frozenset[str] = frozenset()
 
-    def know(self, words: frozenset[str]) -> None:
-        """`words`: every vocabulary's words (see `known`)."""
+    def know(self, words: frozenset[str], bare: frozenset[str] = frozenset()) -> None:
+        """`words`: every vocabulary's words (see `known`). `bare`: words that name a part
+        of a form ("rx", "policy", "member"): a label of them alone, its type word left
+        out, says no field."""
         self.known = words
+        self.bare = bare
         self._by_word.clear()
         self._memo.clear()
 
@@ -360,8 +364,8 @@ class Vocabulary:
             if not keys <= said:
                 continue
             m = match_entry(label, entry, self.loose, self.implied)
-            if m.score <= 0.0 or m.said and set(m.said) <= explained:
-                continue  # "Surgery" leaves "surgery tel" with only what its section says
+            if m.score <= 0.0 or m.said and set(m.said) <= explained | self.bare:
+                continue  # "Surgery", "Rx" leave "surgery tel", "rx date" with no meaning
             # Longer entries say more: "work phone" beats "phone" on "Work phone".
             s = m.score * leftover_penalty(m.leftover, explained)
             best = max(best, s)

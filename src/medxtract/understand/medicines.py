@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from medxtract.document import union_bbox
 from medxtract.understand.labels import label_tokens, tokens
 from medxtract.understand.lexicon import by_lower
-from medxtract.understand.structure import PageModel, Phrase, Tok, same_row
+from medxtract.understand.structure import LabelSpan, PageModel, Phrase, Tok, region_right, same_row
 from medxtract.understand.values import (
     _FIVE_BEFORE_UNIT,
     _ONE_BEFORE_UNIT,
@@ -297,7 +297,7 @@ def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> 
         for k, span in enumerate(spans):
             if cols["medicine"].score(span.words) < 0.9:
                 continue
-            name_toks = [t for t in span.phrase.toks[span.end :] if id(t) not in skip]
+            name_toks = [t for t in _after(model, span) if id(t) not in skip]
             name = clean_text(" ".join(t.text for t in name_toks)).strip(",-:;")
             if not name or not re.search(r"[A-Za-z]{3,}", name) or _STRENGTH.search(name):
                 continue
@@ -307,7 +307,7 @@ def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> 
                     break
                 if cols["strength"].score(other.words) < 0.9:
                     continue
-                value = other.phrase.toks[other.end :]
+                value = _after(model, other)
                 m = _STRENGTH.search(_ONE_BEFORE_UNIT.sub("1", " ".join(t.text for t in value)))
                 if m is None:
                     continue
@@ -316,6 +316,15 @@ def _labelled_items(models: list[PageModel], finder: Finder, skip: set[int]) -> 
                                   span.phrase.page, bool(known), n_name=len(name_toks)))
                 break
     return items
+
+
+def _after(model: PageModel, span: LabelSpan) -> list[Tok]:
+    """A label's value on its row: the rest of its phrase, else the next cell along."""
+    rest = list(span.phrase.toks[span.end :])
+    if rest:
+        return rest
+    region = region_right(model, span, {})
+    return region.lines[0] if region.lines else []
 
 
 def _attach_sig(models: list[PageModel], items: list[Item], finder: Finder, skip: set) -> None:
