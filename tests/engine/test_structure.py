@@ -1016,3 +1016,15 @@ def test_a_part_of_the_form_named_alone_is_no_short_field_label():
     assert finder._meaning(label_tokens("Rx"))[0] is None  # not a short "Rx date"
     assert finder._meaning(label_tokens("Prescription"))[0] is None
     assert finder._meaning(label_tokens("Issued"))[0] == "date"
+
+
+def test_a_yes_no_table_answered_with_written_crosses_needs_no_image():
+    rows = [
+        [("Name:", 40), ("Ann Lee", 200)],
+        [("Have you had", 40), ("Yes", 600), ("No", 700)],
+        [("Hepatitis B vaccine", 40), ("X", 605)],
+        [("Do you have insurance", 40), ("X", 705)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["hepatitis_b_vaccinated"].value is True
+    assert f["has_insurance"].value is False

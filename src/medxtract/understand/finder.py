@@ -392,8 +392,6 @@ class Finder:
         """A row of a tick table: drawn boxes with no text, under column heads that name
         the options ("Immune | Not immune"); the cell with the most ink is the answer."""
         fspec = self.fields[name]
-        if self.marks is None:
-            return None
         choices = option_words(fspec)
         h = span.phrase.h
         above = sorted((p for p in model.phrases if p.box[3] <= span.box[1] + 0.2 * h
@@ -406,31 +404,37 @@ class Finder:
                 break
         else:
             return None
-        if any(q is not span.phrase and q.box[0] > span.box[2] and same_row(q.box, span.box)
-               and any(t.check is None and not _LONE_MARK.match(t.text) for t in q.toks)
-               for q in model.phrases):
+        along = [q for q in model.phrases
+                 if q is not span.phrase and q.box[0] > span.box[2] and same_row(q.box, span.box)]
+        if any(t.check is None and not _LONE_MARK.match(t.text) for q in along for t in q.toks):
             return None  # text along the row: printed options, not a tick table's boxes
         boxes = [((p.box[0] + p.box[2]) / 2 - 1.5 * h, span.box[1] - 0.3 * h,
                   (p.box[0] + p.box[2]) / 2 + 1.5 * h, span.box[3] + 0.3 * h) for p in heads]
-        fills = self.marks.box_fills(model.page.number, boxes, h)
-        if fills is not None:  # a drawn box in every cell: its fill decides
-            inks = fills
-            ranked = sorted(inks, reverse=True)
+        # A cross or tick read as text ("X") under one head answers without the image.
+        written = {k for k, b in enumerate(boxes) for q in along for t in q.toks
+                   if _LONE_MARK.match(t.text) and b[0] <= (t.box[0] + t.box[2]) / 2 <= b[2]}
+        if len(written) == 1 and self.marks is None:
+            k = written.pop()
+        elif self.marks is None:
+            return None
+        elif (fills := self.marks.box_fills(model.page.number, boxes, h)) is not None:
+            ranked = sorted(fills, reverse=True)  # a drawn box in every cell: its fill decides
             if ranked[0] < 0.5 or ranked[0] - ranked[1] < 0.3:
                 return None  # no box clearly marked
+            k = fills.index(ranked[0])
         else:
             inks = self.marks.ink_in(model.page.number, boxes) or []
             ranked = sorted(inks, reverse=True)
             if not inks or ranked[0] < 0.03 or ranked[0] < 1.5 * ranked[1]:
                 return None  # no cell clearly marked
-        chosen = heads[inks.index(ranked[0])]
+            k = inks.index(ranked[0])
+        chosen = heads[k]
         value, flags = normalise([chosen.text()], fspec, self._order(span))
         if value is None:
             return None
         tv = TypedValue(value, flags, 0.9)
         # The value's region is the ticked cell on this row (its own token: the head it
         # borrows its words from answers every row).
-        k = inks.index(ranked[0])
         cell = Tok(chosen.text(), chosen.toks[0].words, boxes[k], chosen.toks[0].conf, True)
         return Candidate(name, s * POSITION["right"] * 0.9, s, tv, Region([[cell]], "right"),
                          span, f"label '{span.text}' ticked in a table column",
