@@ -207,15 +207,34 @@ def _second_reading(
     surer is kept (a typed document over `unknown`, then more required fields, then the
     larger sum of confidences; never a reading that gives a typed document another type)."""
     pages = [reread_whole(p, settings) for p in document.pages]
+    doc, found, second = _surer(document, pages, src, given, specs, settings, first)
+    if second is not None:
+        decision("document.second_reading", pages=sum(p is not None for p in pages),
+                 kept="rapidocr" if doc is not document else "tesseract",
+                 first_type=first[0], second_type=second[0])
+    return doc, *found
+
+
+def _surer(
+    document: Document,
+    pages: list[Page | None],
+    src: SourceDocument,
+    given: str,
+    specs: dict[str, DocumentSpec],
+    settings: EngineSettings,
+    first: Found,
+) -> tuple[Document, Found, Found | None]:
+    """The document with `pages` read again put in (None: a page as it was) and its fields,
+    when they are surer than `first` (see keep_second); else the document as it was. Also
+    the fields of the new reading (None when no page was read again)."""
     if not any(pages):
-        return document, *first
+        return document, first, None
     both = zip(pages, document.pages, strict=True)
-    second_doc = Document(pages=[new or old for new, old in both])
-    second = _fields(second_doc, src, given, specs, settings)
-    kept = keep_second(first, second, specs)
-    decision("document.second_reading", pages=sum(p is not None for p in pages),
-             kept="rapidocr" if kept else "tesseract", first_type=first[0], second_type=second[0])
-    return (second_doc, *second) if kept else (document, *first)
+    new_doc = Document(pages=[new or old for new, old in both])
+    second = _fields(new_doc, src, given, specs, settings)
+    if keep_second(first, second, specs):
+        return new_doc, second, second
+    return document, first, second
 
 
 # At most this many fields a document has its blank values looked for again.
@@ -260,16 +279,12 @@ def _read_blanks(
     again and kept when surer (as for the second reading)."""
     pages = [reread_regions(p, regions[p.number], settings) if p.number in regions else None
              for p in document.pages]
-    if not any(pages):
-        return document, *first
-    both = zip(pages, document.pages, strict=True)
-    new_doc = Document(pages=[new or old for new, old in both])
-    second = _fields(new_doc, src, given, specs, settings)
-    kept = keep_second(first, second, specs)
-    decision("document.blank_reading", regions=sum(map(len, regions.values())),
-             words=sum(p.ocr_stats.get("blank_words", 0) for p in pages if p is not None),
-             kept=kept)
-    return (new_doc, *second) if kept else (document, *first)
+    doc, found, second = _surer(document, pages, src, given, specs, settings, first)
+    if second is not None:
+        decision("document.blank_reading", regions=sum(map(len, regions.values())),
+                 words=sum(p.ocr_stats.get("blank_words", 0) for p in pages if p is not None),
+                 kept=doc is not document)
+    return doc, *found
 
 
 def keep_second(first: Found, second: Found, specs: dict[str, DocumentSpec]) -> bool:
