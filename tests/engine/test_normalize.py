@@ -214,3 +214,21 @@ def test_an_addresss_state_or_province_read_with_a_slip_is_spelled_as_listed(tex
     from medxtract.understand.values import to_address
 
     assert to_address([text], None, "MDY")[0] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2810812018", "2018-08-28"), ("0810/1944", "1944-10-08"), ("Oct 3 (985", "1985-10-03"),
+     ("Mar 21, |999", "1999-03-21")],
+)
+def test_a_written_dates_lost_slashes_and_a_years_bracketed_one_are_put_back(text, value):
+    from medxtract.understand.values import to_date
+
+    assert to_date([text], None, "DMY")[0] == value
+
+
+def test_numbers_that_cannot_be_a_date_stay_no_date():
+    from medxtract.understand.values import to_date
+
+    assert to_date(["12345678901"], None, "DMY")[0] is None
+    assert to_date(["1234/5678"], None, "DMY")[0] is None

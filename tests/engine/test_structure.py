@@ -1028,3 +1028,14 @@ def test_a_yes_no_table_answered_with_written_crosses_needs_no_image():
     f = fields_of(rows, "patient_details")
     assert f["hepatitis_b_vaccinated"].value is True
     assert f["has_insurance"].value is False
+
+
+def test_a_written_date_whose_slashes_were_lost_is_still_a_date():
+    rows = [
+        [("Patient name:", 40), ("Sara Park", 300)],
+        [("Date of birth:", 40), ("0810/1944", 300)],
+        [("Date:", 40), ("2810812018", 300)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["record_date"].value == "2018-08-28"
+    assert f["birth_date"].value == "1944-08-10"  # MDY, as the form's order says

@@ -14,7 +14,7 @@ from typing import Any
 from medxtract.understand.lexicon import by_lower
 from medxtract.understand.specs.schema import FieldSpec
 from medxtract.understand.structure import Region, Tok
-from medxtract.understand.values import normalise
+from medxtract.understand.values import normalise, slashes_back
 
 _TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "md", "m.d", "do", "np", "mbbs", "phd",
            "jr", "sr", "ii", "iii", "rn", "pa-c", "frcp", "mrcgp", "dds"}  # fmt: skip
@@ -299,6 +299,8 @@ def type_value(
     elif kind == "date":
         # A date looks like one; the parser alone would read "1. Tab 50 mg" as a date.
         p = 1.0 if _DATE_SHAPE.search(text) else 0.2
+        if p < 1.0 and any(slashes_back(t) != t for t in text.split()):
+            p = 0.6  # a written date whose slashes the reader lost ("2810812018")
     elif kind == "identifier":
         p = 1.0 if re.search(r"\d", str(value)) else 0.15  # an ID without a digit is a word
     elif kind == "text":

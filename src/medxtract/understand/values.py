@@ -136,6 +136,11 @@ def to_date(lines: list[str], _spec: FieldSpec, order: str) -> tuple[Any, list[s
         text,
     )
     m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b", text)
+    if not m:
+        text = " ".join(slashes_back(t) for t in text.split())
+        # "Oct 3 (985": a year's leading 1 read as a bracket or a bar.
+        text = re.sub(r"(\b[A-Za-z]{3,9}\.? \d{1,2},? )[(|lI\[](\d{3})\b", r"\g<1>1\2", text)
+        m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b", text)
     flags: list[str] = []
     if m:
         a, b = int(m.group(1)), int(m.group(2))
@@ -156,6 +161,25 @@ def to_date(lines: list[str], _spec: FieldSpec, order: str) -> tuple[Any, list[s
     if not (1900 <= parsed.year <= 2100):
         return None, ["invalid"]
     return parsed.date().isoformat(), flags
+
+
+# A written date's slashes read as "1" or lost: "2810812018", "0810/1944", "28108/2018".
+_LOST_SLASHES = [re.compile(p) for p in (
+    r"^(\d{2})[1/|lI](\d{2})[1/|lI](\d{4})$",
+    r"^(\d{2})(\d{2})[/|](\d{4})$",
+    r"^(\d{2})[/|](\d{2})(\d{4})$",
+)]
+
+
+def slashes_back(token: str) -> str:
+    """A date token whose slashes a reader lost, with them put back where a day, a month
+    and a four-digit year leave them; any other token as it was."""
+    for pattern in _LOST_SLASHES:
+        m = pattern.match(token)
+        if m and 1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 31 and (
+            int(m[1]) <= 12 or int(m[2]) <= 12) and 1900 <= int(m[3]) <= 2100:
+            return f"{m[1]}/{m[2]}/{m[3]}"
+    return token
 
 
 # Year 1 as the default exposes a date with no year, which we then reject.
