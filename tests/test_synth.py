@@ -457,3 +457,14 @@ def test_hospital_chart_puts_the_prescriber_at_the_foot() -> None:
         # Each medicine's directions are its row's route, frequency and duration cells.
         dirs = truth["fields"]["directions"].split("; ")
         assert len(dirs) == len(truth["fields"]["medicines"]) and all(dirs), seed
+
+
+def test_a_long_name_label_never_prints_the_name_over_the_date() -> None:
+    # A long wording ("Patient name (surname, first name)") once pushed the name under the
+    # date's label, and the page's text ran the two together.
+    for seed in (166, 205, 262, 265, 292, 295, *range(6)):  # the first six collided
+        data, truth = generate_one("prescription", "clean", random.Random(seed),
+                                   family="rx_sample", split="dev")
+        text = " ".join(t for t, _ in _pages(data))
+        name = truth["fields"]["patient_name"]
+        assert re.search(re.escape(name) + r"(\s|$)", text), (seed, name)

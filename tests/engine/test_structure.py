@@ -1039,3 +1039,13 @@ def test_a_written_date_whose_slashes_were_lost_is_still_a_date():
     f = fields_of(rows, "patient_details")
     assert f["record_date"].value == "2018-08-28"
     assert f["birth_date"].value == "1944-08-10"  # MDY, as the form's order says
+
+
+def test_a_forms_title_is_nobodys_name():
+    rows = [
+        [("Patient Intake Form", 40)],
+        [("About you", 40), ("DOB:", 500)],
+        [("Sara Park", 40), ("08/10/1944", 500)],
+        [("(555) 123-4567", 40)],
+    ]
+    assert fields_of(rows, "patient_details")["patient_name"].value == "Sara Park"

@@ -67,7 +67,14 @@ def build(
     date_label = lab("date", DATE_LABELS)
     date_w = pen.width_of(date_text) + 8
     dlx = right - date_w - pen.width_of(date_label, st.label_font, st.label_size) - 6
-    pen.rule(vx - 4, y - 4, dlx - 16)
+    name_end = vx + pen.value_width(patient) + 12
+    if name_end > dlx - 16:
+        # A long label pushes the name into the date: the date goes on the line under it
+        # (printed over each other, neither could be read).
+        pen.rule(vx - 4, y - 4, name_end)
+        y -= st.line() * 1.6
+    else:
+        pen.rule(vx - 4, y - 4, dlx - 16)
     pen.label(dlx, y, date_label)
     pen.value(right - date_w + 4, y, date_text)
     pen.rule(right - date_w, y - 4, right)

@@ -121,6 +121,7 @@ _NAME_LABEL_WORDS = {
     "to", "for", "with", "no", "number", "nr", "id", "code", "ref", "reg", "registration",
     "license", "licence", "lic", "dose", "dosage", "strength", "route", "frequency",
     "quantity", "qty", "medicine", "medication", "drug", "sig", "refills", "directions",
+    "form", "intake", "record", "sheet", "questionnaire", "application", "summary",
 }  # fmt: skip
 # A house number opening the text, a postal code, or a place word make an address.
 _ADDRESS_NUMBER = re.compile(
