@@ -1049,3 +1049,19 @@ def test_a_forms_title_is_nobodys_name():
         [("(555) 123-4567", 40)],
     ]
     assert fields_of(rows, "patient_details")["patient_name"].value == "Sara Park"
+
+
+def test_directions_under_a_colon_label_no_vocabulary_knows():
+    rows = [
+        [("Patient: Ann Lee", 40)],
+        [("Rx", 40)],
+        [("Lisinopril 10 mg", 120)],
+        [("Metformin 500 mg", 120)],
+        [("Take it like so:", 120)],
+        [("Lisinopril: one tablet every morning", 120)],
+        [("Metformin: one tablet twice daily with food", 120)],
+    ]
+    f = fields_of(rows, "prescription")
+    # (the samples' comparison drops ";" and the line breaks between directions)
+    assert f["directions"].value.replace(";", "") == (
+        "Lisinopril: one tablet every morning Metformin: one tablet twice daily with food")

@@ -474,11 +474,7 @@ class Finder:
         for mi, model in enumerate(models):
             # Values stop at labels the vocabulary knows; an unknown "Librax:" inside a block
             # of directions is text.
-            starts = {
-                s.phrase.index for s in model.labels
-                if s.start == 0 and (s.kind == "heading" or self.label_score(s.words, False)
-                                     >= LABEL_MIN or s.colon and s.end == len(s.phrase.toks))
-            }
+            starts = self._label_starts(model)
             ends: dict[int, list[int]] = {}
             for lab in model.labels:
                 ends.setdefault(lab.phrase.index, []).append(lab.start)
@@ -937,6 +933,10 @@ class Finder:
                 decision("field.weighed", type=self.spec.name, field=name, method="medicine lines",
                          medicines=len(self.items), known_share=out[name].features.get(
                              "known_share", 0.0), confidence=out[name].confidence)
+        if "directions" in self.spec.fields and out["directions"].value is None and self.items:
+            c = self._directions_under_medicines(models)
+            if c is not None:
+                out["directions"] = self._found(models, c, pages)
         if "directions" in self.spec.fields:
             # Directions printed per medicine win over one labelled block when they cover
             # more than one medicine or nothing else was found.
@@ -976,6 +976,41 @@ class Finder:
                  score=c.score, label_score=c.label_score, plausibility=c.value.plausibility,
                  rival=c.rival, candidates=candidates, confidence=found.confidence,
                  flags=found.flags)
+
+    def _label_starts(self, model: PageModel) -> set[int]:
+        """The lines a value stops at: headings, labels the vocabulary knows, and a colon
+        label that is its whole line; an unknown "Librax:" inside a block of directions is
+        text."""
+        return {
+            s.phrase.index for s in model.labels
+            if s.start == 0 and (s.kind == "heading" or self.label_score(s.words, False)
+                                 >= LABEL_MIN or s.colon and s.end == len(s.phrase.toks))
+        }
+
+    def _directions_under_medicines(self, models: list[PageModel]) -> Candidate | None:
+        """No label said "directions", but the medicines are followed by a colon label no
+        vocabulary knows ("Take as follows:", "Use:") over lines that open a sig: that
+        block is the directions."""
+        last = self.items[-1]
+        model = next((m for m in models if m.page.number == last.page), None)
+        if model is None:
+            return None
+        bottom = max(t.box[3] for t in last.toks)
+        starts = self._label_starts(model)
+        for span in sorted(model.labels, key=lambda s: s.box[1]):
+            if span.box[1] < bottom or not span.colon or span.kind == "heading":
+                continue
+            if self._best_field(span)[1] >= LABEL_MIN or self.vocab.other.score(span.words) >= 0.9:
+                return None  # the next known label: no unnamed block before it
+            region = region_below(model, span, starts, self.fields["directions"].max_lines, 3.5)
+            if not region.lines or not meds.opens_sig(region.lines[0], self.vocab.sig_starts,
+                                                      self.items):
+                continue
+            tv = self._typed("directions", region, span)
+            if tv.value is not None:
+                return Candidate("directions", 0.5 * tv.plausibility, 0.5, tv, region, span,
+                                 f"unnamed label '{span.text}' under the medicines")
+        return None
 
     def _found(self, models: list[PageModel], c: Candidate | None, pages: dict) -> Found:
         if c is None:

@@ -502,3 +502,12 @@ def directions_from_medicines(models: list[PageModel], finder: Finder) -> Found 
                           below=1, items=min(6, len(items)) / 6, lines=min(4, len(parts)) / 4,
                           text_layer=words[0].source != "ocr", **finder.reading),
     )
+
+
+def opens_sig(toks: list[Tok], sig_starts: frozenset[str], items: list[Item]) -> bool:
+    """A line that starts like directions, or with one of the medicines found ("Avandaryl:
+    2 capsules every 12 hours")."""
+    if _opens_sig(toks, sig_starts):
+        return True
+    first = toks[0].text.lower().strip(".,:;-") if toks else ""
+    return bool(first) and any(it.name.lower().split()[0] == first for it in items if it.name)
