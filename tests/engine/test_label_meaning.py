@@ -116,7 +116,7 @@ def test_wordings_left_out_of_the_vocabulary_still_reach_their_field():
         reached += score >= LABEL_MIN and not beaten
         total += 1
     assert total > 250
-    assert reached / total >= 0.7, f"{reached}/{total}"
+    assert reached / total >= 0.78, f"{reached}/{total}"
 
 
 def test_words_joining_two_fields_labels_label_neither():
