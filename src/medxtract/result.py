@@ -43,7 +43,7 @@ class FieldResult(BaseModel):
     )
     item_bboxes: list[BBox] | None = Field(
         None, description="For a list field (medicines): one relative box per item, on the "
-        "original page"
+        "original page the item is on (items[i].page; a list may run onto the next page)"
     )
     items: list[ItemRegion] | None = Field(
         None, description="For a list field: each item's regions (whole, name, strength) and "

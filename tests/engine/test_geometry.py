@@ -89,10 +89,14 @@ def test_every_value_box_holds_its_text_on_the_original_page(
         if f.bbox is None or f.page is None or not f.raw:
             skipped.append(f"{field}: no value box")
             continue
-        for label, box, text in _boxes(field, f.bbox, f.item_bboxes, f.raw):
+        # A list's items may run onto the next page: each item's box is on its own page.
+        item_pages = [it.page for it in f.items] if f.items and f.item_bboxes and len(
+            f.items) == len(f.item_bboxes) else []
+        for k, (label, box, text) in enumerate(_boxes(field, f.bbox, f.item_bboxes, f.raw)):
             checked += 1
             read = []
-            for reading in _readings(originals[f.page], box, pages[f.page].rotation):
+            page = item_pages[k] if label != field and k < len(item_pages) else f.page
+            for reading in _readings(originals[page], box, pages[page].rotation):
                 read.append(reading)
                 if _similarity(text, reading) >= MIN_SIMILARITY:
                     break
