@@ -250,16 +250,12 @@ def _blank_regions(
     image."""
     pages = {p.number: p for p in document.pages if p.source == "ocr" and p.image is not None}
     out: dict[int, list[tuple[BBox, float]]] = {}
-    blank = [f for f in fields.values() if f.value is None and f.label_bbox is not None
-             and f.page in pages]
-    for f in blank[:MAX_BLANKS]:
-        if f.label_bbox is None or f.page is None:
-            continue
-        x0, y0, x1, y1 = f.label_bbox
-        page = pages[f.page]
+    blank = [(pages[f.page], f.label_bbox) for f in fields.values()
+             if f.value is None and f.label_bbox is not None and f.page in pages]
+    for page, (x0, y0, x1, y1) in blank[:MAX_BLANKS]:
         lh = y1 - y0
         lw = lh * page.height / max(page.width, 1)  # a line height, across
-        out.setdefault(f.page, []).extend([
+        out.setdefault(page.number, []).extend([
             ((x1, max(y0 - 0.4 * lh, 0.0), min(x1 + 0.45, 1.0), min(y1 + 0.4 * lh, 1.0)), lh),
             ((max(x0 - 0.5 * lw, 0.0), y1, min(x0 + 0.45, 1.0), min(y1 + 4.5 * lh, 1.0)), lh),
         ])

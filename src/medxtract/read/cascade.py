@@ -174,16 +174,7 @@ def missed_regions(
     source = image if shrunk is None or max(shrunk.shape) < MISSED_SIDE else shrunk
     small = cv2.resize(source, (max(round(w * k), 1), max(round(h * k), 1)),
                        interpolation=cv2.INTER_AREA)  # fmt: skip
-    ink = cv2.adaptiveThreshold(
-        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20
-    )
-    # Rules and table lines: long thin runs of ink, widened a little so their ragged
-    # edges do not survive to join a table's cells into one region.
-    rules = cv2.bitwise_or(
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 35))),
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((35, 1))),
-    )
-    ink = cv2.subtract(ink, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+    ink = _text_ink(small)
     sh, sw = ink.shape
     for line in lines:
         for word in line.words:
@@ -294,6 +285,17 @@ def _plausible_share(words: list[Word]) -> float:
     return sum(len(w.text) for w in words if plausible(w.text)) / max(chars, 1)
 
 
+def _text_ink(grey: np.ndarray) -> np.ndarray:
+    """The ink of a grey image (255 where inked) without its rules and table lines: long thin
+    runs of ink, widened a little so their ragged edges do not survive to join a table's
+    cells into one region."""
+    ink = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                25, 20)
+    rules = cv2.bitwise_or(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 35))),
+                           cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((35, 1))))
+    return cv2.subtract(ink, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+
+
 def unread_ink(image: np.ndarray, bbox: BBox, words: list[Word], line_h: float) -> BBox | None:
     """The relative box round the ink inside the relative `bbox` of `image` that no word
     covers, rules, box outlines and specks left out (pieces under 0.4 of a line height);
@@ -306,11 +308,7 @@ def unread_ink(image: np.ndarray, bbox: BBox, words: list[Word], line_h: float) 
     grey = image[y0:y1, x0:x1]
     if grey.ndim == 3:
         grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
-    ink = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                25, 20)
-    rules = cv2.bitwise_or(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 35))),
-                           cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((35, 1))))
-    ink = cv2.subtract(ink, cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+    ink = _text_ink(grey)
     for word in words:
         a0, b0, a1, b1 = word.bbox
         m = 0.2 * (b1 - b0)

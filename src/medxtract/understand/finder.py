@@ -413,10 +413,10 @@ class Finder:
         # A cross or tick read as text ("X") under one head answers without the image.
         written = {k for k, b in enumerate(boxes) for q in along for t in q.toks
                    if _LONE_MARK.match(t.text) and b[0] <= (t.box[0] + t.box[2]) / 2 <= b[2]}
-        if len(written) == 1 and self.marks is None:
+        if self.marks is None:
+            if len(written) != 1:
+                return None
             k = written.pop()
-        elif self.marks is None:
-            return None
         elif (fills := self.marks.box_fills(model.page.number, boxes, h)) is not None:
             ranked = sorted(fills, reverse=True)  # a drawn box in every cell: its fill decides
             if ranked[0] < 0.5 or ranked[0] - ranked[1] < 0.3:
@@ -496,6 +496,9 @@ class Finder:
                 # contact"): each cell is a value of its column's section.
                 grid = self._row_cells(model, span, ends) if own is None else []
                 other = self.vocab.other.score(span.words)
+                # A heading's value is beside it; text far along its row is the next
+                # column's, and the heading may then be a label over its value.
+                far = bool(right.lines) and right.box[0] - span.box[2] >= 6 * span.phrase.h
                 best_field = 0.0
                 alt = span.all_words
                 for name, concept in self.concepts.items():
@@ -517,9 +520,6 @@ class Finder:
                         continue
                     best_field = max(best_field, s)
                     regions = [continued(model, right, starts, fspec.max_lines, span.box[2])]
-                    # A heading's value is beside it; text far along its row is the next
-                    # column's, and the heading may then be a label over its value.
-                    far = bool(right.lines) and right.box[0] - span.box[2] >= 6 * span.phrase.h
                     if span.kind != "heading" or not right.lines or far:
                         # "Directions:" alone on its line may stand well above its text.
                         gap = 3.5 if span.colon and not right.lines else 3.0

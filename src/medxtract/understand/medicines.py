@@ -170,7 +170,7 @@ def _table_items(
         kinds = [k for _x, k in heads]
         if kinds.count("medicine") != 1 or len(heads) < 2:
             continue
-        skip = skip - set().union(*(headed.get(q.index, set()) for q in row))
+        row_skip = skip - set().union(*(headed.get(q.index, set()) for q in row))
         edges = [(i, x) for i, (x, _k) in enumerate(heads)]
         items: list[Item] = []
         h = p.h
@@ -199,10 +199,10 @@ def _table_items(
                     # A wrapped row: each cell's words continue the same column's above.
                     for col, col_toks in groups.items():
                         record.setdefault(col, []).extend(col_toks)
-                    items[-1] = _record_item(record, kinds, p, skip, finder.vocab) or items[-1]
+                    items[-1] = _record_item(record, kinds, p, row_skip, finder.vocab) or items[-1]
                 continue
             record = dict(groups)
-            item = _record_item(record, kinds, p, skip, finder.vocab)
+            item = _record_item(record, kinds, p, row_skip, finder.vocab)
             if item is not None:
                 items.append(item)
         if items:

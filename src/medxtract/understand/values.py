@@ -126,6 +126,9 @@ def _region_fixed(piece: str) -> str:
 _COMMA_RUN_ON = re.compile(r"(?<=[A-Za-z]),(?=[A-Za-z0-9])")
 
 
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
+
+
 def to_date(lines: list[str], _spec: FieldSpec, order: str) -> tuple[Any, list[str]]:
     text = clean_text(" ".join(lines))
     if is_empty(text):
@@ -135,12 +138,12 @@ def to_date(lines: list[str], _spec: FieldSpec, order: str) -> tuple[Any, list[s
         lambda m: _digits_fixed(m.group()),
         text,
     )
-    m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b", text)
+    m = _NUMERIC_DATE.search(text)
     if not m:
         text = " ".join(slashes_back(t) for t in text.split())
         # "Oct 3 (985": a year's leading 1 read as a bracket or a bar.
         text = re.sub(r"(\b[A-Za-z]{3,9}\.? \d{1,2},? )[(|lI\[](\d{3})\b", r"\g<1>1\2", text)
-        m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b", text)
+        m = _NUMERIC_DATE.search(text)
     flags: list[str] = []
     if m:
         a, b = int(m.group(1)), int(m.group(2))

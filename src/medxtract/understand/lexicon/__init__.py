@@ -6,11 +6,15 @@ from functools import lru_cache
 from importlib import resources
 
 
+def _entries(name: str) -> tuple[str, ...]:
+    """The non-comment lines of one bundled list."""
+    text = (resources.files("medxtract.understand.lexicon") / name).read_text(encoding="utf-8")
+    return tuple(s.strip() for s in text.splitlines() if s.strip() and not s.startswith("#"))
+
+
 @lru_cache
 def drug_names() -> tuple[str, ...]:
-    path = resources.files("medxtract.understand.lexicon") / "drugs.txt"
-    text = path.read_text(encoding="utf-8")
-    return tuple(s.strip() for s in text.splitlines() if s.strip() and not s.startswith("#"))
+    return _entries("drugs.txt")
 
 
 @lru_cache
@@ -22,7 +26,4 @@ def by_lower() -> dict[str, str]:
 @lru_cache
 def region_names() -> dict[str, str]:
     """States, provinces and nations (regions.txt), by their lower-case name."""
-    path = resources.files("medxtract.understand.lexicon") / "regions.txt"
-    text = path.read_text(encoding="utf-8")
-    return {s.strip().lower(): s.strip() for s in text.splitlines()
-            if s.strip() and not s.startswith("#")}
+    return {s.lower(): s for s in _entries("regions.txt")}
