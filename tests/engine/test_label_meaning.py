@@ -79,6 +79,11 @@ def test_registration_numbers_are_no_name():
     assert name_plausibility("Kathy Crawford") > 0.8
 
 
+@pytest.mark.parametrize("text", ["PRN", "PRE-EXISTING CONDITIONS", "Lab Results", "DOB Dubois"])
+def test_captions_and_headings_are_no_name(text):
+    assert name_plausibility(text) <= 0.3
+
+
 def _dev_wordings():
     specs = load_specs()
     for spec in specs.values():

@@ -156,6 +156,18 @@ def test_numbered_medicines_each_with_its_sig_line():
     assert f["refills"].value == 2
 
 
+def test_a_dosage_form_after_the_number_is_no_part_of_the_name():
+    # An unlisted drug: the lexicon cannot say where its name starts.
+    rows = [
+        [("Name: Ann Lee", 40), ("Date: 05/06/2024", 600)],
+        [("Rx", 40)],
+        [("1 - Syrup. Zorbexamol 125 mg/5 ml", 60)],
+        [("2) Cap. Quintravir 40 mg", 60)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert [m["name"] for m in f["medicines"].value] == ["Zorbexamol", "Quintravir"]
+
+
 @pytest.mark.parametrize(
     ("text", "want"), [("Refills: 2", 2), ("Refills authorised: 3", 3), ("No. of refills: 0", 0)]
 )
@@ -236,6 +248,59 @@ def test_near_miss_documents_are_unknown():
     ]
     assert _type_of(lab) == "unknown"
     assert _type_of(discharge) == "unknown"
+
+
+@pytest.mark.parametrize("title", ["Immunisation Card", "Lab Results"])
+def test_look_alike_titles_in_other_spellings_are_unknown(title):
+    card = [
+        [("Hillview Community Hospital", 40)],
+        [("2533 Hillcrest Rd, Chicago, IL 60679", 40)],
+        [(title, 40)],
+        [("Patient:", 40), ("Adeyemi, Rohan", 200)],
+        [("DOB:", 40), ("08/04/2008", 200)],
+        [("Date:", 40), ("22 September 2019", 200)],
+        [("Phone:", 40), ("(312) 555-0142", 200)],
+        [("Address:", 40), ("14 Oak St, Chicago, IL 60601", 200)],
+        [("Referred by:", 40), ("Dr Yuki Petrov", 200)],
+        [("Influenza", 40), ("24 January 2021", 300), ("F93091", 600)],
+    ]
+    assert _type_of(card) == "unknown"
+
+
+def test_a_patient_label_box_names_the_patient_with_no_label_of_its_own():
+    rows = [
+        [("Sunrise Clinic", 40)],
+        [("Tel: (848) 628-5412", 40)],
+        [("PRESCRIPTION", 40)],
+        [("Affix patient label", 500)],
+        [("Ingrid Doyle", 500)],
+        [("MRN: 7331487", 500)],
+        [("Rx", 40)],
+        [("Lisinopril 10 mg", 60)],
+        [("Refills: 2", 40)],
+    ]
+    assert fields_of(rows, "prescription")["patient_name"].value == "Ingrid Doyle"
+
+
+def test_a_doctor_under_a_caption_of_no_field_is_not_the_prescriber():
+    # Captions over their values; "UNDER DR" names the consultant, not who prescribes.
+    rows = [
+        [("Sunrise Clinic", 40)],
+        [("9 Highland Ave, Miami, FL 33180", 40)],
+        [("Discharge Prescription", 40)],
+        [("FULL NAME", 40), ("HOSPITAL NO.", 500)],
+        [("Rosa Lucas", 40), ("9330599", 500)],
+        [("UNDER DR", 40), ("WARD", 500)],
+        [("Dr Imani Crawford", 40), ("Oak Ward", 500)],
+        [("Rx", 40)],
+        [("Lisinopril 10 mg", 60)],
+        [],
+        [("Clinician", 40)],
+        [("Dr Kwame Moreau", 40)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["patient_name"].value == "Rosa Lucas"
+    assert f["prescriber_name"].value == "Dr Kwame Moreau"
 
 
 def test_type_comes_from_fields_found_not_a_title():
@@ -531,6 +596,37 @@ def test_drawn_boxes_along_a_row_pair_with_its_options_in_order():
                 cv2.line(image, (bx + 22, y + 5), (bx + 2, y + 25), 0, 3)
 
     assert _found_with_image(rows, draw)["refills"].value == 2
+
+
+def test_two_options_a_reader_ran_together_are_two_options_again():
+    import cv2
+
+    # A line reader lost the empty box between the options: "ImmuneNot immune".
+    rows = [[("Patient name: Ann Lee", 40)], [("Chicken pox", 40), ("ImmuneNot immune", 440)]]
+
+    def draw(image):
+        y = 110
+        for x in (400, 500):
+            cv2.rectangle(image, (x, y + 3), (x + 24, y + 27), 0, 2)
+        cv2.line(image, (402, y + 5), (422, y + 25), 0, 3)
+        cv2.line(image, (422, y + 5), (402, y + 25), 0, 3)
+
+    assert _found_with_image(rows, draw, "patient_details")["chicken_pox"].value == "IMMUNE"
+
+
+def test_boxes_read_with_their_state_before_each_option_stand_over_the_image():
+    import cv2
+
+    # "[x] Immune [ ] Not immune" printed in brackets: a fax speck fills the empty one.
+    rows = [[("Patient name: Ann Lee", 40)],
+            [("Chicken pox", 40), ("[x] Immune [ ] Not immune", 440)]]
+
+    def draw(image):
+        y = 110
+        cv2.rectangle(image, (446, y + 3), (470, y + 27), 0, 2)
+        cv2.rectangle(image, (574, y + 3), (598, y + 27), 0, -1)
+
+    assert _found_with_image(rows, draw, "patient_details")["chicken_pox"].value == "IMMUNE"
 
 
 @pytest.mark.parametrize("phone_line", ["Appointments: (718) 517-3304", "Contact +44 20 7221 5758"])

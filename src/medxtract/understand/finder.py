@@ -194,6 +194,10 @@ class Finder:
                       and self.vocab.other.score(s.words) >= LABEL_MIN}
             others |= {p.index for p in phrases if len(p.toks) <= 2
                        and self.vocab.other.score(label_tokens(p.text())) >= 0.6}
+            # ... nor is the doctor printed under such a caption ("UNDER DR" over "Dr X").
+            captions = [s.phrase for s in model.labels if s.phrase.index in others
+                        and s.start == 0 and not s.colon and len(s.phrase.toks) <= 3]
+            others |= {q.index for q in phrases for c in captions if _caption_over(c, q)}
             model.prescriber_blocks = {
                 model.blocks[p.index] for p in phrases
                 if p.index in model.blocks and p.index not in others
@@ -805,7 +809,8 @@ class Finder:
                     lines = self._stack(segments, k, fspec)
                 region = Region(lines, "free")
                 tv = self._typed(name, region)
-                if tv.plausibility <= 0.5:
+                # No label vouches for it: a lone word ("PRN", "Anika") is no one's name.
+                if tv.plausibility <= (0.6 if fspec.type == "name" else 0.5):
                     continue
                 hint = self._hint(fspec, region)
                 sc = POSITION["free"] * compat * tv.plausibility * hint
@@ -1190,6 +1195,12 @@ _LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")
 _TRANSMIT = re.compile(
     r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b", re.I
 )
+
+
+def _caption_over(c: Phrase, q: Phrase) -> bool:
+    """Caption `c` printed just over `q`, starting where it starts."""
+    h = max(c.h, q.h)  # a caption may be set smaller than its value
+    return q is not c and 0 <= q.box[1] - c.box[3] < 1.2 * h and abs(q.box[0] - c.box[0]) < 1.5 * h
 
 
 def _without_transmit_header(phrases: list[Phrase], height: int) -> list[Phrase]:

@@ -61,12 +61,14 @@ def lookup(name: str) -> str | None:
 
 def _split_name(words: list[Tok], vocab: Vocab) -> tuple[list[Tok], bool]:
     """The drug name among the words before a strength, and whether the lexicon knows it.
-    Leading numbers and forms ("1) Tab.") go; a release form or salt after a known name
-    stays with it ("Cardizem LA", "Nalmefene Hydrochloride"); "(cap)" goes."""
-    kept = [t for t in words if not _NUMBERING.match(t.text) and not t.text.startswith("(")]
+    Leading numbers and forms ("1) Tab.", "2 - Syrup.") go; a release form or salt after a
+    known name stays with it ("Cardizem LA", "Nalmefene Hydrochloride"); "(cap)" goes."""
+    # Numbers and marks go first, so a form after them is leading too ("2 - Syrup. X").
+    kept = [t for t in words if not _NUMBERING.match(t.text) and not t.text.startswith("(")
+            and re.search(r"[A-Za-z]{2,}", t.text)]
     while kept and set(tokens(kept[0].text)) <= vocab.dose_forms and tokens(kept[0].text):
         kept = kept[1:]
-    kept = [t for t in kept if re.search(r"[A-Za-z]{2,}", t.text)][-4:]
+    kept = kept[-4:]
     # Longest run ending at the strength that the lexicon knows; else the last words.
     for k in range(len(kept)):
         cand = kept[k:]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from medxtract.understand.lexicon import by_lower
@@ -122,6 +122,11 @@ _NAME_LABEL_WORDS = {
     "license", "licence", "lic", "dose", "dosage", "strength", "route", "frequency",
     "quantity", "qty", "medicine", "medication", "drug", "sig", "refills", "directions",
     "form", "intake", "record", "sheet", "questionnaire", "application", "summary",
+    # A form's other captions and a record's headings: nobody's name either.
+    "dob", "birth", "date", "sex", "gender", "age", "address", "phone", "tel", "signature",
+    "patient", "contact", "history", "condition", "conditions", "pre-existing", "existing",
+    "problems", "allergies", "allergy", "results", "result", "test", "tests", "report",
+    "prn",
 }  # fmt: skip
 # A house number opening the text, a postal code, or a place word make an address.
 _ADDRESS_NUMBER = re.compile(
@@ -208,6 +213,7 @@ def _printed_options(fspec: FieldSpec, toks: list[Tok]) -> list[list[Tok]]:
         # A circle round a number is often read as brackets: "(1)".
         nums = [t for t in toks if re.fullmatch(r"\(?\d{1,2}\)?|prn|nr", t.text.lower())]
         return [[t] for t in nums] if len(nums) >= 3 else []
+    toks = _unjoined(toks, {w for c in choices for w in c.split()})
     words = [t.text.lower().strip(".,:;") for t in toks]
     used = [False] * len(toks)
     found: list[tuple[int, list[Tok]]] = []
@@ -218,6 +224,33 @@ def _printed_options(fspec: FieldSpec, toks: list[Tok]) -> list[list[Tok]]:
                 found.append((i, toks[i : i + len(parts)]))
                 used[i : i + len(parts)] = [True] * len(parts)
     return [o for _, o in sorted(found, key=lambda t: t[0])] if len(found) >= 2 else []
+
+
+def _every_box_read(fspec: FieldSpec, toks: list[Tok]) -> bool:
+    """One box read per printed option, each before its option, exactly one ticked."""
+    options = _printed_options(fspec, [t for t in toks if t.check is None])
+    checks = [t for t in toks if t.check is not None]
+    if len(options) < 2 or len(checks) != len(options) or sum(bool(t.check) for t in checks) != 1:
+        return False
+    return all(c.box[2] <= o[0].box[0] + 0.5 * o[0].h for c, o in zip(checks, options, strict=True))
+
+
+def _unjoined(toks: list[Tok], words: set[str]) -> list[Tok]:
+    """Two option words a line reader ran together over an unread box glyph
+    ("ImmuneNot immune") apart again, the box shared by their letters."""
+    out: list[Tok] = []
+    for t in toks:
+        low = t.text.lower()
+        cut = next((k for k in range(2, len(low) - 1) if t.text.isalpha()
+                    and low[:k] in words and low[k:] in words), None)
+        if cut is None:
+            out.append(t)
+            continue
+        x0, y0, x1, y1 = t.box
+        xm = x0 + (x1 - x0) * cut / len(low)
+        out += [replace(t, text=t.text[:cut], box=(x0, y0, xm, y1)),
+                replace(t, text=t.text[cut:], box=(xm, y0, x1, y1))]
+    return out
 
 
 def _marked(
@@ -269,9 +302,11 @@ def type_value(
     toks = region.toks
     # OCR drops or misreads check-box glyphs (a ticked box vanishes while its empty
     # neighbour reads "□"), so on OCR'd options the drawn marks speak first.
+    # Unless the reader read a box with its state before each option, one ticked: then
+    # its reading stands ("[x] Immune [ ] Not immune" drawn in brackets, not squares).
     marks_first = fspec.type in ("bool", "choice") and any(
         t.words[0].source == "ocr" for t in toks
-    )
+    ) and not _every_box_read(fspec, toks)
     if fspec.type in ("bool", "choice", "int") and choose is not None and marks_first:
         marked_value = _marked(fspec, toks, date_order, choose)
         if marked_value is not None:
