@@ -614,6 +614,17 @@ def test_two_options_a_reader_ran_together_are_two_options_again():
     assert _found_with_image(rows, draw, "patient_details")["chicken_pox"].value == "IMMUNE"
 
 
+@pytest.mark.parametrize("cells", [
+    # A box's side read as a bar: "{ |" empty, "[|X]" ticked.
+    [("{ | Immune", 440), ("[|X] Not immune", 600)],
+    # The first box unread: the ticked one sits by the option after it, not before.
+    [("Immune", 440), ("[x] Not immune", 560)],
+])
+def test_boxes_read_in_odd_shapes_tick_the_option_they_stand_by(cells):
+    rows = [[("Patient name: Ann Lee", 40)], [("Measles", 40), *cells]]
+    assert fields_of(rows, "patient_details")["measles"].value == "NOT IMMUNE"
+
+
 def test_boxes_read_with_their_state_before_each_option_stand_over_the_image():
     import cv2
 

@@ -22,7 +22,8 @@ CHECKED = frozenset("☒☑✓✔✗✘■▣◼●◉⊠x")
 UNCHECKED = frozenset("☐□▢◻○◯")
 # Fill-in rules and leaders; a lone dash stays (it may separate a name from its directions).
 _FILL = re.compile(r"^(?:[_.…|:]+|[_.\-—–…]{2,})$")
-_BRACKET_BOX = re.compile(r"^[\[(]\s*([xX✓✔]?)\s*[\])]$")
+# A box in brackets or braces; a bar beside the mark is the box's own side ("[|X]").
+_BRACKET_BOX = re.compile(r"^[\[({]\s*[|lI]?\s*([xX✓✔×]?)\s*[|lI]?\s*[\])}]$")
 
 
 @dataclass
@@ -275,6 +276,12 @@ def phrases_of(page: Page) -> list[Phrase]:
             ):
                 text = "1"  # a thin 1 in running text ("take | pill"), not a rule
 
+            prev = toks[-1] if toks else None
+            if (prev is not None and prev.text in ("[", "{") and word.text.strip() in "|lI"
+                    and box[0] - prev.box[2] < box[3] - box[1]):
+                # "{ |": an empty box whose side the reader took for a bar.
+                toks[-1] = Tok("☐", prev.words + [word], _union([prev.box, box]), prev.conf, False)
+                continue
             if not text or (state is None and _FILL.match(text)):
                 if word.text.strip() == ":" and toks and not toks[-1].text.endswith(":"):
                     toks[-1].text += ":"  # OCR read "Name :" as two words

@@ -177,7 +177,7 @@ def _checked_options(toks: list[Tok]) -> list[str] | None:
     when the region has no check box."""
     if not any(t.check is not None for t in toks):
         return None
-    boxes_first = toks[0].check is not None
+    boxes_first = _boxes_first(toks)
     options: list[tuple[bool, list[str]]] = []
     current: list[str] = []
     state: bool | None = None
@@ -197,6 +197,24 @@ def _checked_options(toks: list[Tok]) -> list[str] | None:
     if boxes_first and state is not None:
         options.append((state, current))
     return [" ".join(words) for on, words in options if on and words]
+
+
+def _boxes_first(toks: list[Tok]) -> bool:
+    """Does each box stand before its option? The box sits nearer its own option than the
+    one before it ("Immune ☒ Not immune", its first box unread); else the first token says."""
+    before, after = [], []
+    for i, t in enumerate(toks):
+        if t.check is None:
+            continue
+        if i + 1 < len(toks) and toks[i + 1].check is None:
+            after.append(toks[i + 1].box[0] - t.box[2])
+        if i > 0 and toks[i - 1].check is None:
+            before.append(t.box[0] - toks[i - 1].box[2])
+    if before and after and min(before) > 1.5 * max(after):
+        return True
+    if before and after and min(after) > 1.5 * max(before):
+        return False
+    return toks[0].check is not None
 
 
 def option_words(fspec: FieldSpec) -> list[str]:
