@@ -625,6 +625,16 @@ def test_boxes_read_in_odd_shapes_tick_the_option_they_stand_by(cells):
     assert fields_of(rows, "patient_details")["measles"].value == "NOT IMMUNE"
 
 
+def test_a_row_the_reader_broke_into_two_lines_is_one_label_again():
+    # "HAVE YOU HAD THE" and the rest read as two lines a word space apart (a tilted photo).
+    rows = [
+        [("Patient name: Ann Lee", 40)],
+        [("HAVE YOU HAD THE", 40), ("HEPATITIS B VACCINATION?", 244)],
+        [("[ ] Yes [X] No", 40)],
+    ]
+    assert fields_of(rows, "patient_details")["hepatitis_b_vaccinated"].value is False
+
+
 def test_boxes_read_with_their_state_before_each_option_stand_over_the_image():
     import cv2
 
@@ -810,7 +820,7 @@ def test_a_medicine_column_head_with_a_bracketed_note_and_an_abbreviated_strengt
         [("Name in full: Thompson, Rosa", 40)],
         [("Medicine (approved name) Str.", 40), ("Directions", 560), ("Dispense", 900)],
         [("Cariprazine (tab)", 40), ("500 mg", 350), ("Take one tablet by mouth q6h", 560),
-         ("30", 900)],
+         ("30", 940)],
     ]
     f = fields_of(rows, "prescription")
     assert [(m["name"], m["strength"]) for m in f["medicines"].value] == [("Cariprazine", "500 mg")]

@@ -329,6 +329,7 @@ def phrases_of(page: Page) -> list[Phrase]:
             kept = _drop_ocr_boxes(group, read_boxes)
             if kept:
                 out.append(Phrase(kept, len(out), 0))
+    out = _rejoin_rows(out)
     gaps = [
         b.box[0] - a.box[2]
         for p in out
@@ -344,6 +345,31 @@ def phrases_of(page: Page) -> list[Phrase]:
 
 # How far a row may tilt between a label and a value further along it (about 1.7 degrees).
 ROW_SLOPE = 0.03
+
+
+def _rejoin_rows(phrases: list[Phrase]) -> list[Phrase]:
+    """A reader that broke one printed row into two lines (a tilted photo): a phrase that
+    starts a word space after another ends, level with its last word, continues it."""
+    out: list[Phrase] = []
+    for p in phrases:
+        first = p.toks[0]
+        joined = None
+        if first.check is None:
+            for q in out:
+                last = q.toks[-1]
+                gap = first.box[0] - last.box[2]
+                if (last.check is None and -0.1 * first.h <= gap < 0.6 * first.h
+                        and abs(last.h - first.h) < 0.3 * max(first.h, last.h)
+                        and same_row(last.box, first.box)):
+                    joined = q
+                    break
+        if joined is None:
+            out.append(p)
+            continue
+        joined.toks.extend(p.toks)
+    for i, p in enumerate(out):
+        p.index = i
+    return out
 
 
 def same_row(a: Box, b: Box, slope: float = 0.0) -> bool:
