@@ -625,6 +625,27 @@ def test_boxes_read_in_odd_shapes_tick_the_option_they_stand_by(cells):
     assert fields_of(rows, "patient_details")["measles"].value == "NOT IMMUNE"
 
 
+def test_an_address_opening_with_its_house_number_word_is_whole():
+    # "House No." opens the value, after a label without a colon and under a letterhead.
+    rows = [
+        [("Rosa Yamamoto, M.D.", 40)],
+        [("House No. 860, 22 Gandhi Bazaar", 40)],
+        [("Chennai, Tamil Nadu 600023", 40)],
+        [("Office phone 476-200-7973", 40)],
+        [],
+        [("Patient name Ann Lee", 40)],
+        [("Address of patient House No. 802, 79 Gandhi Bazaar,", 40)],
+        [("Mumbai, Maharashtra 400051", 268)],
+        [("Rx", 40)],
+        [("Lisinopril 10 mg", 60)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["prescriber_address"].value == (
+        "House No. 860, 22 Gandhi Bazaar, Chennai, Tamil Nadu 600023")
+    assert f["patient_address"].value == (
+        "House No. 802, 79 Gandhi Bazaar, Mumbai, Maharashtra 400051")
+
+
 def test_a_row_the_reader_broke_into_two_lines_is_one_label_again():
     # "HAVE YOU HAD THE" and the rest read as two lines a word space apart (a tilted photo).
     rows = [

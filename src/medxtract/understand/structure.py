@@ -416,6 +416,21 @@ def _valueish(text: str) -> bool:
     return bool(re.search(r"\d", text)) or text[:1] in "(+#$£€@"
 
 
+# Words that open an address's first line before its number ("House No. 802", "Flat 6A").
+ADDRESS_OPENERS = frozenset({"house", "flat", "plot", "door", "apt", "apartment", "unit",
+                              "suite", "block", "building", "bldg", "room"})
+
+
+def _opens_address(toks: list[Tok], k: int) -> bool:
+    """Token k opens an address line: an opener word, then a number (after "No.")."""
+    if toks[k].text.lower().strip(".,") not in ADDRESS_OPENERS:
+        return False
+    nxt = toks[k + 1 : k + 3]
+    if nxt and nxt[0].text.lower().strip(".:#") in ("no", "number", "nr") and len(nxt) > 1:
+        nxt = nxt[1:]
+    return bool(nxt) and bool(re.match(r"#?\d", nxt[0].text))
+
+
 def find_spans(
     phrase: Phrase,
     label_score: Callable[[tuple[str, ...], bool], float],
@@ -466,10 +481,12 @@ def find_spans(
             # Ann Lee"); "Weight 70" starts a label, "Sex F" is the label "Sex".
             best: tuple[float, int] | None = None
             for j in range(i + 1, min(len(toks), i + max_words) + 1):
-                if toks[j - 1].check is not None or _valueish(toks[j - 1].text):
+                if toks[j - 1].check is not None or _valueish(toks[j - 1].text) or (
+                        _opens_address(toks, j - 1)):
                     break
                 gap_after = j == len(toks) or (
                     phrase.wide_gap(j) or toks[j].check is not None or _valueish(toks[j].text)
+                    or _opens_address(toks, j)
                 )
                 capital_after = j < len(toks) and toks[j].text[:1].isupper()
                 if not gap_after and not capital_after:

@@ -13,7 +13,7 @@ from typing import Any
 
 from medxtract.understand.lexicon import by_lower
 from medxtract.understand.specs.schema import FieldSpec
-from medxtract.understand.structure import Region, Tok
+from medxtract.understand.structure import ADDRESS_OPENERS, Region, Tok
 from medxtract.understand.values import normalise, slashes_back
 
 _TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "md", "m.d", "do", "np", "mbbs", "phd",
@@ -128,9 +128,11 @@ _NAME_LABEL_WORDS = {
     "problems", "allergies", "allergy", "results", "result", "test", "tests", "report",
     "prn",
 }  # fmt: skip
-# A house number opening the text, a postal code, or a place word make an address.
+# A house number opening the text (after "House No.", "Flat"), a postal code, or a place
+# word make an address.
 _ADDRESS_NUMBER = re.compile(
-    r"^\W*\d+[A-Za-z]?\b(?![.)])|\b\d{4,6}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"
+    r"^\W*(?i:(?:" + "|".join(sorted(ADDRESS_OPENERS)) + r")\.?\s+(?:(?:no|number)\.?\s*)?#?)?"
+    r"\d+[A-Za-z]?\b(?![.)])|\b\d{4,6}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"
 )
 
 
