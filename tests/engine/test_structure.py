@@ -646,6 +646,33 @@ def test_an_address_opening_with_its_house_number_word_is_whole():
         "House No. 802, 79 Gandhi Bazaar, Mumbai, Maharashtra 400051")
 
 
+def test_a_caption_beside_a_field_caption_is_no_heading():
+    # "EMPLOYER" captions its cell like "CONTACT NAME" beside it; it heads no part.
+    rows = [
+        [("PATIENT DETAILS", 40)],
+        [("FULL NAME", 40)],
+        [("Chidi Robinson", 40)],
+        [("EMERGENCY CONTACT DETAILS", 40)],
+        [("CONTACT NAME", 40), ("EMPLOYER", 500)],
+        [("Sofia Begum", 40), ("County School", 500)],
+        [("PHONE (WORK)", 40)],
+        [("(856) 366-7237", 40)],
+    ]
+    page = make_page(rows)
+    for line in page.lines:  # a fax set the right-hand caption a little lower
+        if line.text == "EMPLOYER":
+            line.words = [w.model_copy(update={"bbox": (w.bbox[0], w.bbox[1] + 0.012, w.bbox[2],
+                                                        w.bbox[3] + 0.012)}) for w in line.words]
+    doc = Document(pages=[page])
+    model = Finder(load_specs()["patient_details"]).build(doc)[0]
+    assert [h.phrase.text() for h in model.headings] == [
+        "PATIENT DETAILS", "EMERGENCY CONTACT DETAILS"]
+    f = extract_fields(doc, load_specs()["patient_details"], "MDY")
+    assert f["patient_name"].value == "Chidi Robinson"
+    assert f["emergency_contact_name"].value == "Sofia Begum"
+    assert f["emergency_contact_work_phone"].value is not None
+
+
 def test_a_row_the_reader_broke_into_two_lines_is_one_label_again():
     # "HAVE YOU HAD THE" and the rest read as two lines a word space apart (a tilted photo).
     rows = [

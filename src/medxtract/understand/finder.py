@@ -28,6 +28,7 @@ from medxtract.understand.marks import MarkReader
 from medxtract.understand.specs.schema import DocumentSpec, FieldSpec
 from medxtract.understand.structure import (
     LETTERED_QUESTION,
+    ROW_SLOPE,
     Box,
     LabelSpan,
     PageModel,
@@ -182,6 +183,16 @@ class Finder:
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
+            # A caption in a row of captions ("Contact name | Employer", values under
+            # each) is a label of its cell, not a heading over the part below.
+            captions = [s for s in model.labels if s.kind != "heading" and not s.colon
+                        and s.start == 0 and s.end == len(s.phrase.toks)
+                        and self._best_field(s)[1] >= LABEL_MIN
+                        and self._heading(s.words)[1] < HEADING_MIN]
+            for h in [h for h in model.headings if any(
+                    same_row(h.box, c.box, ROW_SLOPE) for c in captions)]:
+                h.kind, h.section = "label", None
+                model.headings.remove(h)
             model.columns, model.grid_bottom = columns, bottom
             # A heading ends a block: a letterhead does not run on into the part below it.
             heads = {s.phrase.index for s in model.headings}
