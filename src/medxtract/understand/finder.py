@@ -206,9 +206,9 @@ class Finder:
             others |= {p.index for p in phrases if len(p.toks) <= 2
                        and self.vocab.other.score(label_tokens(p.text())) >= 0.6}
             # ... nor is the doctor printed under such a caption ("UNDER DR" over "Dr X").
-            captions = [s.phrase for s in model.labels if s.phrase.index in others
-                        and s.start == 0 and not s.colon and len(s.phrase.toks) <= 3]
-            others |= {q.index for q in phrases for c in captions if _caption_over(c, q)}
+            over = [s.phrase for s in model.labels if s.phrase.index in others
+                    and s.start == 0 and not s.colon and len(s.phrase.toks) <= 3]
+            others |= {q.index for q in phrases for c in over if _caption_over(c, q)}
             model.prescriber_blocks = {
                 model.blocks[p.index] for p in phrases
                 if p.index in model.blocks and p.index not in others
