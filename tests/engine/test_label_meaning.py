@@ -243,3 +243,28 @@ def test_a_word_some_vocabulary_knows_is_no_slip_but_may_be_a_synonym():
     vocab.know(frozenset(tokens("directions weight instructions height")))
     assert vocab.score(tokens("Directions")) >= 0.85  # a synonym, though known elsewhere
     assert vocab.score(tokens("Weight")) == 0.0  # a known word, not a misread "Height"
+
+
+def test_other_forms_of_a_label_word_keep_its_meaning():
+    from medxtract.understand.labels import same_root
+
+    assert same_root("allergic", "allergie") and same_root("insured", "insurance")
+    assert same_root("insurer", "insurance")
+    # An answer is no part's heading: "Immune" is not "Immunity".
+    assert not same_root("immune", "immunity")
+    finder = Finder(load_specs()["patient_details"])
+    name, score = finder._meaning(label_tokens("Allergic to any medicines"))
+    assert name == "allergies" and score >= LABEL_MIN
+
+
+def test_a_round_box_read_as_a_letter_beside_its_option_is_no_value():
+    assert text_plausibility_of("0 Yes") <= 0.1
+
+
+def text_plausibility_of(text):
+    from medxtract.understand.structure import Region, Tok
+    from medxtract.understand.typing import type_value
+
+    fspec = load_specs()["patient_details"].fields["insurance_company"]
+    toks = [Tok(w, [], (0.0, 0.0, 1.0, 1.0), 0.9) for w in text.split()]
+    return type_value(fspec, Region([toks], "right"), "MDY").plausibility

@@ -71,7 +71,8 @@ def stem(word: str) -> str:
 
 # Endings that make another form of one word: "vaccine", "vaccinated", "vaccination";
 # "allergy" and "allergie(s)".
-_FORMS = ("", "e", "ed", "d", "ing", "ion", "ation", "ated", "ate", "age", "ment", "y", "ie")
+_FORMS = ("", "e", "ed", "d", "ing", "ion", "ation", "ated", "ate", "age", "ment", "y", "ie", "ic",
+          "ance", "ence", "er")
 
 
 def same_root(a: str, b: str) -> bool:

@@ -58,8 +58,9 @@ _OPTION_WORDS = {"yes", "no", "immune", "not", "none", "male", "female", "other"
 
 
 def _only_options(text: str) -> bool:
-    """Printed answers and box debris only ("Not immune", "] Yes ] No")."""
-    words = {w.lower().strip(_BOX_DEBRIS) for w in text.split()} - {"", "x"}
+    """Printed answers and box debris only ("Not immune", "] Yes ] No", "0 Yes": a round
+    box read as a letter or digit)."""
+    words = {w.lower().strip(_BOX_DEBRIS) for w in text.split()} - {"", "x", "o", "0"}
     return bool(words) and words <= _OPTION_WORDS
 
 
