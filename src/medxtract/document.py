@@ -75,6 +75,11 @@ class Page(BaseModel):
         description="3x3 homography from this image's pixels to the original page's pixels",
     )
     lines: list[Line] = Field(default_factory=list)
+    rules: list[BBox] = Field(
+        default_factory=list,
+        description="Ruling lines (table borders, box sides, fill-in lines), each a thin box "
+        "relative to the page like a word's: from the PDF's paths, else from the image",
+    )
     status: PageStatus = "ok"
     error: str | None = Field(None, description="Why the page could not be read, if it could not")
     timings: dict[str, float] = Field(default_factory=dict, exclude=True, repr=False)

@@ -20,7 +20,7 @@ from PIL import ExifTags, Image, ImageOps, ImageSequence
 
 from medxtract import geometry
 from medxtract.config import EngineSettings
-from medxtract.document import Line, Word
+from medxtract.document import BBox, Line, Word
 from medxtract.errors import (
     CorruptInputError,
     EmptyInputError,
@@ -29,6 +29,7 @@ from medxtract.errors import (
     InvalidImageError,
     UnsupportedInputError,
 )
+from medxtract.read import rules
 from medxtract.read.forms import form_words
 from medxtract.read.limits import check_document
 from medxtract.read.sniff import sniff
@@ -48,6 +49,7 @@ class RawPage:
     number: int
     image: np.ndarray | None = None  # greyscale uint8, when the page must be OCR'd
     text_lines: list[Line] = field(default_factory=list)
+    rules: list[BBox] = field(default_factory=list)  # a text-layer page's drawn rules
     source: str = "ocr"  # text_layer | ocr | mixed
     # The original page: a PDF page rendered at settings.dpi, an image file decoded in full
     # (EXIF turn applied). Its (width, height) in pixels, and where `image`'s pixels lie on
@@ -158,7 +160,8 @@ class SourceDocument:
         n_chars = sum(len(line.text) for line in lines)
         size = self._render_size(pw, ph)
         if n_chars >= MIN_TEXT_CHARS and cover < IMAGE_COVER:
-            return RawPage(number=index + 1, text_lines=lines, source="text_layer", size=size)
+            return RawPage(number=index + 1, text_lines=lines, source="text_layer", size=size,
+                           rules=rules.from_pdf(page, pw, ph))
         image, to_page = self._page_image(page, images, cover, pw, ph)
         raw = RawPage(number=index + 1, image=image, size=size, to_page=to_page)
         if filled or (n_chars and _typed(page)):

@@ -20,7 +20,7 @@ from medxtract.config import EngineSettings
 from medxtract.document import BBox, Line, Page, Word
 from medxtract.errors import OcrTimeoutError
 from medxtract.logs import context, decision
-from medxtract.read import cascade, preprocess
+from medxtract.read import cascade, preprocess, rules
 from medxtract.read.engines import OcrEngine, get_engine
 from medxtract.read.ingest import RawPage, group_lines
 
@@ -49,6 +49,7 @@ class PageWork:
     from_raw: np.ndarray = field(default_factory=geometry.identity)
     unrotated: tuple[int, int] = (0, 0)  # (h, w) of the image before deskew
     words: list[Word] = field(default_factory=list)
+    rules: list[BBox] = field(default_factory=list)
     rotation: int = 0
     skew: float = 0.0
     upright: float = 1.0  # preprocess.upright_score of the image OCR gets
@@ -297,7 +298,14 @@ def _deskew_line(
     return out
 
 
-PAGE_STAGES: list[Stage] = [clean_image, ocr, merge_text_layer]
+def find_rules(work: PageWork) -> PageWork:
+    """The page's ruling lines in the words' frame: drawn in the PDF, else seen in the image
+    OCR read (after its clean-up, so they lie where its words lie)."""
+    work.rules = rules.from_image(work.image) if work.image is not None else work.raw.rules
+    return work
+
+
+PAGE_STAGES: list[Stage] = [clean_image, ocr, merge_text_layer, find_rules]
 
 
 def read_page(raw: RawPage, settings: EngineSettings) -> Page:
@@ -343,6 +351,7 @@ def _read_page(raw: RawPage, settings: EngineSettings) -> Page:
         status=status,
         error=error,
         lines=group_lines(work.words),
+        rules=work.rules,
         timings=work.timings,
         ocr_stats=dataclasses.asdict(work.stats),
         image=work.image,

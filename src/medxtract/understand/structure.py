@@ -264,6 +264,9 @@ def _marks_over_boxes(toks: list[Tok]) -> list[Tok]:
 def phrases_of(page: Page) -> list[Phrase]:
     """Each line cut into phrases at wide gaps; fill-in rules dropped, fragments rejoined."""
     w, h = max(page.width, 1), max(page.height, 1)
+    # Vertical rules (a table's or a box's sides): text on either side is in another cell.
+    down = [(r[0] * w, r[1] * h, r[2] * w, r[3] * h) for r in page.rules
+            if (r[3] - r[1]) * h > (r[2] - r[0]) * w]
     out: list[Phrase] = []
     for line in page.lines:
         toks: list[Tok] = []
@@ -319,7 +322,8 @@ def phrases_of(page: Page) -> list[Phrase]:
         hh = median(t.h for t in toks)
         groups: list[list[Tok]] = [[toks[0]]]
         for tok in toks[1:]:
-            if tok.box[0] - groups[-1][-1].box[2] > 1.6 * hh:
+            prev = groups[-1][-1]
+            if tok.box[0] - prev.box[2] > 1.6 * hh or _ruled_apart(prev, tok, down):
                 groups.append([])
             groups[-1].append(tok)
         # Beside boxes the reader did read on the line ("[X] Immune { ] Not immune"),
@@ -329,7 +333,7 @@ def phrases_of(page: Page) -> list[Phrase]:
             kept = _drop_ocr_boxes(group, read_boxes)
             if kept:
                 out.append(Phrase(kept, len(out), 0))
-    out = _rejoin_rows(out)
+    out = _rejoin_rows(out, down)
     gaps = [
         b.box[0] - a.box[2]
         for p in out
@@ -343,11 +347,18 @@ def phrases_of(page: Page) -> list[Phrase]:
     return out
 
 
+def _ruled_apart(a: Tok, b: Tok, down: list[Box]) -> bool:
+    """A vertical rule runs between two words of a line, across their height."""
+    mid = (a.box[1] + a.box[3] + b.box[1] + b.box[3]) / 4
+    return any(a.box[2] - 1 <= (r[0] + r[2]) / 2 <= b.box[0] + 1 and r[1] < mid < r[3]
+               for r in down)
+
+
 # How far a row may tilt between a label and a value further along it (about 1.7 degrees).
 ROW_SLOPE = 0.03
 
 
-def _rejoin_rows(phrases: list[Phrase]) -> list[Phrase]:
+def _rejoin_rows(phrases: list[Phrase], down: list[Box]) -> list[Phrase]:
     """A reader that broke one printed row into two lines (a tilted photo): a phrase that
     starts a word space after another ends, level with its last word, continues it."""
     out: list[Phrase] = []
@@ -360,7 +371,8 @@ def _rejoin_rows(phrases: list[Phrase]) -> list[Phrase]:
                 gap = first.box[0] - last.box[2]
                 if (last.check is None and -0.1 * first.h <= gap < 0.6 * first.h
                         and abs(last.h - first.h) < 0.3 * max(first.h, last.h)
-                        and same_row(last.box, first.box)):
+                        and same_row(last.box, first.box)
+                        and not _ruled_apart(last, first, down)):
                     joined = q
                     break
         if joined is None:
