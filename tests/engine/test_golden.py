@@ -88,7 +88,10 @@ def test_near_miss_documents_are_unknown(tmp_path: Path):
 def test_real_documents_of_other_layouts(tmp_path: Path):
     """Three real documents nobody here designed (one filled only in PDF form fields)."""
     report = evaluate(OTHER)
-    assert report.type_detection.accuracy == 1.0
+    # Two of three typed: the form-field fill's names are placeholders made of label words
+    # ("My first name, ... My long Family Name"), no person's name; it was typed before only
+    # through an unlabelled "name" that was no name either ("My gender identity").
+    assert report.type_detection.right >= 2
     assert report.core.accuracy >= 0.5, report.misses
 
 

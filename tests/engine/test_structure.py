@@ -137,6 +137,18 @@ def test_medicine_table_with_wrapped_cells():
     assert len(f["medicines"].item_bboxes) == 2
 
 
+def test_a_dosage_column_holds_strengths_and_the_instructions_column_directions():
+    # "Dosage" may label directions elsewhere; here its cells are amounts.
+    rows = [
+        [("Patient: Ann Lee", 40)],
+        [("Medicine name", 40), ("Dosage", 300), ("Qty", 450), ("Instructions", 600)],
+        [("Stromectol", 40), ("100mg", 300), ("30", 450), ("1 tab at night", 600)],
+    ]
+    f = fields_of(rows, "prescription")
+    assert f["medicines"].value == [{"name": "Stromectol", "strength": "100 mg"}]
+    assert f["directions"].value == "1 tab at night"
+
+
 def test_numbered_medicines_each_with_its_sig_line():
     rows = [
         [("Name: Ann Lee", 40), ("Date: 05/06/2024", 600)],

@@ -44,7 +44,7 @@ from medxtract.understand.structure import (
     region_right,
     same_row,
 )
-from medxtract.understand.typing import TypedValue, option_words, type_value
+from medxtract.understand.typing import ONLY_AMOUNT, TypedValue, option_words, type_value
 from medxtract.understand.values import normalise
 from medxtract.understand.vocab import Vocab, embedded_section, vocab_for
 
@@ -964,7 +964,9 @@ class Finder:
             # ... or when they hold the labelled value and more (its wrapped line).
             more = sig is not None and bool(shown) and shown in str(sig.value) and len(
                 str(sig.value)) > len(shown)
-            if sig is not None and (with_sig >= 2 or not shown or more):
+            # ... or when the labelled value is an amount: a "Dosage" column's strength.
+            amount = bool(ONLY_AMOUNT.match(shown))
+            if sig is not None and (with_sig >= 2 or not shown or more or amount):
                 out["directions"] = sig
                 decision("field.weighed", type=self.spec.name, field="directions",
                          method="sig lines per medicine", medicines=with_sig,

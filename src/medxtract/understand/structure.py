@@ -665,6 +665,13 @@ def region_below(
         and q.box[0] > left - 6 * h
     ]
     cands.sort(key=lambda q: (q.box[1], q.box[0]))
+    if cands:
+        # Of the cells on the first row under the label, the one under it comes first (a
+        # table's head over its column), not the one furthest left.
+        row = [q for q in cands if same_row(q.box, cands[0].box)]
+        under = min(row, key=lambda q: max(0.0, left - q.box[2], q.box[0] - box[2]))
+        cands.remove(under)
+        cands.insert(0, under)
     lines: list[list[Tok]] = []
     ref = box[3]
     x0 = None
@@ -676,7 +683,7 @@ def region_below(
             break
         if lines and same_row(q.box, _union([t.box for t in lines[-1]])):
             last = _union([t.box for t in lines[-1]])
-            if q.box[0] - last[2] < 4 * h:  # the same line, cut at a gap
+            if max(q.box[0] - last[2], last[0] - q.box[2]) < 4 * h:  # one line cut at a gap
                 lines[-1] = sorted(lines[-1] + q.toks, key=lambda t: t.box[0])
             continue  # else another column's cell on this row
         if x0 is not None and abs(q.box[0] - x0) > 6 * h:

@@ -110,7 +110,7 @@ def name_plausibility(text: str) -> float:
     return score
 
 
-_ONLY_AMOUNT = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*(?:mg|mcg|g|ml|units?|%|iu|meq)\s*$", re.I)
+ONLY_AMOUNT = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*(?:mg|mcg|g|ml|units?|%|iu|meq)\s*$", re.I)
 _NAME_PARTICLES = {"van", "von", "der", "den", "del", "della", "de", "da", "di", "du", "la",
                    "le", "bin", "binti", "ibn", "al", "el", "dos", "das", "ter"}  # fmt: skip
 
@@ -364,7 +364,7 @@ def type_value(
         # A question or a row of printed answers is the form's, not the patient's.
         p = 0.3 if text.rstrip().endswith((":", "?")) or "?" in text else 1.0
         p = 0.1 if _only_options(text) else p
-        p = 0.5 if _ONLY_AMOUNT.match(text) else p  # "25 mcg": a strength cell, not words
+        p = 0.5 if ONLY_AMOUNT.match(text) else p  # "25 mcg": a strength cell, not words
     else:
         p = 1.0
     if "invalid" in flags:
