@@ -136,6 +136,9 @@ def test_int_reads_a_lone_thin_one():
         ("146 MILL LANE, BRISTOL, BS8 ITH", "146 MILL LANE, BRISTOL, BS8 1TH"),
         ("6212I Meadow Ln", "62121 Meadow Ln"),
         ("12 Oak St, Flat 3", "12 Oak St, Flat 3"),
+        # A written house number run into its street; a pen stroke read as an apostrophe.
+        ("11295Chestnut St, MANCHES'TER", "11295 Chestnut St, MANCHESTER"),
+        ("12A O'Brien Court, St John's Wood", "12A O'Brien Court, St John's Wood"),
     ],
 )
 def test_address_digits_read_as_letters(text, value):
@@ -232,3 +235,9 @@ def test_numbers_that_cannot_be_a_date_stay_no_date():
 
     assert to_date(["12345678901"], None, "DMY")[0] is None
     assert to_date(["1234/5678"], None, "DMY")[0] is None
+
+
+def test_a_count_run_into_its_unit_gets_its_space_back():
+    value, _ = normalise(["1-0-0 S/C 10DAYS, 1cap at night"], spec("text"), "MDY")
+    assert value == "1-0-0 S/C 10 DAYS, 1 cap at night"
+    assert normalise(["5mg on the 2nd day"], spec("text"), "MDY")[0] == "5mg on the 2nd day"

@@ -41,6 +41,15 @@ def _digits_fixed(token: str) -> str:
     )
 
 
+# A count written against its unit ("10DAYS", "1cap"): a reader lost the space.
+_GLUED_COUNT = re.compile(
+    r"\b(\d+(?:[./]\d+)?)(?=(?:days?|weeks?|months?|hours?|hrs?|tabs?|tablets?|caps?|"
+    r"capsules?|puffs?|drops?|sachets?|times)\b)", re.I)
+# A stroke of a written word read as an apostrophe inside it ("MANCHES'TER"); a name's
+# "O'Brien" or a possessive "St John's" keeps its own.
+_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-z]{3})['’](?=[A-Za-z]{2,})")
+
+
 def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[str]]:
     parts = [clean_text(line) for line in lines]
     starts = {w.lower() for w in spec.item_starts}
@@ -52,6 +61,7 @@ def to_text(lines: list[str], spec: FieldSpec, _order: str) -> tuple[Any, list[s
     text = clean_text(text)
     # A lone bar between words is OCR's reading of a thin "1" ("take | tablet").
     text = re.sub(r"(?<=\s)\|(?=\s)", "1", text)
+    text = _GLUED_COUNT.sub(r"\1 ", text)
     return (None, []) if is_empty(text) else (text, [])
 
 
@@ -62,7 +72,7 @@ _NAME_CAPITAL_I = re.compile(r"\bl(?=[bcdfghjkmnpqrstvwxz])")
 
 def to_name(lines: list[str], spec: FieldSpec, order: str) -> tuple[Any, list[str]]:
     text, flags = to_text(lines, spec, order)
-    return (_NAME_CAPITAL_I.sub("I", text) if text else text), flags
+    return (_STRAY_APOSTROPHE.sub("", _NAME_CAPITAL_I.sub("I", text)) if text else text), flags
 
 
 # "Pl" (Place) read as "PI" at the end of a street part.
@@ -73,10 +83,13 @@ _PLACE = re.compile(r"\bPI\b(?=\s*(?:,|$))")
 # letters ("BS8 ITH" is BS8 1TH); a house number ends in digits ("6212I" is 62121).
 _UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ([IlO|])([A-Z]{2})\b")
 _HOUSE_NUMBER = re.compile(r"^(\d{2,})[Il|]\b")
+# A house number run into its street ("11295Chestnut St"): the space back.
+_GLUED_STREET = re.compile(r"^(\d{1,6})(?=[A-Z][A-Za-z]{2,})")
 
 
 def _address_digits(text: str) -> str:
     text = _UK_POSTCODE.sub(lambda m: f"{m[1]} {'0' if m[2] == 'O' else '1'}{m[3]}", text)
+    text = _GLUED_STREET.sub(r"\1 ", _STRAY_APOSTROPHE.sub("", text))
     return _HOUSE_NUMBER.sub(lambda m: m[1] + "1", text)
 
 
