@@ -569,6 +569,26 @@ def test_a_tick_table_of_drawn_boxes_is_read_from_the_page_image():
     assert found["measles"].value == "NOT IMMUNE"
 
 
+def test_a_tick_table_head_read_with_a_slip_still_names_its_option():
+    import cv2
+
+    # The reader's "lmmune" heads the first column; the box under "Not immune" is ticked.
+    rows = [
+        [("Patient name:", 40), ("Ann Lee", 300)],
+        [("Have you had:", 40), ("lmmune", 600), ("Not immune", 800)],
+        [("Varicella", 40)],
+    ]
+
+    def draw(image):
+        y = 170
+        for x in (636, 860):
+            cv2.rectangle(image, (x - 12, y + 3), (x + 12, y + 27), 0, 2)
+        cv2.line(image, (850, y + 5), (870, y + 25), 0, 3)
+        cv2.line(image, (870, y + 5), (850, y + 25), 0, 3)
+
+    assert _found_with_image(rows, draw, "patient_details")["chicken_pox"].value == "NOT IMMUNE"
+
+
 def _found_with_image(rows, draw, doc_type="prescription"):
     """The fields of laid-out words whose page image `draw` paints (marks, boxes, ink)."""
     import numpy as np

@@ -18,6 +18,7 @@ from statistics import median
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from medxtract.document import Document, union_bbox
 from medxtract.logs import decision
@@ -414,7 +415,7 @@ class Finder:
                        key=lambda p: -p.box[3])
         for head in above:
             row = [p for p in above if same_row(p.box, head.box)]
-            heads = [p for p in row if _head_text(p) in choices]
+            heads = [p for p in row if _as_choice(_head_text(p), choices)]
             if len(heads) >= 2:
                 break
         else:
@@ -444,7 +445,8 @@ class Finder:
                 return None  # no cell clearly marked
             k = inks.index(ranked[0])
         chosen = heads[k]
-        value, flags = normalise([chosen.text()], fspec, self._order(span))
+        value, flags = normalise([_as_choice(_head_text(chosen), choices) or chosen.text()], fspec,
+                                 self._order(span))
         if value is None:
             return None
         tv = TypedValue(value, flags, 0.9)
@@ -1167,6 +1169,15 @@ def _says_none(span: LabelSpan) -> bool:
     """A count's label that answers it: "No refills", "No repeats" (not "No. of refills")."""
     first = span.phrase.toks[span.start].text
     return first.lower() in ("no", "none", "zero") and not span.colon and span.end > span.start + 1
+
+
+def _as_choice(text: str, choices: list[str]) -> str | None:
+    """The option a column head prints, allowing a reader's slip in a long word
+    ("lmmune")."""
+    if text in choices:
+        return text
+    best = process.extractOne(text, choices, scorer=fuzz.ratio) if len(text) >= 5 else None
+    return best[0] if best and best[1] >= 80 else None
 
 
 def _head_text(p: Phrase) -> str:
