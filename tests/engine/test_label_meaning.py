@@ -268,3 +268,15 @@ def text_plausibility_of(text):
     fspec = load_specs()["patient_details"].fields["insurance_company"]
     toks = [Tok(w, [], (0.0, 0.0, 1.0, 1.0), 0.9) for w in text.split()]
     return type_value(fspec, Region([toks], "right"), "MDY").plausibility
+
+
+@pytest.mark.parametrize(("label", "field"), [
+    ("Patient weight", "weight"),  # the form's subject named: still the weight
+    ("Patient height", "height"),
+    ("Weight in kilograms", "weight"),  # a unit spelt out qualifies
+    ("List all medications", "regular_medications"),  # "all" is no abbreviated "allergies"
+])
+def test_subject_units_and_filler_words_leave_a_label_its_field(label, field):
+    finder = Finder(load_specs()["patient_details"])
+    name, score = finder._meaning(label_tokens(label))
+    assert name == field and score >= LABEL_MIN

@@ -116,6 +116,9 @@ class Finder:
             ) | _TYPE_WORDS.get(f.type, frozenset())
             # A prescriber's labels may name the place: "Hospital address", "Surgery tel".
             | (self.vocab.prescriber_marks.words if "prescriber" in f.sections else frozenset())
+            # The patient is the form's subject: "Patient weight" is the weight.
+            | (self.vocab.section_words.get("patient", frozenset())
+               if {"any", "none"} & set(f.sections) else frozenset())
             for n, f in self.fields.items()
         }
 

@@ -23,7 +23,7 @@ STOP = frozenset(
         "with", "and", "or", "if", "any", "your", "you", "my", "our", "his", "her", "their", "its",
         "this", "that", "please", "enter", "state", "here", "below", "above", "list", "describe",
         "give", "write", "print", "provide", "indicate", "specify", "mark", "tick", "circle",
-        "kindly",
+        "kindly", "all", "every", "each",
     ]
 )
 # Words that weaken a match a little when left unexplained (question forms, qualifiers).
@@ -41,6 +41,8 @@ QUALIFIERS = frozenset(
     [
         "body", "chronic", "existing", "past", "previous", "significant", "usual", "present",
         "current", "currently", "known", "kg", "cm", "lb", "lbs", "ft", "mm",
+        "kilograms", "kilogram", "kilos", "pounds", "centimetres", "centimeters", "inches",
+        "metres", "meters", "feet",
         "home", "street", "mailing", "postal", "permanent", "primary", "main", "preferred",
         "alternate", "alternative", "secondary", "other", "residential", "legal", "full",
         "approx", "approximate", "estimated", "measured", "standing", "recent", "latest",
