@@ -280,3 +280,18 @@ def test_subject_units_and_filler_words_leave_a_label_its_field(label, field):
     finder = Finder(load_specs()["patient_details"])
     name, score = finder._meaning(label_tokens(label))
     assert name == field and score >= LABEL_MIN
+
+
+@pytest.mark.parametrize(("label", "field"), [
+    ("Drug / food allergies", "allergies"),  # a word after a slash is an alternative
+    ("Food/drug allergies", "allergies"),
+    ("Policy / card no.", "policy_number"),
+])
+def test_a_slash_offers_an_alternative_word_not_a_new_one(label, field):
+    assert label_tokens("Drug / food allergies") == ("drug", "~food", "allergie")
+    finder = Finder(load_specs()["patient_details"])
+    name, score = finder._meaning(label_tokens(label))
+    assert name == field and score >= LABEL_MIN
+    value = "XK12345" if field == "policy_number" else "Latex"
+    rows = [[("Patient name: Ann Lee", 40)], [(f"23. {label}", 40)], [(value, 40)]]
+    assert fields_of(rows, "patient_details")[field].value == value

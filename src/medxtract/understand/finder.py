@@ -182,8 +182,10 @@ class Finder:
                     # heads the contact's part).
                     field_score = self._best_field(span)[1]
                     to_field = colon and kind in NEUTRAL and field_score >= hs
+                    # Nor one a label of no field says better ("Ward/Clinic": the ward).
+                    other = self.vocab.other.score(words)
                     if (whole and kind and not question and not lower and hs >= HEADING_MIN
-                            and hs >= field_score and not to_field):
+                            and hs >= field_score and not to_field and other <= hs):
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)

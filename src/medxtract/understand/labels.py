@@ -89,8 +89,13 @@ def same_root(a: str, b: str) -> bool:
 def label_tokens(text: str) -> tuple[str, ...]:
     """A label's words without its parenthesised examples or units ("Weight (kg)"); a
     parenthesised word of four letters or more is kept as a gloss ("~rubeola" in "Measles
-    (rubeola)"): it may say the field, and costs nothing when it does not."""
+    (rubeola)"): it may say the field, and costs nothing when it does not. A word after a
+    slash is an alternative to the one before, a gloss too ("Drug / food allergies")."""
+    text = _SLASH_ALTERNATIVE.sub(r"\1 (\2)", text)
     return tokens(_PARENS.sub(_qualifier, text)) or tokens(text)
+
+
+_SLASH_ALTERNATIVE = re.compile(r"(?<=[A-Za-z])(\s*)/\s*([A-Za-z]{2,})\b(?![^(]*\))")
 
 
 # Parenthesised words that qualify a label rather than give its unit: "Tel (H)".
