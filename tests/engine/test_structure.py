@@ -705,6 +705,21 @@ def test_a_caption_beside_a_field_caption_is_no_heading():
     assert f["emergency_contact_work_phone"].value is not None
 
 
+def test_answers_printed_to_circle_head_no_part():
+    # "Spouse" and "Parent" are answers to the question above, not the guardian's part.
+    rows = [
+        [("INSURANCE DETAILS", 40)],
+        [("(16) Insurance company name:", 40)],
+        [("United Meadow Insurance", 40)],
+        [("(20) Patient's relationship to policy holder:", 40)],
+        [("Self", 40), ("Spouse", 160), ("Parent", 300), ("Other", 440)],
+        [("(21) Company address:", 40)],
+        [("5833 Oak St, Portland, Oregon, 97239", 40)],
+    ]
+    f = fields_of(rows, "patient_details")
+    assert f["insurance_address"].value == "5833 Oak St, Portland, Oregon, 97239"
+
+
 def test_a_row_the_reader_broke_into_two_lines_is_one_label_again():
     # "HAVE YOU HAD THE" and the rest read as two lines a word space apart (a tilted photo).
     rows = [

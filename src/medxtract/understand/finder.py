@@ -196,7 +196,7 @@ class Finder:
                         and self._best_field(s)[1] >= LABEL_MIN
                         and self._heading(s.words)[1] < HEADING_MIN]
             for h in [h for h in model.headings if any(
-                    same_row(h.box, c.box, ROW_SLOPE) for c in captions)]:
+                    same_row(h.box, c.box, ROW_SLOPE) for c in captions) or _an_option(h, phrases)]:
                 h.kind, h.section = "label", None
                 model.headings.remove(h)
             model.columns, model.grid_bottom = columns, bottom
@@ -1224,6 +1224,17 @@ _LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")
 _TRANSMIT = re.compile(
     r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b", re.I
 )
+
+
+def _an_option(h: LabelSpan, phrases: list[Phrase]) -> bool:
+    """A short phrase in a row of short phrases, after the first ("Self  Spouse  Parent
+    Other"): one of the answers printed to circle, not a part's heading; the row's first
+    may be the question ("Insurance coverage  Yes  No")."""
+    if len(h.phrase.toks) > 2:
+        return False
+    row = [p for p in phrases if p is not h.phrase and len(p.toks) <= 2
+           and same_row(p.box, h.phrase.box)]
+    return len(row) >= 2 and any(p.box[2] <= h.phrase.box[0] for p in row)
 
 
 def _caption_over(c: Phrase, q: Phrase) -> bool:
