@@ -149,6 +149,21 @@ def test_a_dosage_column_holds_strengths_and_the_instructions_column_directions(
     assert f["directions"].value == "1 tab at night"
 
 
+def test_a_wrapped_heads_note_is_no_label_and_a_salted_drug_no_name():
+    from medxtract.understand.medicines import _header_cells
+    from medxtract.understand.structure import find_spans, phrases_of
+    from medxtract.understand.typing import name_plausibility
+
+    finder = Finder(load_specs()["prescription"])
+    page = make_page([[("name)", 40)], [("Strength/Form How to take", 40)]])
+    note, heads = phrases_of(page)
+    # "Medicine (approved" / "name)" wrapped over two lines: "name)" labels nothing.
+    assert find_spans(note, finder.label_score, 0.8) == []
+    # Heads a reader ran together split where each is a head, slash and all.
+    assert [k for k, _ in _header_cells(heads, finder.vocab.columns)] == ["strength", "directions"]
+    assert name_plausibility("Treprostinil Sodium") <= 0.2  # a drug with its salt
+
+
 def test_numbered_medicines_each_with_its_sig_line():
     rows = [
         [("Name: Ann Lee", 40), ("Date: 05/06/2024", 600)],

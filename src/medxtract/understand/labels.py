@@ -86,12 +86,14 @@ def same_root(a: str, b: str) -> bool:
     return any(a[k:] in _FORMS and b[k:] in _FORMS for k in range(n, 4, -1))
 
 
-def label_tokens(text: str) -> tuple[str, ...]:
+def label_tokens(text: str, alternatives: bool = True) -> tuple[str, ...]:
     """A label's words without its parenthesised examples or units ("Weight (kg)"); a
     parenthesised word of four letters or more is kept as a gloss ("~rubeola" in "Measles
     (rubeola)"): it may say the field, and costs nothing when it does not. A word after a
-    slash is an alternative to the one before, a gloss too ("Drug / food allergies")."""
-    text = _SLASH_ALTERNATIVE.sub(r"\1 (\2)", text)
+    slash is an alternative to the one before, a gloss too ("Drug / food allergies"), unless
+    `alternatives` is off (a table's heads run together: "Strength/Form How to take")."""
+    if alternatives:
+        text = _SLASH_ALTERNATIVE.sub(r"\1 (\2)", text)
     return tokens(_PARENS.sub(_qualifier, text)) or tokens(text)
 
 

@@ -142,7 +142,7 @@ def _header_cells(q: Phrase, cols: dict) -> list[tuple[str, Phrase]]:
         for j in range(i + 1, min(n, i + 4) + 1):
             # A heading's note in brackets says nothing of its column: "Medicine (approved
             # name)"; an abbreviation will do ("Str.").
-            words = label_tokens(" ".join(t.text for t in q.toks[i:j]))
+            words = label_tokens(" ".join(t.text for t in q.toks[i:j]), alternatives=False)
             kind = max(cols, key=lambda k: cols[k].score(words)) if words else None
             if kind and cols[kind].score(words) >= 0.85:
                 steps.append((kind, j, unknown))

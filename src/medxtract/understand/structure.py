@@ -428,6 +428,16 @@ def _valueish(text: str) -> bool:
     return bool(re.search(r"\d", text)) or text[:1] in "(+#$£€@"
 
 
+def _closes_a_note(toks: list[Tok]) -> bool:
+    """The phrase's first word or two close a parenthesis they never opened ("name)")."""
+    for t in toks[:2]:
+        if "(" in t.text:
+            return False
+        if ")" in t.text:
+            return True
+    return False
+
+
 # Words that open an address's first line before its number ("House No. 802", "Flat 6A").
 ADDRESS_OPENERS = frozenset({"house", "flat", "plot", "door", "apt", "apartment", "unit",
                               "suite", "block", "building", "bldg", "room"})
@@ -465,6 +475,9 @@ def find_spans(
         )
         if toks[i].check is not None or _valueish(toks[i].text):
             i += 1  # a label never starts with a number ("Refill: 2 times")
+            continue
+        if i == 0 and _closes_a_note(toks):
+            i += 1  # "name)": the end of a note wrapped from the line above, no label
             continue
         found = None
         # A colon ends a label outright.

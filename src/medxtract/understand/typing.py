@@ -69,6 +69,12 @@ _BOX_DEBRIS = ".,[]{}|()□☐☒☑■✓✔✗✘"
 _STRAY_BOXES = frozenset("[]{}|()□☐")
 
 
+# A salt or release form after a drug's name ("Sodium", "XR"): with it, still a drug.
+_DRUG_WORDS = frozenset({"sodium", "potassium", "calcium", "magnesium", "hydrochloride", "hcl",
+                         "sulfate", "sulphate", "acetate", "citrate", "phosphate", "xr", "sr",
+                         "er", "cr", "xl", "la", "odt"})
+
+
 def name_plausibility(text: str) -> float:
     if "@" in text or re.search(r"\d", text):
         return 0.1
@@ -96,8 +102,8 @@ def name_plausibility(text: str) -> float:
         score *= 0.4
     if lowered & _ORG_WORDS:
         score *= 0.5
-    if all(w in by_lower() for w in lowered):
-        score *= 0.2  # "Guaifenesin": a medicine is nobody's name
+    if all(w in by_lower() or w in _DRUG_WORDS for w in lowered):
+        score *= 0.2  # "Guaifenesin", "Treprostinil Sodium": a medicine is nobody's name
     if lowered & _TITLE_WORDS:
         score *= 0.3
     capitals = sum(w[:1].isupper() for w in words) / len(words)
