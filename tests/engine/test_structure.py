@@ -507,6 +507,26 @@ def test_a_fax_transmit_line_is_nobodys_value():
     assert f["record_date"].value == "2018-05-29"
 
 
+def test_a_transmit_line_misread_is_still_the_machines():
+    # "FROH:" for FROM: a date and a time of day at the top edge are the fax machine's.
+    f = fields_of(
+        [
+            [("DEC-01-2026 10:18 FROH: +1 555 0100 CLINIC", 10)],
+            [("Patient Medical Record", 300)],
+            [("Patient Information", 40)],
+            [("Peter Garcia", 40)],
+            [("9340 Oak St", 40)],
+            [("New York City, NY 10007", 40)],
+        ],
+        "patient_details",
+    )
+    assert f["address"].value == "9340 Oak St, New York City, NY 10007"
+    page = make_page([[("DEC-01-2026 10:18 FROH: +1 555 0100 CLINIC", 10)],
+                      [("Patient Medical Record", 300)]])
+    model = Finder(load_specs()["patient_details"]).build(Document(pages=[page]))[0]
+    assert [p.text() for p in model.phrases] == ["Patient Medical Record"]
+
+
 def test_sig_lines_under_a_take_as_follows_line_and_a_bar_read_for_one():
     f = fields_of(
         [

@@ -1221,6 +1221,9 @@ _IMPLIED = {
 # Ten or more digits in one phone-shaped run: no street, town or postcode has that many.
 _PHONE_RUN = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){9,}(?![\w-])")
 _LABEL_START = re.compile(r"^[A-Za-z][\w.'/ -]{0,24}:\s")
+_STAMP_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+_STAMP_DATE = re.compile(
+    r"\b\d{1,4}[/.-](?:\d{1,2}|[A-Za-z]{3})[/.-]\d{2,4}\b|\b[A-Za-z]{3}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 _TRANSMIT = re.compile(
     r"\b(from|to|page|fax|tx|rx)\b.*\d{1,2}:\d{2}|\d{1,2}:\d{2}.*\b(from|page)\b", re.I
 )
@@ -1248,7 +1251,10 @@ def _without_transmit_header(phrases: list[Phrase], height: int) -> list[Phrase]
     is not the form's: its date and numbers are nobody's value."""
     top = [p for p in phrases if p.box[3] < 0.06 * height]
     text = " ".join(p.text() for p in sorted(top, key=lambda p: p.box[0]))
-    if not top or not _TRANSMIT.search(text):
+    # Its words may be misread ("FROH:"); a time of day beside a date at the page's top
+    # edge is the machine's, never a form's.
+    if not top or not (_TRANSMIT.search(text) or _STAMP_TIME.search(text)
+                       and _STAMP_DATE.search(text)):
         return phrases
     drop = {id(p) for p in top}
     return [p for p in phrases if id(p) not in drop]
