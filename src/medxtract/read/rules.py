@@ -18,10 +18,11 @@ MAX_PATHS = 4000  # a drawing, not a form: its strokes say nothing of fields
 
 
 def from_pdf(page, pw: float, ph: float) -> list[BBox]:
-    """Horizontal and vertical straight strokes of the page's paths, and the sides of its
-    rectangles (a box drawn or shaded); curves and tiny boxes (check boxes) left out."""
+    """Horizontal and vertical straight strokes of the page's stroked paths, rectangle
+    sides included; curves, tiny boxes (check boxes) and shading left out. Paths inside a
+    form XObject are not read: their points would need the XObject's matrix too."""
     rules: list[BBox] = []
-    objs = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2)
+    objs = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1)
     for n, obj in enumerate(objs):
         if n >= MAX_PATHS:
             return []
