@@ -189,16 +189,7 @@ class Finder:
                         span.kind, span.section = "heading", kind
                         model.headings.append(span)
                     model.labels.append(span)
-            # A caption in a row of captions ("Contact name | Employer", values under
-            # each) is a label of its cell, not a heading over the part below.
-            captions = [s for s in model.labels if s.kind != "heading" and not s.colon
-                        and s.start == 0 and s.end == len(s.phrase.toks)
-                        and self._best_field(s)[1] >= LABEL_MIN
-                        and self._heading(s.words)[1] < HEADING_MIN]
-            for h in [h for h in model.headings if any(
-                    same_row(h.box, c.box, ROW_SLOPE) for c in captions) or _an_option(h, phrases)]:
-                h.kind, h.section = "label", None
-                model.headings.remove(h)
+            self._unhead(model, phrases)
             model.columns, model.grid_bottom = columns, bottom
             # A heading ends a block: a letterhead does not run on into the part below it.
             heads = {s.phrase.index for s in model.headings}
@@ -225,6 +216,19 @@ class Finder:
         # How the document as a whole was read: evidence for every field's confidence.
         self.reading = reading(models)
         return models
+
+    def _unhead(self, model: PageModel, phrases: list[Phrase]) -> None:
+        """Headings that are labels after all: a caption in a row of captions ("Contact
+        name | Employer", values under each) labels its cell, and an answer printed to
+        circle ("Self  Spouse  Parent") heads nothing."""
+        captions = [s for s in model.labels if s.kind != "heading" and not s.colon
+                    and s.start == 0 and s.end == len(s.phrase.toks)
+                    and self._best_field(s)[1] >= LABEL_MIN
+                    and self._heading(s.words)[1] < HEADING_MIN]
+        for h in [h for h in model.headings if _an_option(h, phrases) or any(
+                same_row(h.box, c.box, ROW_SLOPE) for c in captions)]:
+            h.kind, h.section = "label", None
+            model.headings.remove(h)
 
     def _split_headings(self, p: Phrase) -> list[Phrase]:
         """Two column headings a reader ran into one line ("Patient information — emergency
