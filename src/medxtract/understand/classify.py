@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 from medxtract.document import Document
 from medxtract.logs import decision
@@ -27,11 +28,17 @@ def _valid(f: Found | None) -> bool:
     return f is not None and f.value is not None and "invalid" not in f.flags
 
 
+@lru_cache(maxsize=256)
+def _vocabulary(entries: tuple[str, ...]) -> Vocabulary:
+    """A spec's exclusion or evidence words, tokenised once, not per document."""
+    return Vocabulary(list(entries))
+
+
 def _excluded(doc: Document, spec: DocumentSpec) -> str | None:
     """A look-alike's title: a short line in the top third of the first page."""
     if not spec.exclude or not doc.pages:
         return None
-    vocab = Vocabulary(spec.exclude)
+    vocab = _vocabulary(tuple(spec.exclude))
     page = doc.pages[0]
     for line in page.lines:
         if line.bbox[1] > 0.35 or len(line.words) > 7:
@@ -59,7 +66,7 @@ def score_type(doc: Document, spec: DocumentSpec, found: dict[str, Found]) -> Ty
     need = sum(sorted(weight.values(), reverse=True)[: spec.min_fields + 2])
     score = min(1.0, 0.4 + 0.6 * got / need)
     text = tokens(doc.text)
-    ev = Vocabulary(spec.evidence)
+    ev = _vocabulary(tuple(spec.evidence))
     hits = sum(1 for e in ev.entries if all(w in text for w in e))
     score = min(1.0, score + 0.03 * hits)
     if missing:
