@@ -137,6 +137,13 @@ def test_medicine_table_with_wrapped_cells():
     assert len(f["medicines"].item_bboxes) == 2
 
 
+@pytest.mark.parametrize("label", ["Prescribed by", "Signed by", "Ordered by"])
+def test_a_label_may_end_in_by_before_the_doctor_it_names(label):
+    rows = [[("Patient: Ann Lee", 40)], [("Lisinopril 10 mg", 60)],
+            [(f"{label} Dr Noah Castillo, M.D", 40)]]
+    assert fields_of(rows, "prescription")["prescriber_name"].value == "Dr Noah Castillo, M.D"
+
+
 def test_a_dosage_column_holds_strengths_and_the_instructions_column_directions():
     # "Dosage" may label directions elsewhere; here its cells are amounts.
     rows = [

@@ -84,6 +84,9 @@ def test_upload_review_approve_find_record(stack: tuple[Service, str], generated
             nav = page.get_by_test_id("stSidebarNav")
             nav.get_by_role("link", name="Upload").click()
             page.locator("input[type=file]").set_input_files(str(pdf))
+            # The uploader reruns the page once the file is on the server: a click before
+            # that lands is lost (seen under load), so wait for the file to be listed.
+            expect(page.get_by_role("button", name=f"Remove {pdf.name}")).to_be_visible()
             page.get_by_role("button", name="Upload and extract").click()
             expect(page.get_by_text("1 of 1 extracted")).to_be_visible(timeout=SLOW_MS)
 

@@ -517,7 +517,8 @@ def find_spans(
                 if not gap_after and not capital_after:
                     continue
                 last = tokens(toks[j - 1].text)
-                if j < len(toks) and (not last or set(last) <= STOP or set(last) <= _TITLES):
+                if j < len(toks) and (not last or set(last) <= STOP - {"by"}
+                                      or set(last) <= _TITLES):
                     continue  # no label ends in "of", "&", "my" or "Dr" ("Prescribed by Dr X")
                 words = label_tokens(phrase.text(i, j))
                 score = label_score(words, i == 0 and j == len(toks)) if words else 0.0
