@@ -15,6 +15,7 @@ from medxtract.understand.lexicon import by_lower
 from medxtract.understand.specs.schema import FieldSpec
 from medxtract.understand.structure import ADDRESS_OPENERS, Region, Tok
 from medxtract.understand.values import normalise, slashes_back
+from medxtract.understand.vocab import drug_suffixes
 
 _TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "md", "m.d", "do", "np", "mbbs", "phd",
            "jr", "sr", "ii", "iii", "rn", "pa-c", "frcp", "mrcgp", "dds"}  # fmt: skip
@@ -69,12 +70,6 @@ _BOX_DEBRIS = ".,[]{}|()□☐☒☑■✓✔✗✘"
 _STRAY_BOXES = frozenset("[]{}|()□☐")
 
 
-# A salt or release form after a drug's name ("Sodium", "XR"): with it, still a drug.
-_DRUG_WORDS = frozenset({"sodium", "potassium", "calcium", "magnesium", "hydrochloride", "hcl",
-                         "sulfate", "sulphate", "acetate", "citrate", "phosphate", "xr", "sr",
-                         "er", "cr", "xl", "la", "odt"})
-
-
 def name_plausibility(text: str) -> float:
     if "@" in text or re.search(r"\d", text):
         return 0.1
@@ -102,7 +97,8 @@ def name_plausibility(text: str) -> float:
         score *= 0.4
     if lowered & _ORG_WORDS:
         score *= 0.5
-    if all(w in by_lower() or w in _DRUG_WORDS for w in lowered):
+    # With its salt or release form ("Sodium", "XR") a drug is still a drug.
+    if all(w in by_lower() or w in drug_suffixes() for w in lowered):
         score *= 0.2  # "Guaifenesin", "Treprostinil Sodium": a medicine is nobody's name
     if lowered & _TITLE_WORDS:
         score *= 0.3

@@ -23,6 +23,12 @@ def _words(items: list[str]) -> frozenset[str]:
     return frozenset(w for item in items for w in tokens(str(item)))
 
 
+@lru_cache
+def drug_suffixes() -> frozenset[str]:
+    """Words printed after a drug's name that belong to it: release forms and salts."""
+    return _words(_raw()["drug_suffixes"])
+
+
 @dataclass(frozen=True)
 class Vocab:
     sections: dict[str, Vocabulary]
@@ -64,7 +70,7 @@ def _build(spec: DocumentSpec) -> Vocab:
         dose_forms=_words(raw["dose_forms"]),
         columns={k: Vocabulary(v) for k, v in raw["table_columns"].items()},
         sig_starts=_words(raw["sig_starts"]),
-        drug_suffixes=_words(raw["drug_suffixes"]),
+        drug_suffixes=drug_suffixes(),
         composites={
             kind: (c["join"], [(part, Vocabulary(v)) for part, v in c["parts"].items()])
             for kind, c in raw["composites"].items()
